@@ -1,0 +1,279 @@
+"""``from_ngff_zarr``: open an OME-Zarr image of any version as a lazy :class:`Multiscales`."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import dask.array as da
+import zarr
+from zarr.errors import GroupNotFoundError
+from zarr.storage import StorePath
+
+from ngffkit.errors import (
+    NgffIncompleteStoreError,
+    NgffNotFoundError,
+    NgffValidationError,
+    NgffValidationWarning,
+    NgffValueError,
+)
+from ngffkit.io.stores import StoreLike, describe_store, join_path, open_store
+from ngffkit.model import Multiscales, NgffImage
+from ngffkit.spec import (
+    decode_image_attrs,
+    decode_labels_attrs,
+    detect_version,
+    is_image_attrs,
+)
+
+__all__ = ["from_ngff_zarr", "open_group", "read_version"]
+
+
+def open_group(sp: StorePath) -> zarr.Group:
+    """Open the group at *sp* read-only, with a clear error when there is none.
+
+    Examples
+    --------
+    >>> from zarr.storage import MemoryStore
+    >>> open_group(StorePath(MemoryStore(), "missing"))
+    Traceback (most recent call last):
+    ...
+    ngffkit.errors.NgffNotFoundError: memory://.../missing: no zarr group here (looked for zarr.json and .zgroup)
+    """
+    try:
+        node = zarr.open_group(store=sp, mode="r")
+    except (GroupNotFoundError, FileNotFoundError, KeyError) as exc:
+        where = describe_store(sp)
+        try:
+            zarr.open_array(store=sp, mode="r")
+        except Exception:
+            raise NgffNotFoundError(
+                f"{where}: no zarr group here (looked for zarr.json and .zgroup)"
+            ) from exc
+        raise NgffValueError(
+            f"{where}: this is a zarr array, not an OME-Zarr image group; open its parent group"
+        ) from exc
+    return node
+
+
+def read_version(group: zarr.Group) -> str | None:
+    """Return the OME-NGFF version of an open group, or None if it has no OME metadata.
+
+    Examples
+    --------
+    >>> g = zarr.create_group(store={}, zarr_format=3, attributes={"ome": {"version": "0.5"}})
+    >>> read_version(g)
+    '0.5'
+    """
+    return detect_version(dict(group.attrs), zarr_format=group.metadata.zarr_format)
+
+
+def _meta_file(group: zarr.Group) -> str:
+    return "zarr.json#attributes" if group.metadata.zarr_format == 3 else ".zattrs"
+
+
+def _open_level(sp: StorePath, path: str, where: str) -> zarr.Array:
+    try:
+        return zarr.open_array(store=StorePath(sp.store, join_path(sp.path, path)), mode="r")
+    except (FileNotFoundError, KeyError, zarr.errors.ArrayNotFoundError) as exc:
+        raise NgffValidationError(
+            f"{where}: dataset path {path!r} is listed in multiscales but no array exists there",
+            rule="dataset-missing",
+            path=f"{where}/{path}",
+        ) from exc
+
+
+def _legacy_shapes(attrs: Mapping[str, Any], sp: StorePath, where: str) -> list[tuple[int, ...]]:
+    ms = attrs.get("multiscales") or [{}]
+    paths = [d.get("path") for d in ms[0].get("datasets", []) if isinstance(d, Mapping)]
+    return [tuple(_open_level(sp, str(p), where).shape) for p in paths]
+
+
+def _refuse_non_image(group: zarr.Group, sp: StorePath, attrs: Mapping[str, Any]) -> None:
+    where = describe_store(sp)
+    ome = attrs.get("ome") if isinstance(attrs.get("ome"), Mapping) else attrs
+    if "plate" in ome:
+        raise NgffValueError(
+            f"{where}: this is an HCS plate, not an image; open one field of view inside it, "
+            f"e.g. '{where}/<row>/<column>/0'"
+        )
+    if "well" in ome:
+        raise NgffValueError(
+            f"{where}: this is an HCS well, not an image; open one of its fields, e.g. '{where}/0'"
+        )
+    if "labels" in ome:
+        raise NgffValueError(f"{where}: this is a labels group; open one label image inside it")
+    members = list(group.keys())
+    if members:
+        raise NgffIncompleteStoreError(
+            f"{where}: holds {len(members)} zarr node(s) ({', '.join(sorted(members)[:5])}) but no "
+            f"OME-NGFF 'multiscales' metadata in {_meta_file(group)}: an interrupted or incomplete "
+            f"write, or not an OME-Zarr image",
+            rule="no-ome-metadata",
+            path=where,
+        )
+    raise NgffValidationError(
+        f"{where}: empty zarr group without OME-NGFF metadata", rule="no-ome-metadata", path=where
+    )
+
+
+def _bioformats2raw_series(group: zarr.Group, attrs: Mapping[str, Any]) -> str | None:
+    ome = attrs.get("ome") if isinstance(attrs.get("ome"), Mapping) else attrs
+    if "bioformats2raw.layout" not in ome:
+        return None
+    try:
+        series = dict(group["OME"].attrs)
+        listed = (series.get("ome") or series).get("series")
+        if listed:
+            return str(listed[0])
+    except KeyError:
+        pass
+    return "0"
+
+
+def _read_labels(group: zarr.Group, sp: StorePath) -> dict[str, Multiscales]:
+    if "labels" not in group:
+        return {}
+    labels_sp = StorePath(sp.store, join_path(sp.path, "labels"))
+    labels_group = group["labels"]
+    doc = decode_labels_attrs(
+        dict(labels_group.attrs),
+        zarr_format=labels_group.metadata.zarr_format,
+        where=describe_store(labels_sp),
+    )
+    out: dict[str, Multiscales] = {}
+    for name in doc.labels:
+        try:
+            out[name] = _read_image(StorePath(labels_sp.store, join_path(labels_sp.path, name)), labels=False)
+        except (NgffValidationError, NgffNotFoundError, NgffValueError) as exc:
+            # One broken label must not make the image unreadable; say so loudly.
+            warnings.warn(
+                f"label {name!r} skipped: {exc}", NgffValidationWarning, stacklevel=4
+            )
+    return out
+
+
+def _read_image(sp: StorePath, *, labels: bool) -> Multiscales:
+    group = open_group(sp)
+    attrs = dict(group.attrs)
+    zarr_format = group.metadata.zarr_format
+    if not is_image_attrs(attrs):
+        series = _bioformats2raw_series(group, attrs)
+        if series is not None:
+            return _read_image(StorePath(sp.store, join_path(sp.path, series)), labels=labels)
+        _refuse_non_image(group, sp, attrs)
+    where = describe_store(sp)
+    version = detect_version(attrs, zarr_format=zarr_format)
+    shapes = _legacy_shapes(attrs, sp, where) if version in ("0.1", "0.2", "0.3") else None
+    version, doc = decode_image_attrs(
+        attrs,
+        zarr_format=zarr_format,
+        ndim=len(shapes[0]) if shapes else None,
+        shapes=shapes,
+        where=f"{where}/{_meta_file(group)}",
+    )
+    meta = doc.multiscales[0]
+    dims = meta.axis_names
+    channel_names = None
+    if doc.omero is not None and "c" in dims and all(lbl is not None for lbl in doc.omero.labels):
+        channel_names = tuple(str(lbl) for lbl in doc.omero.labels)
+    images = []
+    for i, ds in enumerate(meta.datasets):
+        array = _open_level(sp, ds.path, where)
+        if array.ndim != len(dims):
+            raise NgffValidationError(
+                f"{where}/{ds.path}: array has {array.ndim} dimensions but multiscales[0].axes "
+                f"names {len(dims)}: {list(dims)}",
+                rule="level-ndim",
+                path=f"{where}/{ds.path}",
+            )
+        # Read whole shards (or chunks) per task: one store request per task.
+        block = array.shards or array.chunks
+        data = da.from_array(array, chunks=block, lock=False, asarray=True, inline_array=True,
+                             name=f"ngffkit-read-{where}/{ds.path}")
+        if channel_names is not None and len(channel_names) != array.shape[dims.index("c")]:
+            channel_names = None
+        images.append(
+            NgffImage(
+                data=data,
+                dims=dims,
+                scale=dict(zip(dims, ds.scale, strict=True)),
+                translation=dict(zip(dims, ds.offset, strict=True)),
+                name=meta.name or "image",
+                axes_units={a.name: a.unit for a in meta.axes if a.unit},
+                axes_orientations={a.name: a.orientation for a in meta.axes if a.orientation},
+                axes_types={a.name: a.type for a in meta.axes if a.type},
+                channel_names=channel_names,
+                is_label=doc.image_label is not None and array.dtype.kind in "iub",
+            )
+        )
+    return Multiscales(
+        images=tuple(images),
+        metadata=meta,
+        method=meta.type,
+        omero=doc.omero,
+        image_label=doc.image_label,
+        labels=_read_labels(group, sp) if labels else {},
+        attributes=doc.extra,
+        extra_ome=doc.extra_ome,
+    )
+
+
+def from_ngff_zarr(
+    store: StoreLike,
+    *,
+    validate: bool = False,
+    labels: bool = True,
+    storage_options: dict[str, Any] | None = None,
+) -> Multiscales:
+    """Open an OME-Zarr image as a lazy :class:`Multiscales`; no pixels are read.
+
+    Reads OME-NGFF 0.1 to 0.6 written by any tool (ngff-zarr's ``scale0/image``,
+    ome-zarr-py's ``s0``, ngio's ``0`` dataset paths alike); a bioformats2raw
+    container opens its first series.
+
+    Parameters
+    ----------
+    store
+        Local path, URL (``https://``, ``s3://``), zarr store, StorePath or group
+        of an image (for an HCS plate, the path of one field: ``plate.zarr/B/03/0``).
+    validate
+        Also run :func:`ngffkit.validate` and raise on any error.
+    labels
+        Also open the label images under ``labels/`` (lazily) into ``.labels``.
+    storage_options
+        fsspec options for URL stores.
+
+    Returns
+    -------
+    Multiscales
+        Lazy levels, their metadata, ``omero`` channels, labels and unknown attributes.
+
+    Raises
+    ------
+    NgffNotFoundError
+        If there is no zarr group at *store*.
+    NgffIncompleteStoreError
+        If the group has arrays but no OME metadata (an interrupted write).
+    NgffValidationError
+        If the metadata breaks a rule or a listed level is missing.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> from ngffkit.to_multiscales import to_multiscales
+    >>> from ngffkit.io.write import to_ngff_zarr
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "img.ome.zarr"
+    >>> to_ngff_zarr(out, to_multiscales(np.ones((64, 64), "u2"), scale_factors=[2]))
+    >>> back = from_ngff_zarr(out)
+    >>> [img.shape for img in back.images], back.images[1].scale
+    ([(64, 64), (32, 32)], {'y': 2.0, 'x': 2.0})
+    """
+    sp = open_store(store, mode="r", storage_options=storage_options)
+    ms = _read_image(sp, labels=labels)
+    if validate:
+        from ngffkit.validate import validate as run_validate
+
+        run_validate(sp, raise_on_error=True)
+    return ms

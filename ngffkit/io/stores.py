@@ -1,0 +1,159 @@
+"""Resolve every accepted store form to one zarr ``StorePath``.
+
+A *store-like* is a local path (``str`` or ``os.PathLike``), an fsspec URL
+(``http://``, ``https://``, ``s3://``, ``memory://`` ...), a zarr ``Store``, a
+zarr ``StorePath`` or an open zarr ``Group``. :func:`open_store` is the one
+function that turns any of them into a ``StorePath``, so the rest of ngffkit
+never branches on the input form.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> sp = open_store(pathlib.Path(tempfile.mkdtemp()) / "img.ome.zarr", mode="w")
+>>> type(sp.store).__name__
+'LocalStore'
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal, TypeAlias
+
+import zarr
+from zarr.abc.store import Store
+from zarr.storage import FsspecStore, LocalStore, StorePath
+
+from ngffkit.errors import NgffDependencyError, NgffReadOnlyError, NgffTypeError
+
+__all__ = ["StoreLike", "AccessMode", "open_store", "describe_store", "join_path"]
+
+StoreLike: TypeAlias = "str | os.PathLike[str] | Store | StorePath | zarr.Group"
+"""Every form of store that ngffkit accepts."""
+
+AccessMode: TypeAlias = Literal["r", "r+", "w", "a"]
+
+_URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://")
+
+# fsspec protocols and the pip extra that brings their implementation.
+_PROTOCOL_EXTRAS = {"http": "http", "https": "http", "s3": "s3", "s3a": "s3"}
+
+
+def join_path(*parts: str) -> str:
+    """Join zarr node paths with ``/``, ignoring empty parts.
+
+    Examples
+    --------
+    >>> join_path("", "labels", "cells/", "0")
+    'labels/cells/0'
+    """
+    return "/".join(p.strip("/") for p in parts if p and p.strip("/"))
+
+
+def _fsspec_store(url: str, *, read_only: bool, storage_options: dict[str, Any] | None) -> StorePath:
+    protocol = url.split("://", 1)[0].lower()
+    # Query strings (presigned URLs) must not become part of zarr keys.
+    options = dict(storage_options or {})
+    if protocol in ("http", "https"):
+        # A read-only HTTP server cannot list directories reliably; zarr only needs GETs.
+        options.setdefault("skip_instance_cache", False)
+    try:
+        store = FsspecStore.from_url(url.rstrip("/"), storage_options=options, read_only=read_only)
+    except ImportError as exc:
+        extra = _PROTOCOL_EXTRAS.get(protocol, protocol)
+        msg = (
+            f"store {url!r}: the {protocol!r} protocol needs an fsspec implementation that is not "
+            f"installed: pip install 'ngffkit[{extra}]' ({exc})"
+        )
+        raise NgffDependencyError(msg) from exc
+    return StorePath(store, "")
+
+
+def open_store(
+    store: StoreLike,
+    *,
+    mode: AccessMode = "r",
+    storage_options: dict[str, Any] | None = None,
+) -> StorePath:
+    """Resolve a store-like to a zarr ``StorePath``; no data is read.
+
+    Parameters
+    ----------
+    store
+        Local path, fsspec URL, zarr ``Store``, ``StorePath`` or ``Group``.
+    mode
+        ``"r"`` opens read-only; ``"r+"``, ``"a"`` and ``"w"`` allow writes. Local
+        directories for writing are created on first write by zarr.
+    storage_options
+        Passed to fsspec for URLs (credentials, endpoint, ...).
+
+    Returns
+    -------
+    zarr.storage.StorePath
+        The store and the path of the node inside it.
+
+    Raises
+    ------
+    NgffTypeError
+        If *store* is none of the accepted forms.
+    NgffReadOnlyError
+        If a writable mode was asked of a read-only zarr store.
+    NgffDependencyError
+        If the URL's protocol needs an optional extra that is missing.
+
+    Examples
+    --------
+    >>> sp = open_store("memory://doc-example", mode="w")
+    >>> sp.path
+    ''
+    """
+    read_only = mode == "r"
+    if isinstance(store, zarr.Group):
+        sp = StorePath(store.store, store.path)
+    elif isinstance(store, StorePath):
+        sp = store
+    elif isinstance(store, Store):
+        sp = StorePath(store, "")
+    elif isinstance(store, os.PathLike) or isinstance(store, str):
+        text = os.fspath(store)
+        if _URL.match(text) and not text.startswith("file://"):
+            return _fsspec_store(text, read_only=read_only, storage_options=storage_options)
+        if text.startswith("file://"):
+            text = text[len("file://") :]
+        return StorePath(LocalStore(Path(text).expanduser(), read_only=read_only), "")
+    else:
+        msg = (
+            f"store: expected a path, an fsspec URL, a zarr Store, StorePath or Group, "
+            f"got {type(store).__name__}: {store!r}"
+        )
+        raise NgffTypeError(msg)
+    if not read_only and sp.store.read_only:
+        msg = f"store {describe_store(sp)}: opened read-only, but mode={mode!r} needs writes"
+        raise NgffReadOnlyError(msg)
+    return sp
+
+
+def describe_store(store: StorePath | Store, path: str = "") -> str:
+    """Return a short, human-readable location for error messages.
+
+    Examples
+    --------
+    >>> from zarr.storage import MemoryStore
+    >>> describe_store(StorePath(MemoryStore(), "a"), "b")
+    'memory://.../a/b'
+    """
+    if isinstance(store, StorePath):
+        path = join_path(store.path, path)
+        store = store.store
+    if isinstance(store, LocalStore):
+        base = str(store.root)
+    elif isinstance(store, FsspecStore):
+        protocol = store.fs.protocol
+        protocol = protocol[0] if isinstance(protocol, tuple) else protocol
+        base = f"{protocol}://{store.path}"
+    elif type(store).__name__ == "MemoryStore":
+        base = "memory://..."
+    else:
+        base = repr(store)
+    return f"{base}/{path}" if path else base

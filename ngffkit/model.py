@@ -1,0 +1,375 @@
+"""The data model: :class:`NgffImage` (one level) and :class:`Multiscales` (a pyramid).
+
+Both are frozen dataclasses holding lazy dask arrays: nothing here computes
+pixels. Changed copies are made with :func:`dataclasses.replace`, which runs the
+checks again. ``Multiscales.metadata`` is derived from its images when not
+given, so the metadata always describes the arrays it travels with.
+
+Examples
+--------
+>>> import dask.array as da
+>>> img = NgffImage(data=da.zeros((4, 8, 8), dtype="u2"), dims=("z", "y", "x"),
+...                 scale={"z": 2.0, "y": 0.5, "x": 0.5})
+>>> img.scale["z"], img.translation["x"], img.axes_units
+(2.0, 0.0, {})
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ngffkit.errors import NgffValueError
+from ngffkit.spec import (
+    ANATOMICAL_ORIENTATIONS,
+    Axis,
+    Dataset,
+    ImageLabel,
+    Multiscale,
+    Omero,
+    default_axis_type,
+)
+
+if TYPE_CHECKING:
+    import dask.array as da
+
+__all__ = ["NgffImage", "Multiscales", "SPATIAL_DIMS", "metadata_from_images"]
+
+SPATIAL_DIMS = ("z", "y", "x")
+
+
+def _format_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if n < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TiB"  # pragma: no cover - loop always returns
+
+
+def _per_axis(
+    values: Mapping[str, float] | None, dims: tuple[str, ...], what: str, default: float
+) -> dict[str, float]:
+    values = dict(values or {})
+    unknown = sorted(set(values) - set(dims))
+    if unknown:
+        raise NgffValueError(f"{what}: axes {unknown} are not among the image dims {list(dims)}")
+    out: dict[str, float] = {}
+    for d in dims:
+        v = values.get(d, default)
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise NgffValueError(f"{what}[{d!r}]: expected a finite number, got {v!r}")
+        out[d] = float(v)
+    return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class NgffImage:
+    """One resolution level: lazy pixels plus where they sit in physical space.
+
+    Build one with :func:`ngffkit.to_ngff_image`, which accepts numpy, dask,
+    xarray and zarr input and normalises units.
+    """
+
+    data: da.Array = field(compare=False)
+    """Pixels as a dask array; ngffkit never computes them before a write."""
+    dims: tuple[str, ...]
+    """Axis names in array order, e.g. ``("c", "z", "y", "x")``."""
+    scale: Mapping[str, float] = field(default_factory=dict)
+    """Physical pixel size per axis (1.0 where not given)."""
+    translation: Mapping[str, float] = field(default_factory=dict)
+    """Physical position of the first pixel's centre per axis (0.0 where not given)."""
+    name: str = "image"
+    axes_units: Mapping[str, str] = field(default_factory=dict)
+    """UDUNITS-2 unit per axis that has one (``{"x": "micrometer", ...}``)."""
+    axes_orientations: Mapping[str, str] = field(default_factory=dict)
+    """RFC-4 anatomical orientation per space axis (``{"x": "left-to-right"}``)."""
+    axes_types: Mapping[str, str] = field(default_factory=dict)
+    """Axis type per axis; defaults from the name (t time, c channel, z/y/x space)."""
+    channel_names: tuple[str, ...] | None = None
+    """One name per index of the channel axis, or None."""
+    is_label: bool = False
+    """True for label (segmentation) images: integer pixels, label-safe downsampling."""
+
+    def __post_init__(self) -> None:
+        dims = tuple(self.dims)
+        ndim = len(self.data.shape)
+        if len(dims) != ndim:
+            raise NgffValueError(
+                f"dims: expected {ndim} names (one per array axis, shape {tuple(self.data.shape)}), "
+                f"got {len(dims)}: {list(dims)}"
+            )
+        if len(set(dims)) != len(dims) or not all(isinstance(d, str) and d for d in dims):
+            raise NgffValueError(f"dims: expected unique, non-empty names, got {list(dims)}")
+        object.__setattr__(self, "dims", dims)
+        scale = _per_axis(self.scale, dims, "scale", 1.0)
+        for d, s in scale.items():
+            if s <= 0:
+                raise NgffValueError(f"scale[{d!r}]: expected a number > 0, got {s}")
+        object.__setattr__(self, "scale", scale)
+        object.__setattr__(self, "translation", _per_axis(self.translation, dims, "translation", 0.0))
+        types = {d: default_axis_type(d) for d in dims}
+        given_types = dict(self.axes_types)
+        unknown = sorted(set(given_types) - set(dims))
+        if unknown:
+            raise NgffValueError(f"axes_types: axes {unknown} are not among the image dims {list(dims)}")
+        types.update(given_types)
+        object.__setattr__(self, "axes_types", {d: t for d, t in types.items() if t is not None})
+        units = dict(self.axes_units)
+        unknown = sorted(set(units) - set(dims))
+        if unknown:
+            raise NgffValueError(f"axes_units: axes {unknown} are not among the image dims {list(dims)}")
+        object.__setattr__(self, "axes_units", {d: units[d] for d in dims if units.get(d)})
+        orientations = dict(self.axes_orientations)
+        for d, value in orientations.items():
+            if self.axes_types.get(d) != "space":
+                raise NgffValueError(
+                    f"axes_orientations[{d!r}]: only space axes have an anatomical orientation"
+                )
+            if value not in ANATOMICAL_ORIENTATIONS:
+                raise NgffValueError(
+                    f"axes_orientations[{d!r}]: expected an RFC-4 value such as 'left-to-right', "
+                    f"got {value!r}"
+                )
+        object.__setattr__(self, "axes_orientations", orientations)
+        if self.channel_names is not None:
+            names = tuple(str(n) for n in self.channel_names)
+            if "c" in dims and len(names) != self.data.shape[dims.index("c")]:
+                raise NgffValueError(
+                    f"channel_names: expected {self.data.shape[dims.index('c')]} names (size of "
+                    f"the 'c' axis), got {len(names)}: {list(names)}"
+                )
+            object.__setattr__(self, "channel_names", names)
+        if self.is_label and self.data.dtype.kind not in "iub":
+            raise NgffValueError(
+                f"is_label: label images need integer pixels, got dtype {self.data.dtype}"
+            )
+
+    # ----------------------------------------------------------------- views
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Array shape."""
+        return tuple(int(s) for s in self.data.shape)
+
+    @property
+    def dtype(self) -> Any:
+        """Array dtype."""
+        return self.data.dtype
+
+    @property
+    def spatial_dims(self) -> tuple[str, ...]:
+        """The dims whose type is ``space``, in array order."""
+        return tuple(d for d in self.dims if self.axes_types.get(d) == "space")
+
+    @property
+    def nbytes(self) -> int:
+        """Uncompressed size in bytes."""
+        return int(math.prod(self.shape) * self.data.dtype.itemsize)
+
+    def axes(self) -> tuple[Axis, ...]:
+        """The image's axes as spec metadata.
+
+        Examples
+        --------
+        >>> import dask.array as da
+        >>> img = NgffImage(data=da.zeros((8, 8)), dims=("y", "x"), axes_units={"x": "micrometer"})
+        >>> [a.unit for a in img.axes()]
+        [None, 'micrometer']
+        """
+        return tuple(
+            Axis(
+                name=d,
+                type=self.axes_types.get(d),
+                unit=self.axes_units.get(d),
+                orientation=self.axes_orientations.get(d),
+            )
+            for d in self.dims
+        )
+
+    def _summary_rows(self) -> list[tuple[str, str]]:
+        chunks = tuple(int(c[0]) if c else 0 for c in self.data.chunks)
+        units = {d: self.axes_units.get(d, "") for d in self.dims}
+        return [
+            ("name", self.name + (" (label)" if self.is_label else "")),
+            ("dims", ", ".join(self.dims)),
+            ("shape", " × ".join(str(s) for s in self.shape)),
+            ("dtype", str(self.dtype)),
+            ("chunks", " × ".join(str(c) for c in chunks)),
+            ("scale", ", ".join(f"{d}={self.scale[d]:g}" for d in self.dims)),
+            ("translation", ", ".join(f"{d}={self.translation[d]:g}" for d in self.dims)),
+            ("units", ", ".join(f"{d}={u}" for d, u in units.items() if u) or "none"),
+            ("size", _format_bytes(self.nbytes)),
+        ] + ([("channels", ", ".join(self.channel_names))] if self.channel_names else [])
+
+    def __repr__(self) -> str:
+        rows = self._summary_rows()
+        width = max(len(k) for k, _ in rows)
+        body = "\n".join(f"  {k:<{width}}  {v}" for k, v in rows)
+        return f"NgffImage(\n{body}\n)"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+            for k, v in self._summary_rows()
+        )
+        return f"<table><caption><b>NgffImage</b></caption>{rows}</table>"
+
+
+def metadata_from_images(
+    images: Sequence[NgffImage],
+    *,
+    paths: Sequence[str] | None,
+    name: str | None,
+    method_type: str | None,
+    method_metadata: Mapping[str, Any] | None,
+) -> Multiscale:
+    first = images[0]
+    paths = list(paths) if paths is not None else [str(i) for i in range(len(images))]
+    return Multiscale(
+        axes=first.axes(),
+        datasets=tuple(
+            Dataset(
+                path=p,
+                scale=tuple(img.scale[d] for d in img.dims),
+                translation=tuple(img.translation[d] for d in img.dims),
+            )
+            for p, img in zip(paths, images, strict=True)
+        ),
+        name=name if name is not None else first.name,
+        type=method_type,
+        metadata=method_metadata,
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Multiscales:
+    """A multiscale pyramid: images from highest to lowest resolution, plus their metadata.
+
+    ``metadata`` is derived from the images when not given (dataset paths
+    ``"0"``, ``"1"`` ...). When given, it must agree with the images: same
+    number of levels, same axis names, same scale and translation per level.
+    """
+
+    images: tuple[NgffImage, ...]
+    metadata: Multiscale = None  # type: ignore[assignment]  # derived in __post_init__
+    """The ``multiscales[0]`` entry written for this pyramid."""
+    scale_factors: tuple[Mapping[str, int], ...] | None = None
+    """Per-level factors relative to level 0 (level 0 excluded), as used to build the pyramid."""
+    method: str | None = None
+    """Name of the downsampling method (a :class:`ngffkit.Methods` value)."""
+    chunks: Mapping[str, int] | None = None
+    """Chunk size per dim used for every level."""
+    omero: Omero | None = None
+    """Channel rendering metadata (labels, colours, windows), or None."""
+    image_label: ImageLabel | None = None
+    """``image-label`` metadata when this pyramid is a label image."""
+    labels: Mapping[str, Multiscales] = field(default_factory=dict, compare=False)
+    """Label images that belong to this image, by name (written under ``labels/``)."""
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    """Group attributes ngffkit does not interpret, kept through a read/write round trip."""
+    extra_ome: Mapping[str, Any] = field(default_factory=dict)
+    """Unknown keys inside the OME namespace, kept through a round trip."""
+
+    def __post_init__(self) -> None:
+        images = tuple(self.images)
+        if not images:
+            raise NgffValueError("images: a Multiscales needs at least one image")
+        object.__setattr__(self, "images", images)
+        first = images[0]
+        for i, img in enumerate(images[1:], start=1):
+            if img.dims != first.dims:
+                raise NgffValueError(
+                    f"images[{i}].dims: expected {list(first.dims)} like level 0, got {list(img.dims)}"
+                )
+            if img.dtype != first.dtype:
+                raise NgffValueError(
+                    f"images[{i}].dtype: expected {first.dtype} like level 0, got {img.dtype}"
+                )
+        if self.metadata is None:
+            object.__setattr__(
+                self,
+                "metadata",
+                metadata_from_images(images, paths=None, name=None, method_type=self.method, method_metadata=None),
+            )
+        else:
+            self._ensure_metadata_matches_images()
+        object.__setattr__(self, "labels", dict(self.labels))
+        object.__setattr__(self, "attributes", dict(self.attributes))
+        object.__setattr__(self, "extra_ome", dict(self.extra_ome))
+        if self.chunks is not None:
+            object.__setattr__(self, "chunks", dict(self.chunks))
+
+    def _ensure_metadata_matches_images(self) -> None:
+        meta = self.metadata
+        if len(meta.datasets) != len(self.images):
+            raise NgffValueError(
+                f"metadata.datasets: {len(meta.datasets)} levels described but {len(self.images)} "
+                f"images given"
+            )
+        if meta.axis_names != self.images[0].dims:
+            raise NgffValueError(
+                f"metadata.axes: names {list(meta.axis_names)} differ from the image dims "
+                f"{list(self.images[0].dims)}"
+            )
+        for i, (ds, img) in enumerate(zip(meta.datasets, self.images, strict=True)):
+            scale = tuple(img.scale[d] for d in img.dims)
+            offset = tuple(img.translation[d] for d in img.dims)
+            if not (_close(ds.scale, scale) and _close(ds.offset, offset)):
+                raise NgffValueError(
+                    f"metadata.datasets[{i}] ({ds.path!r}): scale {list(ds.scale)} / translation "
+                    f"{list(ds.offset)} differ from images[{i}]'s {list(scale)} / {list(offset)}"
+                )
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """Dataset paths, level 0 first."""
+        return self.metadata.paths
+
+    def __repr__(self) -> str:
+        first = self.images[0]
+        lines = [
+            f"Multiscales(name={self.metadata.name!r}, levels={len(self.images)}, "
+            f"dims={first.dims}, dtype={first.dtype}, method={self.method or self.metadata.type!r})"
+        ]
+        for path, img in zip(self.paths, self.images, strict=True):
+            chunks = tuple(int(c[0]) for c in img.data.chunks)
+            scale = ", ".join(f"{d}={img.scale[d]:g}" for d in img.dims)
+            lines.append(
+                f"  {path:>8}: shape {img.shape}, chunks {chunks}, scale {scale}, "
+                f"{_format_bytes(img.nbytes)}"
+            )
+        units = first.axes_units
+        if units:
+            lines.append("  units: " + ", ".join(f"{d}={u}" for d, u in units.items()))
+        if self.omero is not None:
+            lines.append("  channels: " + ", ".join(str(c.label) for c in self.omero.channels))
+        if self.labels:
+            lines.append("  labels: " + ", ".join(self.labels))
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        first = self.images[0]
+        head = "".join(f"<th>{h}</th>" for h in ("path", "shape", "chunks", "scale", "translation", "size"))
+        rows = []
+        for path, img in zip(self.paths, self.images, strict=True):
+            cells = (
+                path,
+                " × ".join(map(str, img.shape)),
+                " × ".join(str(int(c[0])) for c in img.data.chunks),
+                ", ".join(f"{img.scale[d]:g}" for d in img.dims),
+                ", ".join(f"{img.translation[d]:g}" for d in img.dims),
+                _format_bytes(img.nbytes),
+            )
+            rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
+        units = ", ".join(f"{d}: {u}" for d, u in first.axes_units.items()) or "none"
+        caption = html.escape(
+            f"Multiscales '{self.metadata.name}': dims ({', '.join(first.dims)}), {first.dtype}, "
+            f"units {units}, method {self.method or self.metadata.type}"
+        )
+        return f"<table><caption>{caption}</caption><tr>{head}</tr>{''.join(rows)}</table>"
+
+
+def _close(a: Sequence[float], b: Sequence[float]) -> bool:
+    return len(a) == len(b) and all(math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12) for x, y in zip(a, b, strict=True))

@@ -1,0 +1,67 @@
+"""OME-NGFF metadata as frozen dataclasses, and their JSON for each version.
+
+No arrays and no zarr here: this room only turns JSON into values and back.
+"""
+
+from __future__ import annotations
+
+from ngffkit.spec.image import (
+    ANATOMICAL_ORIENTATIONS,
+    Axis,
+    Dataset,
+    ImageAttrs,
+    ImageLabel,
+    LabelColor,
+    LabelsAttrs,
+    Multiscale,
+    Omero,
+    OmeroChannel,
+    OmeroWindow,
+    default_axis_type,
+)
+from ngffkit.spec.units import SPACE_UNITS, TIME_UNITS, UNIT_ALIASES, parse_unit
+from ngffkit.spec.versions import (
+    DEFAULT_VERSION,
+    READABLE_VERSIONS,
+    WRITABLE_VERSIONS,
+    ZARR_FORMAT,
+    NgffVersion,
+    decode_image_attrs,
+    decode_labels_attrs,
+    detect_version,
+    encode_image_attrs,
+    encode_labels_attrs,
+    is_image_attrs,
+    parse_version,
+)
+
+__all__ = [
+    "ANATOMICAL_ORIENTATIONS",
+    "Axis",
+    "Dataset",
+    "ImageAttrs",
+    "ImageLabel",
+    "LabelColor",
+    "LabelsAttrs",
+    "Multiscale",
+    "Omero",
+    "OmeroChannel",
+    "OmeroWindow",
+    "default_axis_type",
+    "SPACE_UNITS",
+    "TIME_UNITS",
+    "UNIT_ALIASES",
+    "parse_unit",
+    "DEFAULT_VERSION",
+    "READABLE_VERSIONS",
+    "WRITABLE_VERSIONS",
+    "ZARR_FORMAT",
+    "NgffVersion",
+    "decode_image_attrs",
+    "decode_labels_attrs",
+    "detect_version",
+    "encode_image_attrs",
+    "encode_labels_attrs",
+    "is_image_attrs",
+    "parse_version",
+]

@@ -1,0 +1,105 @@
+"""Small parse helpers shared by the spec classes: each returns the narrow type or raises.
+
+Every helper takes the JSON path of the value it parses (``where``), so a
+message always says where the bad value was found.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ngffkit.errors import NgffValidationError
+
+__all__ = ["expect_mapping", "expect_list", "expect_str", "expect_number", "expect_int", "freeze"]
+
+
+def _fail(where: str, expected: str, got: object, rule: str) -> NgffValidationError:
+    return NgffValidationError(f"{where}: expected {expected}, got {got!r}", rule=rule, path=where)
+
+
+def expect_mapping(value: object, where: str, *, rule: str = "json-type") -> Mapping[str, Any]:
+    """Return *value* if it is a JSON object, else raise naming *where*.
+
+    Examples
+    --------
+    >>> expect_mapping({"a": 1}, "attrs")
+    {'a': 1}
+    """
+    if not isinstance(value, Mapping):
+        raise _fail(where, "a JSON object", value, rule)
+    return value
+
+
+def expect_list(value: object, where: str, *, rule: str = "json-type", min_len: int = 0) -> list[Any]:
+    """Return *value* as a list if it is a JSON array with at least *min_len* items.
+
+    Examples
+    --------
+    >>> expect_list([1, 2], "scale", min_len=1)
+    [1, 2]
+    """
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise _fail(where, "a JSON array", value, rule)
+    if len(value) < min_len:
+        raise _fail(where, f"an array of at least {min_len} item(s)", value, rule)
+    return list(value)
+
+
+def expect_str(value: object, where: str, *, rule: str = "json-type") -> str:
+    """Return *value* if it is a string.
+
+    Examples
+    --------
+    >>> expect_str("x", "axes[0].name")
+    'x'
+    """
+    if not isinstance(value, str):
+        raise _fail(where, "a string", value, rule)
+    return value
+
+
+def expect_number(value: object, where: str, *, rule: str = "json-type") -> float:
+    """Return *value* as a float if it is a finite JSON number (not a bool).
+
+    Examples
+    --------
+    >>> expect_number(2, "scale[0]")
+    2.0
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise _fail(where, "a finite number", value, rule)
+    return float(value)
+
+
+def expect_int(value: object, where: str, *, rule: str = "json-type") -> int:
+    """Return *value* if it is a JSON integer (a float with an integral value is accepted).
+
+    Examples
+    --------
+    >>> expect_int(3.0, "label-value")
+    3
+    """
+    if isinstance(value, bool):
+        raise _fail(where, "an integer", value, rule)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if not isinstance(value, int):
+        raise _fail(where, "an integer", value, rule)
+    return value
+
+
+def freeze(value: Any) -> Any:
+    """Return a deep copy of JSON data with dicts and lists copied (so callers cannot alias it).
+
+    Examples
+    --------
+    >>> freeze({"a": [1, {"b": 2}]})
+    {'a': [1, {'b': 2}]}
+    """
+    if isinstance(value, Mapping):
+        return {str(k): freeze(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [freeze(v) for v in value]
+    return value

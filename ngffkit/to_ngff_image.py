@@ -1,0 +1,230 @@
+"""``to_ngff_image``: wrap any array as an :class:`~ngffkit.model.NgffImage`; no pixels are computed."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dask.array as da
+import numpy as np
+
+from ngffkit.errors import NgffTypeError, NgffValueError
+from ngffkit.model import NgffImage
+from ngffkit.spec import default_axis_type, parse_unit
+
+__all__ = ["to_ngff_image", "default_dims"]
+
+_DEFAULT_DIMS = {
+    2: ("y", "x"),
+    3: ("z", "y", "x"),
+    4: ("c", "z", "y", "x"),
+    5: ("t", "c", "z", "y", "x"),
+}
+
+
+def default_dims(ndim: int) -> tuple[str, ...]:
+    """Return the default axis names for an array of *ndim* dimensions.
+
+    Raises
+    ------
+    NgffValueError
+        If *ndim* is not 2 to 5 (the range OME-NGFF allows).
+
+    Examples
+    --------
+    >>> default_dims(4)
+    ('c', 'z', 'y', 'x')
+    """
+    try:
+        return _DEFAULT_DIMS[ndim]
+    except KeyError:
+        raise NgffValueError(
+            f"data: OME-NGFF images have 2 to 5 dimensions, got an array with {ndim}"
+        ) from None
+
+
+def _as_dask(data: Any) -> tuple[da.Array, dict[str, Any]]:
+    """Return (dask array, hints from the input: dims, scale, translation, units, name)."""
+    hints: dict[str, Any] = {}
+    if isinstance(data, da.Array):
+        return data, hints
+    try:
+        import xarray as xr
+    except ImportError:  # pragma: no cover - xarray is a core dependency
+        xr = None
+    if xr is not None and isinstance(data, xr.DataArray):
+        return _from_xarray(data)
+    try:
+        import zarr
+    except ImportError:  # pragma: no cover - zarr is a core dependency
+        zarr = None
+    if zarr is not None and isinstance(data, zarr.Array):
+        names = getattr(data.metadata, "dimension_names", None)
+        if names and all(names):
+            hints["dims"] = tuple(names)
+        return da.from_array(data, chunks=data.chunks), hints
+    if isinstance(data, np.ndarray) or hasattr(data, "__array__"):
+        array = data if hasattr(data, "shape") and hasattr(data, "dtype") else np.asarray(data)
+        # Wrapping does not copy: dask slices the original buffer lazily.
+        return da.from_array(array, chunks="auto"), hints
+    raise NgffTypeError(
+        f"data: expected a numpy, dask, xarray or zarr array, got {type(data).__name__}"
+    )
+
+
+def _from_xarray(arr: Any) -> tuple[da.Array, dict[str, Any]]:
+    data = arr.data if isinstance(arr.data, da.Array) else da.from_array(arr.data, chunks="auto")
+    hints: dict[str, Any] = {"dims": tuple(str(d) for d in arr.dims)}
+    scale: dict[str, float] = {}
+    translation: dict[str, float] = {}
+    units: dict[str, str] = {}
+    for dim in arr.dims:
+        if dim not in arr.coords:
+            continue
+        coord = np.asarray(arr.coords[dim].values)
+        if coord.ndim != 1 or coord.dtype.kind not in "iuf" or len(coord) == 0:
+            continue
+        translation[str(dim)] = float(coord[0])
+        if len(coord) > 1:
+            steps = np.diff(coord.astype(np.float64))
+            if not np.allclose(steps, steps[0], rtol=1e-6):
+                raise NgffValueError(
+                    f"data.coords[{dim!r}]: OME-NGFF needs evenly spaced coordinates, "
+                    f"got steps from {steps.min()} to {steps.max()}"
+                )
+            scale[str(dim)] = float(steps[0])
+        unit = arr.coords[dim].attrs.get("units") or arr.coords[dim].attrs.get("unit")
+        if unit:
+            units[str(dim)] = str(unit)
+    hints.update(scale=scale, translation=translation, units=units)
+    if arr.name is not None:
+        hints["name"] = str(arr.name)
+    return data, hints
+
+
+def _parse_axes_units(
+    axes_units: str | Mapping[str, str] | None, dims: tuple[str, ...], types: Mapping[str, str | None]
+) -> dict[str, str]:
+    if axes_units is None:
+        return {}
+    if isinstance(axes_units, str):
+        spatial = [d for d in dims if types[d] == "space"]
+        if not spatial:
+            return {}
+        # Parse once, so a normalised spelling warns once, not once per axis.
+        unit = parse_unit(axes_units, axis="/".join(spatial), axis_type="space")
+        return {d: unit for d in spatial}
+    if not isinstance(axes_units, Mapping):
+        raise NgffTypeError(
+            f"axes_units: expected a unit name or a mapping of axis to unit, got {axes_units!r}"
+        )
+    unknown = sorted(set(axes_units) - set(dims))
+    if unknown:
+        raise NgffValueError(f"axes_units: axes {unknown} are not among the dims {list(dims)}")
+    return {d: parse_unit(u, axis=d, axis_type=types[d]) for d, u in axes_units.items() if u}
+
+
+def to_ngff_image(
+    data: Any,
+    *,
+    dims: Sequence[str] | None = None,
+    scale: Mapping[str, float] | None = None,
+    translation: Mapping[str, float] | None = None,
+    name: str | None = None,
+    axes_units: str | Mapping[str, str] | None = None,
+    axes_orientations: Mapping[str, str] | None = None,
+    axes_types: Mapping[str, str] | None = None,
+    channel_names: Sequence[str] | None = None,
+    is_label: bool = False,
+) -> NgffImage:
+    """Wrap an array as an :class:`NgffImage` with physical metadata; no pixels are computed.
+
+    Parameters
+    ----------
+    data
+        numpy, dask, ``xarray.DataArray`` (its dims give ``dims``, evenly spaced
+        coordinates give ``scale`` and ``translation``, coordinate ``units``
+        attributes give units) or a zarr array (its ``dimension_names`` give dims).
+        numpy input is wrapped, not copied.
+    dims
+        Axis names in array order. Default by ndim: ``yx``, ``zyx``, ``czyx``, ``tczyx``.
+    scale, translation
+        Physical pixel size and offset of the first pixel's centre per axis
+        (defaults 1.0 and 0.0). They override what an xarray input says.
+    name
+        Image name (default ``"image"``, or the DataArray's name).
+    axes_units
+        One unit for all space axes (``"micrometer"``) or a mapping per axis.
+        Common spellings (``um``, ``µm``, ``micron``, ``s``) become UDUNITS-2 names
+        with a :class:`~ngffkit.errors.NgffUnitWarning`; unknown units are an error.
+    axes_orientations
+        RFC-4 anatomical orientation per space axis (``{"x": "left-to-right"}``).
+    axes_types
+        Axis types for custom axis names (default from the name).
+    channel_names
+        One name per index of the ``c`` axis.
+    is_label
+        Mark the image as a label image (integer pixels; label-safe downsampling).
+
+    Returns
+    -------
+    NgffImage
+        The lazy image.
+
+    Raises
+    ------
+    NgffValueError
+        If dims, scales, units or orientations do not fit the array or the spec.
+    NgffTypeError
+        If *data* is not an array.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = to_ngff_image(np.zeros((16, 32, 32), dtype=np.uint16),
+    ...                     scale={"z": 2.0, "y": 0.5, "x": 0.5}, axes_units="micrometer")
+    >>> img.dims, img.axes_units["z"]
+    (('z', 'y', 'x'), 'micrometer')
+    """
+    array, hints = _as_dask(data)
+    if dims is None:
+        dims = hints.get("dims") or default_dims(array.ndim)
+    dims_t = tuple(str(d) for d in dims)
+    if len(dims_t) != array.ndim:
+        raise NgffValueError(
+            f"dims: expected {array.ndim} names for an array of shape {tuple(array.shape)}, "
+            f"got {len(dims_t)}: {list(dims_t)}"
+        )
+    if not 2 <= array.ndim <= 5:
+        default_dims(array.ndim)  # raises the explanatory error
+    types: dict[str, str | None] = {d: default_axis_type(d) for d in dims_t}
+    types.update(dict(axes_types or {}))
+    missing_type = [d for d, t in types.items() if t is None]
+    if len(missing_type) > 1:
+        raise NgffValueError(
+            f"dims: {missing_type} are not t, c, z, y or x; give their types with axes_types="
+            f"{{...}} (OME-NGFF allows at most one channel or custom axis)"
+        )
+    merged_scale = {**hints.get("scale", {}), **dict(scale or {})}
+    merged_translation = {**hints.get("translation", {}), **dict(translation or {})}
+    for key, values in (("scale", merged_scale), ("translation", merged_translation)):
+        for d, v in values.items():
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise NgffValueError(f"{key}[{d!r}]: expected a finite number, got {v!r}")
+    units_in: str | Mapping[str, str] | None = axes_units
+    if units_in is None and hints.get("units"):
+        units_in = hints["units"]
+    units = _parse_axes_units(units_in, dims_t, types)
+    return NgffImage(
+        data=array,
+        dims=dims_t,
+        scale=merged_scale,
+        translation=merged_translation,
+        name=name if name is not None else hints.get("name", "image"),
+        axes_units=units,
+        axes_orientations=dict(axes_orientations or {}),
+        axes_types={d: t for d, t in types.items() if t is not None},
+        channel_names=tuple(channel_names) if channel_names is not None else None,
+        is_label=is_label,
+    )
