@@ -64,17 +64,34 @@ def _as_dask(data: Any) -> tuple[da.Array, dict[str, Any]]:
         if names and all(names):
             hints["dims"] = tuple(names)
         return da.from_array(data, chunks=data.chunks), hints
-    if isinstance(data, np.ndarray) or hasattr(data, "__array__"):
-        array = data if hasattr(data, "shape") and hasattr(data, "dtype") else np.asarray(data)
-        # Wrapping does not copy: dask slices the original buffer lazily.
-        return da.from_array(array, chunks="auto"), hints
+    if isinstance(data, np.ndarray):
+        # dask copies a plain ndarray into its graph; behind this thin wrapper it slices
+        # views of the caller's buffer lazily instead, so a 10 GiB input stays 10 GiB.
+        return da.from_array(_NumpyView(data), chunks="auto", asarray=False, meta=data[:0]), hints
+    if hasattr(data, "__array__") and hasattr(data, "shape") and hasattr(data, "dtype"):
+        return da.from_array(data, chunks="auto"), hints
+    if isinstance(data, list | tuple):
+        return _as_dask(np.asarray(data))
     raise NgffTypeError(
         f"data: expected a numpy, dask, xarray or zarr array, got {type(data).__name__}"
     )
 
 
+class _NumpyView:
+    """A numpy array seen through ``__getitem__`` only, so dask reads it lazily without a copy."""
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array
+        self.shape = array.shape
+        self.dtype = array.dtype
+        self.ndim = array.ndim
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        return self.array[key]  # type: ignore[no-any-return]
+
+
 def _from_xarray(arr: Any) -> tuple[da.Array, dict[str, Any]]:
-    data = arr.data if isinstance(arr.data, da.Array) else da.from_array(arr.data, chunks="auto")
+    data = arr.data if isinstance(arr.data, da.Array) else _as_dask(np.asarray(arr.data))[0]
     hints: dict[str, Any] = {"dims": tuple(str(d) for d in arr.dims)}
     scale: dict[str, float] = {}
     translation: dict[str, float] = {}

@@ -1,0 +1,195 @@
+"""``ngffkit`` command line: convert, info, validate.
+
+Examples
+--------
+>>> main(["info", "--help"])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ngffkit.errors import NgffDependencyError, NgffError, NgffValueError
+from ngffkit.io import from_ngff_zarr, to_ngff_zarr
+from ngffkit.model import NgffImage
+from ngffkit.samples import SAMPLES, sample_image, sample_labels
+from ngffkit.to_multiscales import to_multiscales
+from ngffkit.to_ngff_image import to_ngff_image
+from ngffkit.validate import validate
+
+__all__ = ["main", "build_parser", "read_input"]
+
+
+def _pairs(values: Sequence[str] | None, what: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in values or ():
+        name, sep, number = item.partition("=")
+        if not sep:
+            raise NgffValueError(f"--{what}: expected AXIS=VALUE such as z=2.0, got {item!r}")
+        try:
+            out[name] = float(number)
+        except ValueError:
+            raise NgffValueError(f"--{what} {item}: {number!r} is not a number") from None
+    return out
+
+
+def read_input(path: str) -> Any:
+    """Open an input file or store lazily where the format allows it.
+
+    ``.npy`` (memory-mapped), ``.tif``/``.tiff`` (tifffile, lazy through zarr),
+    ``.png``/``.jpg`` (imageio), an OME-Zarr (re-written, e.g. to another
+    version) or a plain zarr array.
+
+    Raises
+    ------
+    NgffValueError
+        For an unknown file type.
+    NgffDependencyError
+        If the reader's optional extra is missing.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.npy"; np.save(p, np.zeros((4, 4), "u1"))
+    >>> read_input(str(p)).shape
+    (4, 4)
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix == ".npy":
+        return np.load(path, mmap_mode="r")
+    if suffix in (".tif", ".tiff"):
+        try:
+            import tifffile
+            import zarr
+        except ImportError as exc:
+            raise NgffDependencyError("reading TIFF needs tifffile: pip install 'ngffkit[tiff]'") from exc
+        return zarr.open(tifffile.imread(path, aszarr=True), mode="r")
+    if suffix in (".png", ".jpg", ".jpeg", ".bmp", ".gif"):
+        try:
+            import imageio.v3 as iio
+        except ImportError as exc:
+            raise NgffDependencyError("reading images needs imageio: pip install 'ngffkit[imageio]'") from exc
+        return iio.imread(path)
+    if suffix == ".zarr" or Path(path).is_dir() or "://" in path:
+        return from_ngff_zarr(path)
+    raise NgffValueError(
+        f"input {path!r}: unknown file type {suffix!r}; expected .npy, .tif, .png, .jpg or a zarr store"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``ngffkit`` command.
+
+    Examples
+    --------
+    >>> build_parser().parse_args(["validate", "img.zarr"]).command
+    'validate'
+    """
+    parser = argparse.ArgumentParser(prog="ngffkit", description="OME-Zarr conversion and checks.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    conv = sub.add_parser("convert", help="write an image (or a built-in sample) as an OME-Zarr pyramid")
+    src = conv.add_mutually_exclusive_group(required=True)
+    src.add_argument("input", nargs="?", help=".npy, .tif, .png, an OME-Zarr or a zarr array")
+    src.add_argument("--sample", choices=sorted(SAMPLES), help="use a built-in sample image instead")
+    conv.add_argument("output", help="output store: path or URL")
+    conv.add_argument("--version", default="0.5", choices=["0.4", "0.5", "0.6"], dest="ngff_version")
+    conv.add_argument("--dims", help="axis names in array order, e.g. zyx or czyx")
+    conv.add_argument("--scale", nargs="*", metavar="AXIS=SIZE", help="pixel size per axis, e.g. z=2 y=0.5 x=0.5")
+    conv.add_argument("--translation", nargs="*", metavar="AXIS=OFFSET")
+    conv.add_argument("--units", help="unit of the space axes, e.g. micrometer")
+    conv.add_argument("--name", help="image name")
+    conv.add_argument("--scale-factors", nargs="*", type=int, help="factors relative to level 0, e.g. 2 4 8")
+    conv.add_argument("--min-size", type=int, default=64, help="without --scale-factors: halve until a side would be below this")
+    conv.add_argument("--chunks", type=int, help="chunk length of the spatial axes")
+    conv.add_argument("--chunks-per-shard", type=int, help="write sharded arrays (0.5/0.6)")
+    conv.add_argument("--method", help="downsampling method (mean, gaussian, mode, nearest, itkwasm_gaussian, ...)")
+    conv.add_argument("--labels", action="store_true", help="with --sample: also write a label image")
+    conv.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    info = sub.add_parser("info", help="print an overview of an OME-Zarr image")
+    info.add_argument("store")
+    val = sub.add_parser("validate", help="validate a store against the OME-NGFF spec")
+    val.add_argument("store")
+    val.add_argument("--strict", action="store_true", help="use the strict schemas")
+    return parser
+
+
+def _convert(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    console = Console()
+    if args.sample:
+        image: NgffImage | Any = sample_image(args.sample)
+    else:
+        image = read_input(args.input)
+    if hasattr(image, "images"):  # an OME-Zarr read back: keep its metadata, re-pyramid its level 0
+        image = image.images[0]
+    if not isinstance(image, NgffImage) or args.dims or args.scale or args.units or args.name:
+        base: NgffImage | None = image if isinstance(image, NgffImage) else None
+        image = to_ngff_image(
+            base.data if base is not None else image,
+            dims=tuple(args.dims) if args.dims else (base.dims if base is not None else None),
+            scale={**(dict(base.scale) if base else {}), **_pairs(args.scale, "scale")},
+            translation={**(dict(base.translation) if base else {}), **_pairs(args.translation, "translation")},
+            axes_units=args.units or (dict(base.axes_units) if base else None),
+            name=args.name or (base.name if base else Path(args.output.rstrip("/")).name.split(".")[0]),
+            channel_names=base.channel_names if base else None,
+        )
+    ms = to_multiscales(
+        image,
+        scale_factors=args.scale_factors if args.scale_factors else args.min_size,
+        method=args.method,
+        chunks=args.chunks,
+    )
+    if args.labels:
+        if not args.sample:
+            raise NgffValueError("--labels: only available with --sample")
+        label = to_multiscales(sample_labels(image), scale_factors=list(ms.scale_factors or ()), chunks=args.chunks)
+        from dataclasses import replace
+
+        ms = replace(ms, labels={"blobs": label})
+    console.print(ms)
+    to_ngff_zarr(args.output, ms, version=args.ngff_version, overwrite=args.overwrite,
+                 chunks_per_shard=args.chunks_per_shard)
+    report = validate(args.output)
+    console.print(f"wrote {args.output} (OME-NGFF {args.ngff_version}); validation: {'ok' if report.ok else 'FAILED'}")
+    if not report.ok:
+        console.print(str(report))
+    return 0 if report.ok else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``ngffkit`` command; return the exit status.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "demo.ome.zarr"
+    >>> main(["convert", "--sample", "blobs2d", str(out)])  # doctest: +ELLIPSIS
+    Multiscales(...
+    0
+    """
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "convert":
+            return _convert(args)
+        if args.command == "info":
+            from rich.console import Console
+
+            Console().print(from_ngff_zarr(args.store))
+            return 0
+        report = validate(args.store, strict=args.strict)
+        print(report)
+        return 0 if report.ok else 1
+    except NgffError as exc:
+        print(f"ngffkit: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""to_ngff_image: inputs, default dims, units, and clear errors."""
+
+from __future__ import annotations
+
+import warnings
+
+import dask.array as da
+import numpy as np
+import pytest
+import xarray as xr
+import zarr
+
+import ngffkit
+from ngffkit.errors import NgffTypeError, NgffUnitWarning, NgffValueError
+
+
+@pytest.mark.parametrize(
+    ("ndim", "dims"),
+    [(2, ("y", "x")), (3, ("z", "y", "x")), (4, ("c", "z", "y", "x")), (5, ("t", "c", "z", "y", "x"))],
+)
+def test_default_dims(ndim: int, dims: tuple[str, ...]) -> None:
+    """Default dims follow the array's ndim: yx, zyx, czyx, tczyx."""
+    img = ngffkit.to_ngff_image(np.zeros((2,) * ndim, "u1"))
+    assert img.dims == dims
+    assert all(img.scale[d] == 1.0 and img.translation[d] == 0.0 for d in dims)
+
+
+@pytest.mark.parametrize("ndim", [1, 6])
+def test_ndim_out_of_range(ndim: int) -> None:
+    """OME-NGFF images have 2 to 5 dimensions; anything else is a clear error."""
+    with pytest.raises(NgffValueError, match="2 to 5 dimensions"):
+        ngffkit.to_ngff_image(np.zeros((2,) * ndim, "u1"))
+
+
+def test_numpy_is_not_copied(raise_if_dask_computes) -> None:
+    """A numpy input is wrapped lazily: later changes to the buffer show through."""
+    array = np.zeros((4, 4), "u1")
+    with raise_if_dask_computes():
+        img = ngffkit.to_ngff_image(array)
+    array[0, 0] = 7
+    assert int(img.data[0, 0].compute()) == 7
+
+
+def test_dask_kept() -> None:
+    """A dask input keeps its graph and chunks."""
+    data = da.zeros((8, 8), chunks=4, dtype="u2")
+    assert ngffkit.to_ngff_image(data).data is data
+
+
+def test_xarray_coords_give_scale_translation_units() -> None:
+    """DataArray dims, evenly spaced coords and coord units become dims, scale, translation, units."""
+    arr = xr.DataArray(
+        np.zeros((3, 4), "u1"),
+        dims=("y", "x"),
+        coords={"y": ("y", [10.0, 12.0, 14.0], {"units": "micrometer"}), "x": [0.0, 0.5, 1.0, 1.5]},
+        name="xr_image",
+    )
+    img = ngffkit.to_ngff_image(arr)
+    assert img.dims == ("y", "x")
+    assert img.scale == {"y": 2.0, "x": 0.5}
+    assert img.translation == {"y": 10.0, "x": 0.0}
+    assert img.axes_units == {"y": "micrometer"}
+    assert img.name == "xr_image"
+
+
+def test_xarray_uneven_coords_rejected() -> None:
+    """Unevenly spaced coordinates cannot be an OME-NGFF scale."""
+    arr = xr.DataArray(np.zeros((3, 3)), dims=("y", "x"), coords={"y": [0.0, 1.0, 5.0]})
+    with pytest.raises(NgffValueError, match=r"coords\['y'\]"):
+        ngffkit.to_ngff_image(arr)
+
+
+def test_zarr_array_dimension_names(tmp_path) -> None:
+    """A zarr v3 array's dimension_names become the dims; pixels stay on disk."""
+    arr = zarr.create_array(tmp_path / "a.zarr", shape=(4, 6), dtype="u2", chunks=(2, 3), dimension_names=("y", "x"))
+    arr[:] = np.arange(24, dtype="u2").reshape(4, 6)
+    img = ngffkit.to_ngff_image(arr)
+    assert img.dims == ("y", "x")
+    np.testing.assert_array_equal(img.data.compute(), arr[:])
+
+
+@pytest.mark.parametrize("spelling", ["um", "µm", "μm", "micron", "microns"])
+def test_unit_spellings_normalised_with_warning(spelling: str) -> None:
+    """Common spellings become UDUNITS-2 'micrometer', with one warning."""
+    with pytest.warns(NgffUnitWarning, match="micrometer") as record:
+        img = ngffkit.to_ngff_image(np.zeros((2, 2, 2)), axes_units=spelling)
+    assert len(record) == 1
+    assert img.axes_units == dict.fromkeys("zyx", "micrometer")
+
+
+def test_unit_mapping_per_axis() -> None:
+    """A mapping gives units per axis, time included; canonical names raise no warning."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        img = ngffkit.to_ngff_image(
+            np.zeros((2, 2, 2, 2)), dims=("t", "z", "y", "x"), axes_units={"t": "second", "x": "nanometer"}
+        )
+    assert img.axes_units == {"t": "second", "x": "nanometer"}
+
+
+@pytest.mark.parametrize(
+    ("units", "match"),
+    [("furlong", "not an OME-NGFF space unit"), ({"c": "micrometer"}, "channel axis has no unit"),
+     ({"q": "meter"}, "not among the dims")],
+)
+def test_unit_errors(units: object, match: str) -> None:
+    """Unknown units, units on a channel axis and unknown axes are clear errors."""
+    with pytest.raises(NgffValueError, match=match):
+        ngffkit.to_ngff_image(np.zeros((2, 2, 2, 2)), axes_units=units)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"dims": ("y", "x")}, "expected 3 names"),
+        ({"dims": ("z", "z", "x")}, "unique"),
+        ({"scale": {"x": -1.0}}, r"scale\['x'\].*> 0"),
+        ({"scale": {"q": 1.0}}, "not among the image dims"),
+        ({"translation": {"x": float("nan")}}, "finite"),
+        ({"axes_orientations": {"x": "up"}}, "RFC-4"),
+        ({"dims": ("c", "y", "x"), "channel_names": ["a"]}, r"channel_names: expected 2 names"),
+    ],
+)
+def test_bad_arguments(kwargs: dict[str, object], match: str) -> None:
+    """Bad dims, scales, translations and orientations name the argument and the value."""
+    with pytest.raises(NgffValueError, match=match):
+        ngffkit.to_ngff_image(np.zeros((2, 2, 2)), **kwargs)  # type: ignore[arg-type]
+
+
+def test_not_an_array() -> None:
+    """Something that is not an array is a type error."""
+    with pytest.raises(NgffTypeError, match="numpy, dask, xarray or zarr"):
+        ngffkit.to_ngff_image(object())
+
+
+def test_label_needs_integers() -> None:
+    """Label images need integer pixels."""
+    with pytest.raises(NgffValueError, match="integer"):
+        ngffkit.to_ngff_image(np.zeros((2, 2), "f4"), is_label=True)
+
+
+def test_orientation_and_custom_axis() -> None:
+    """RFC-4 orientations sit on space axes; a custom axis gets its type from axes_types."""
+    img = ngffkit.to_ngff_image(
+        np.zeros((2, 3, 4)), dims=("angle", "y", "x"), axes_types={"angle": "angle"},
+        axes_orientations={"x": "left-to-right"},
+    )
+    axes = {a.name: a for a in img.axes()}
+    assert axes["angle"].type == "angle"
+    assert axes["x"].orientation == "left-to-right"
