@@ -8,6 +8,7 @@ Examples
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -39,10 +40,11 @@ def _pairs(values: Sequence[str] | None, what: str) -> dict[str, float]:
     return out
 
 
-def read_input(path: str) -> Any:
+def read_input(path: str, stack: contextlib.ExitStack | None = None) -> Any:
     """Open an input file or store lazily where the format allows it.
 
-    ``.npy`` (memory-mapped), ``.tif``/``.tiff`` (tifffile, lazy through zarr),
+    ``.npy`` (memory-mapped), ``.tif``/``.tiff`` (tifffile, lazy through zarr; the
+    file stays open until *stack* closes, so pass one for TIFF input),
     ``.png``/``.jpg`` (imageio), an OME-Zarr (re-written, e.g. to another
     version) or a plain zarr array.
 
@@ -69,7 +71,10 @@ def read_input(path: str) -> Any:
             import zarr
         except ImportError as exc:
             raise NgffDependencyError("reading TIFF needs tifffile: pip install 'ngffkit[tiff]'") from exc
-        return zarr.open(tifffile.imread(path, aszarr=True), mode="r")
+        tif = tifffile.TiffFile(path)
+        if stack is not None:
+            stack.callback(tif.close)
+        return zarr.open(tif.series[0].aszarr(), mode="r")
     if suffix in (".png", ".jpg", ".jpeg", ".bmp", ".gif"):
         try:
             import imageio.v3 as iio
@@ -123,10 +128,15 @@ def _convert(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     console = Console()
+    with contextlib.ExitStack() as stack:
+        return _convert_open(args, console, stack)
+
+
+def _convert_open(args: argparse.Namespace, console: Any, stack: contextlib.ExitStack) -> int:
     if args.sample:
         image: NgffImage | Any = sample_image(args.sample)
     else:
-        image = read_input(args.input)
+        image = read_input(args.input, stack)
     if hasattr(image, "images"):  # an OME-Zarr read back: keep its metadata, re-pyramid its level 0
         image = image.images[0]
     if not isinstance(image, NgffImage) or args.dims or args.scale or args.units or args.name:

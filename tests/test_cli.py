@@ -42,7 +42,7 @@ def test_convert_npy(tmp_path, capsys, version) -> None:
 def test_convert_tiff(tmp_path) -> None:
     """convert reads a TIFF lazily through tifffile."""
     tifffile = pytest.importorskip("tifffile", reason="needs tifffile: pip install 'ngffkit[tiff]'")
-    tifffile.imwrite(tmp_path / "a.tif", np.ones((4, 64, 64), "u1"))
+    tifffile.imwrite(tmp_path / "a.tif", np.ones((4, 64, 64), "u1"), photometric="minisblack")
     assert main(["convert", str(tmp_path / "a.tif"), str(tmp_path / "a.zarr"), "--scale-factors", "2"]) == 0
     assert ngffkit.from_ngff_zarr(tmp_path / "a.zarr").images[1].shape == (2, 32, 32)
 

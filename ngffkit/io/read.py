@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -27,7 +28,10 @@ from ngffkit.spec import (
     is_image_attrs,
 )
 
-__all__ = ["from_ngff_zarr", "open_group", "read_version"]
+__all__ = ["from_ngff_zarr", "open_group", "read_version", "READ_PREFIX"]
+
+READ_PREFIX = "ngffkit-read-"
+"""Prefix of the dask names of arrays read by :func:`from_ngff_zarr`."""
 
 
 def open_group(sp: StorePath) -> zarr.Group:
@@ -76,9 +80,10 @@ def _meta_file(group: zarr.Group) -> str:
 def _open_level(sp: StorePath, path: str, where: str) -> zarr.Array:
     try:
         return zarr.open_array(store=StorePath(sp.store, join_path(sp.path, path)), mode="r")
-    except (FileNotFoundError, KeyError, zarr.errors.ArrayNotFoundError) as exc:
+    except Exception as exc:  # zarr raises several types (and groups of them) for a missing array
         raise NgffValidationError(
-            f"{where}: dataset path {path!r} is listed in multiscales but no array exists there",
+            f"{where}: dataset path {path!r} is listed in multiscales but no array can be opened "
+            f"there ({type(exc).__name__}: {exc})",
             rule="dataset-missing",
             path=f"{where}/{path}",
         ) from exc
@@ -190,8 +195,14 @@ def _read_image(sp: StorePath, *, labels: bool) -> Multiscales:
             )
         # Read whole shards (or chunks) per task: one store request per task.
         block = array.shards or array.chunks
-        data = da.from_array(array, chunks=block, lock=False, asarray=True, inline_array=True,
-                             name=f"ngffkit-read-{where}/{ds.path}")
+        data = da.from_array(
+            array,
+            chunks=block,
+            lock=False,
+            inline_array=True,
+            # The name records the source, so a writer can refuse to overwrite what it reads.
+            name=f"{READ_PREFIX}{where}/{ds.path}-{uuid.uuid4().hex}",
+        )
         if channel_names is not None and len(channel_names) != array.shape[dims.index("c")]:
             channel_names = None
         images.append(

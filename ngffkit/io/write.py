@@ -10,6 +10,7 @@ half-written image as if it were whole.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,12 +21,14 @@ from zarr.core.sync import sync
 from zarr.storage import StorePath
 
 from ngffkit.errors import NgffExistsError, NgffValueError
+from ngffkit.io.read import READ_PREFIX
 from ngffkit.io.stores import StoreLike, describe_store, join_path, open_store
 from ngffkit.model import Multiscales
 from ngffkit.spec import (
     ZARR_FORMAT,
     ImageAttrs,
     ImageLabel,
+    LabelColor,
     LabelsAttrs,
     encode_image_attrs,
     encode_labels_attrs,
@@ -85,10 +88,13 @@ def _parse_chunks_per_shard(
 
 def _graph_reads_from(data: da.Array, target: str) -> bool:
     """True if the dask graph of *data* reads a zarr array stored under *target*."""
-    for value in data.dask.values():
-        if isinstance(value, zarr.Array) and describe_store(StorePath(value.store, value.path)).startswith(target):
-            return True
-    return False
+    prefix = f"{READ_PREFIX}{target}/"
+    if any(str(name).startswith(prefix) for name in data.dask.layers):
+        return True
+    return any(
+        isinstance(value, zarr.Array) and describe_store(StorePath(value.store, value.path)).startswith(target)
+        for value in data.dask.values()
+    )
 
 
 def _prepare_target(sp: StorePath, ms: Multiscales, *, overwrite: bool) -> None:
@@ -150,8 +156,15 @@ def _create_arrays(
     return pairs
 
 
+# Label 0 is background: transparent. The strict schemas need at least one colour entry.
+_BACKGROUND = LabelColor(label_value=0, rgba=(0, 0, 0, 0))
+
+
 def _label_doc(ms: Multiscales) -> ImageLabel:
-    return ms.image_label if ms.image_label is not None else ImageLabel(source="../../")
+    label = ms.image_label if ms.image_label is not None else ImageLabel(source="../../")
+    if not label.colors:
+        label = replace(label, colors=(_BACKGROUND,))
+    return label
 
 
 def _check_labels(ms: Multiscales, where: str) -> None:
@@ -301,8 +314,6 @@ def to_ngff_zarr(
 
 
 def _as_label(ms: Multiscales) -> Multiscales:
-    from dataclasses import replace
-
     return replace(ms, image_label=_label_doc(ms), omero=None, labels={})
 
 

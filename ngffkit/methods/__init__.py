@@ -289,7 +289,6 @@ def is_label_safe(method: Methods) -> bool:
     return method in _LABEL_SAFE
 
 
-@functools.cache
 def _version(distribution: str | None, method: Methods) -> str:
     """Return the installed version of *distribution* (None: ngffkit itself)."""
     if distribution is None:

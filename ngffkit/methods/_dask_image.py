@@ -123,12 +123,24 @@ def dask_image_gaussian_blur(data: da.Array, factors: Sequence[int]) -> da.Array
     >>> blurred.dtype, blurred.chunks
     (dtype('float64'), ((4, 4), (4, 4)))
     """
+    import dask.array as da
+
     ndfilters = import_dask_image("dask_image_gaussian").ndfilters
-    lazy: Any = data  # dask's annotations are partial
-    blurred: da.Array = ndfilters.gaussian_filter(
-        lazy.astype(np.float64), sigma=_sigmas(factors), mode="nearest", truncate=TRUNCATE
-    )
-    return blurred
+    lazy: Any = data.astype(np.float64)  # type: ignore[no-untyped-call]
+    sigmas = _sigmas(factors)
+    # dask-image overlaps blocks by its radius ceil(4 sigma), which dask refuses when an
+    # axis is shorter. Extending such an axis with copies of its last pixel changes no
+    # blurred value: mode="nearest" reads exactly those copies past the edge.
+    shape = lazy.shape
+    extra = [max(0, math.ceil(TRUNCATE * s) - n) for s, n in zip(sigmas, shape, strict=True)]
+    if any(extra):
+        pad: Any = da.pad  # untyped in dask
+        lazy = pad(lazy, [(0, e) for e in extra], mode="edge")
+    blurred: Any = ndfilters.gaussian_filter(lazy, sigma=sigmas, mode="nearest", truncate=TRUNCATE)
+    if any(extra):
+        blurred = blurred[tuple(slice(0, n) for n in shape)]
+    result: da.Array = blurred
+    return result
 
 
 def sample_centres(blurred: np.ndarray, factors: Sequence[int], dtype: np.dtype[Any]) -> np.ndarray:

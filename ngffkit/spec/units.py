@@ -114,7 +114,7 @@ def parse_unit(unit: object, *, axis: str, axis_type: str | None) -> str:
         warnings.warn(
             f"axes_units[{axis!r}]: {unit!r} is not a UDUNITS-2 name; writing {canonical!r}",
             NgffUnitWarning,
-            stacklevel=3,
+            stacklevel=4,  # parse_unit <- to_ngff_image's helper <- to_ngff_image <- the caller
         )
         return canonical
     examples = ", ".join(sorted(allowed)[:6])

@@ -89,6 +89,7 @@ def test_killed_write_is_refused(tmp_path, version) -> None:
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    proc.stdout.close()
     assert any(level0.rglob("*")), "the writer was killed before writing any chunk"
     with pytest.raises(NgffIncompleteStoreError, match="interrupted") as info:
         ngffkit.from_ngff_zarr(target)

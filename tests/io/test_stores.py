@@ -32,7 +32,7 @@ def test_write_and_read_s3(s3_endpoint, make_image) -> None:
     """to_ngff_zarr writes to an S3 bucket (moto on loopback) and from_ngff_zarr reads it back."""
     import s3fs
 
-    options = {"key": "test", "secret": "test", "client_kwargs": {"endpoint_url": s3_endpoint, "region_name": "us-east-1"}}
+    options = {"key": "test", "secret": "test", "client_kwargs": {"endpoint_url": s3_endpoint}}
     fs = s3fs.S3FileSystem(**options)
     fs.mkdir("ngffkit-test")
     ms = ngffkit.to_multiscales(make_image((8, 16, 16)), scale_factors=[2], chunks=8)
