@@ -35,7 +35,15 @@ method                   label  what an output pixel is
 =======================  =====  ==========================================================
 
 Label-safe methods only output values present in their input, so they can downsample
-label images and bool masks; the others average and would invent labels.
+label images and bool masks; the others average and would invent labels. ``mode``,
+``nearest`` and their dask-image twins take each value from its own bin;
+``itkwasm_label_image`` votes over a Gaussian neighbourhood, so its value may come from
+a pixel just outside the bin.
+
+The itkwasm filters only handle bins of a full ``f`` pixels: ngffkit edge-pads a partial
+last bin with copies of the last pixel before calling them, so there (and only there)
+they weigh the edge pixel more than the native methods do. They downsample at most the
+last three axes (2-D or 3-D images); leading axes must have ``f = 1``.
 
 Examples
 --------

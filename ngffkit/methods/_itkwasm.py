@@ -163,7 +163,7 @@ def itkwasm_halo(factors: Sequence[int], method: str) -> tuple[int, ...]:
 
     ``itkwasm_bin_shrink`` needs none. The Gaussian and label filters read their kernel
     radius (itkwasm's ``gaussian_kernel_radius`` for ``downsample_sigma``), rounded up
-    to a multiple of the factor so a widened region stays bin-aligned.
+    to a multiple of the factor so a widened region stays bin-aligned; none on f = 1 axes.
 
     Examples
     --------
@@ -178,5 +178,7 @@ def itkwasm_halo(factors: Sequence[int], method: str) -> tuple[int, ...]:
     padded = (1, *factors) if len(factors) == 1 else factors
     start = _spatial_start(padded, method)
     radius = (0,) * start + _kernel_radius(padded[start:])
-    halo = tuple(round_up(r, f) for r, f in zip(radius, padded, strict=True))
+    # itkwasm reports radius 1 for sigma 0, but an f = 1 axis is neither blurred nor
+    # resampled off-grid, so regions split along it need no margin.
+    halo = tuple(round_up(r, f) if f > 1 else 0 for r, f in zip(radius, padded, strict=True))
     return halo[1:] if len(factors) == 1 else halo

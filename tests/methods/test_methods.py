@@ -374,6 +374,8 @@ BLOCKINGS = [
     pytest.param((13, 22, 17), (2, 4, 3), (5, 7, 9), id="3d-mixed"),
     pytest.param((2, 19, 23), (1, 2, 2), (1, 4, 3), id="tiny-chunks"),
     pytest.param((30, 26), (4, 2), (30, 26), id="one-chunk"),
+    pytest.param((9, 14, 11), (2, 1, 2), (4, 3, 5), id="untouched-middle-axis"),
+    pytest.param((41,), (4,), (5,), id="1d"),
 ]
 
 
@@ -463,6 +465,7 @@ def test_region_with_halo_is_exact(
         (Methods.GAUSSIAN, (3,), (6,)),
         (Methods.DASK_IMAGE_GAUSSIAN, (2, 1), (4, 0)),
         (Methods.ITKWASM_GAUSSIAN, (1, 2, 2), (0, 2, 2)),
+        (Methods.ITKWASM_GAUSSIAN, (2, 1, 4), (2, 0, 4)),  # itkwasm's own kernel radius
         (Methods.ITKWASM_LABEL_IMAGE, (4, 4), (4, 4)),
     ],
 )
