@@ -70,7 +70,9 @@ def read_input(path: str, stack: contextlib.ExitStack | None = None) -> Any:
             import tifffile
             import zarr
         except ImportError as exc:
-            raise NgffDependencyError("reading TIFF needs tifffile: pip install 'ngffkit[tiff]'") from exc
+            raise NgffDependencyError(
+                "reading TIFF needs tifffile: pip install 'ngffkit[tiff]'"
+            ) from exc
         tif = tifffile.TiffFile(path)
         if stack is not None:
             stack.callback(tif.close)
@@ -79,7 +81,9 @@ def read_input(path: str, stack: contextlib.ExitStack | None = None) -> Any:
         try:
             import imageio.v3 as iio
         except ImportError as exc:
-            raise NgffDependencyError("reading images needs imageio: pip install 'ngffkit[imageio]'") from exc
+            raise NgffDependencyError(
+                "reading images needs imageio: pip install 'ngffkit[imageio]'"
+            ) from exc
         return iio.imread(path)
     if suffix == ".zarr" or Path(path).is_dir() or "://" in path:
         return from_ngff_zarr(path)
@@ -98,23 +102,43 @@ def build_parser() -> argparse.ArgumentParser:
     """
     parser = argparse.ArgumentParser(prog="ngffkit", description="OME-Zarr conversion and checks.")
     sub = parser.add_subparsers(dest="command", required=True)
-    conv = sub.add_parser("convert", help="write an image (or a built-in sample) as an OME-Zarr pyramid")
+    conv = sub.add_parser(
+        "convert", help="write an image (or a built-in sample) as an OME-Zarr pyramid"
+    )
     src = conv.add_mutually_exclusive_group(required=True)
     src.add_argument("input", nargs="?", help=".npy, .tif, .png, an OME-Zarr or a zarr array")
-    src.add_argument("--sample", choices=sorted(SAMPLES), help="use a built-in sample image instead")
+    src.add_argument(
+        "--sample", choices=sorted(SAMPLES), help="use a built-in sample image instead"
+    )
     conv.add_argument("output", help="output store: path or URL")
-    conv.add_argument("--version", default="0.5", choices=["0.4", "0.5", "0.6"], dest="ngff_version")
+    conv.add_argument(
+        "--version", default="0.5", choices=["0.4", "0.5", "0.6"], dest="ngff_version"
+    )
     conv.add_argument("--dims", help="axis names in array order, e.g. zyx or czyx")
-    conv.add_argument("--scale", nargs="*", metavar="AXIS=SIZE", help="pixel size per axis, e.g. z=2 y=0.5 x=0.5")
+    conv.add_argument(
+        "--scale", nargs="*", metavar="AXIS=SIZE", help="pixel size per axis, e.g. z=2 y=0.5 x=0.5"
+    )
     conv.add_argument("--translation", nargs="*", metavar="AXIS=OFFSET")
     conv.add_argument("--units", help="unit of the space axes, e.g. micrometer")
     conv.add_argument("--name", help="image name")
-    conv.add_argument("--scale-factors", nargs="*", type=int, help="factors relative to level 0, e.g. 2 4 8")
-    conv.add_argument("--min-size", type=int, default=64, help="without --scale-factors: halve until a side would be below this")
+    conv.add_argument(
+        "--scale-factors", nargs="*", type=int, help="factors relative to level 0, e.g. 2 4 8"
+    )
+    conv.add_argument(
+        "--min-size",
+        type=int,
+        default=64,
+        help="without --scale-factors: halve until a side would be below this",
+    )
     conv.add_argument("--chunks", type=int, help="chunk length of the spatial axes")
     conv.add_argument("--chunks-per-shard", type=int, help="write sharded arrays (0.5/0.6)")
-    conv.add_argument("--method", help="downsampling method (mean, gaussian, mode, nearest, itkwasm_gaussian, ...)")
-    conv.add_argument("--labels", action="store_true", help="with --sample: also write a label image")
+    conv.add_argument(
+        "--method",
+        help="downsampling method (mean, gaussian, mode, nearest, itkwasm_gaussian, ...)",
+    )
+    conv.add_argument(
+        "--labels", action="store_true", help="with --sample: also write a label image"
+    )
     conv.add_argument("--overwrite", action="store_true", help="replace an existing output")
     info = sub.add_parser("info", help="print an overview of an OME-Zarr image")
     info.add_argument("store")
@@ -145,9 +169,13 @@ def _convert_open(args: argparse.Namespace, console: Any, stack: contextlib.Exit
             base.data if base is not None else image,
             dims=tuple(args.dims) if args.dims else (base.dims if base is not None else None),
             scale={**(dict(base.scale) if base else {}), **_pairs(args.scale, "scale")},
-            translation={**(dict(base.translation) if base else {}), **_pairs(args.translation, "translation")},
+            translation={
+                **(dict(base.translation) if base else {}),
+                **_pairs(args.translation, "translation"),
+            },
             axes_units=args.units or (dict(base.axes_units) if base else None),
-            name=args.name or (base.name if base else Path(args.output.rstrip("/")).name.split(".")[0]),
+            name=args.name
+            or (base.name if base else Path(args.output.rstrip("/")).name.split(".")[0]),
             channel_names=base.channel_names if base else None,
         )
     ms = to_multiscales(
@@ -159,15 +187,24 @@ def _convert_open(args: argparse.Namespace, console: Any, stack: contextlib.Exit
     if args.labels:
         if not args.sample:
             raise NgffValueError("--labels: only available with --sample")
-        label = to_multiscales(sample_labels(image), scale_factors=list(ms.scale_factors or ()), chunks=args.chunks)
+        label = to_multiscales(
+            sample_labels(image), scale_factors=list(ms.scale_factors or ()), chunks=args.chunks
+        )
         from dataclasses import replace
 
         ms = replace(ms, labels={"blobs": label})
     console.print(ms)
-    to_ngff_zarr(args.output, ms, version=args.ngff_version, overwrite=args.overwrite,
-                 chunks_per_shard=args.chunks_per_shard)
+    to_ngff_zarr(
+        args.output,
+        ms,
+        version=args.ngff_version,
+        overwrite=args.overwrite,
+        chunks_per_shard=args.chunks_per_shard,
+    )
     report = validate(args.output)
-    console.print(f"wrote {args.output} (OME-NGFF {args.ngff_version}); validation: {'ok' if report.ok else 'FAILED'}")
+    console.print(
+        f"wrote {args.output} (OME-NGFF {args.ngff_version}); validation: {'ok' if report.ok else 'FAILED'}"
+    )
     if not report.ok:
         console.print(str(report))
     return 0 if report.ok else 1

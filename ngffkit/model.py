@@ -20,7 +20,7 @@ import html
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ngffkit.errors import NgffValueError
 from ngffkit.spec import (
@@ -109,18 +109,24 @@ class NgffImage:
             if s <= 0:
                 raise NgffValueError(f"scale[{d!r}]: expected a number > 0, got {s}")
         object.__setattr__(self, "scale", scale)
-        object.__setattr__(self, "translation", _per_axis(self.translation, dims, "translation", 0.0))
+        object.__setattr__(
+            self, "translation", _per_axis(self.translation, dims, "translation", 0.0)
+        )
         types = {d: default_axis_type(d) for d in dims}
         given_types = dict(self.axes_types)
         unknown = sorted(set(given_types) - set(dims))
         if unknown:
-            raise NgffValueError(f"axes_types: axes {unknown} are not among the image dims {list(dims)}")
+            raise NgffValueError(
+                f"axes_types: axes {unknown} are not among the image dims {list(dims)}"
+            )
         types.update(given_types)
         object.__setattr__(self, "axes_types", {d: t for d, t in types.items() if t is not None})
         units = dict(self.axes_units)
         unknown = sorted(set(units) - set(dims))
         if unknown:
-            raise NgffValueError(f"axes_units: axes {unknown} are not among the image dims {list(dims)}")
+            raise NgffValueError(
+                f"axes_units: axes {unknown} are not among the image dims {list(dims)}"
+            )
         object.__setattr__(self, "axes_units", {d: units[d] for d in dims if units.get(d)})
         orientations = dict(self.axes_orientations)
         for d, value in orientations.items():
@@ -287,11 +293,13 @@ class Multiscales:
                 raise NgffValueError(
                     f"images[{i}].dtype: expected {first.dtype} like level 0, got {img.dtype}"
                 )
-        if self.metadata is None:
+        if cast("Multiscale | None", self.metadata) is None:
             object.__setattr__(
                 self,
                 "metadata",
-                metadata_from_images(images, paths=None, name=None, method_type=self.method, method_metadata=None),
+                metadata_from_images(
+                    images, paths=None, name=None, method_type=self.method, method_metadata=None
+                ),
             )
         else:
             self._ensure_metadata_matches_images()
@@ -351,7 +359,9 @@ class Multiscales:
 
     def _repr_html_(self) -> str:
         first = self.images[0]
-        head = "".join(f"<th>{h}</th>" for h in ("path", "shape", "chunks", "scale", "translation", "size"))
+        head = "".join(
+            f"<th>{h}</th>" for h in ("path", "shape", "chunks", "scale", "translation", "size")
+        )
         rows = []
         for path, img in zip(self.paths, self.images, strict=True):
             cells = (
@@ -372,4 +382,6 @@ class Multiscales:
 
 
 def _close(a: Sequence[float], b: Sequence[float]) -> bool:
-    return len(a) == len(b) and all(math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12) for x, y in zip(a, b, strict=True))
+    return len(a) == len(b) and all(
+        math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12) for x, y in zip(a, b, strict=True)
+    )

@@ -27,10 +27,14 @@ def _blobs(shape: tuple[int, ...], seed: int, coarse: int = 16) -> np.ndarray:
     """Smooth blobs (a coarse random field, upsampled) plus noise, as uint16."""
     rng = np.random.default_rng(seed)
     small = rng.random(tuple(max(2, s // coarse) for s in shape))
-    field = ndimage.zoom(ndimage.gaussian_filter(small, 1.0), [s / m for s, m in zip(shape, small.shape, strict=True)], order=1)
+    field = ndimage.zoom(
+        ndimage.gaussian_filter(small, 1.0),
+        [s / m for s, m in zip(shape, small.shape, strict=True)],
+        order=1,
+    )
     field = (field - field.min()) / max(float(np.ptp(field)), 1e-9)
     noisy = field**3 * 40000 + rng.normal(300, 40, size=shape)
-    return np.clip(noisy, 0, 65535).astype(np.uint16)
+    return np.asarray(np.clip(noisy, 0, 65535), dtype=np.uint16)
 
 
 def _cells3d() -> NgffImage:
@@ -46,7 +50,10 @@ def _cells3d() -> NgffImage:
 
 def _blobs2d() -> NgffImage:
     return to_ngff_image(
-        _blobs((512, 512), seed=7), scale={"y": 0.65, "x": 0.65}, axes_units="micrometer", name="blobs2d"
+        _blobs((512, 512), seed=7),
+        scale={"y": 0.65, "x": 0.65},
+        axes_units="micrometer",
+        name="blobs2d",
     )
 
 
@@ -104,7 +111,9 @@ def sample_labels(image: NgffImage) -> NgffImage:
     pixels = np.asarray(image.data)
     spatial = tuple(i for i, d in enumerate(image.dims) if d in image.spatial_dims)
     if len(spatial) != pixels.ndim:
-        pixels = pixels.max(axis=tuple(i for i in range(pixels.ndim) if i not in spatial), keepdims=True)
+        pixels = pixels.max(
+            axis=tuple(i for i in range(pixels.ndim) if i not in spatial), keepdims=True
+        )
     mask = pixels > np.percentile(pixels, 90)
     labelled, _ = ndimage.label(mask)
     return to_ngff_image(

@@ -15,7 +15,14 @@ from ngffkit.model import Multiscales, NgffImage, metadata_from_images
 from ngffkit.spec import Omero, OmeroChannel, OmeroWindow
 from ngffkit.to_ngff_image import to_ngff_image
 
-__all__ = ["to_multiscales", "parse_scale_factors", "parse_chunks", "default_omero", "ScaleFactorsLike", "ChunksLike"]
+__all__ = [
+    "to_multiscales",
+    "parse_scale_factors",
+    "parse_chunks",
+    "default_omero",
+    "ScaleFactorsLike",
+    "ChunksLike",
+]
 
 ScaleFactorsLike: TypeAlias = "int | Sequence[int | Mapping[str, int]]"
 ChunksLike: TypeAlias = "int | Sequence[int] | Mapping[str, int]"
@@ -60,9 +67,11 @@ def parse_scale_factors(
     levels: list[dict[str, int]] = []
     if isinstance(scale_factors, int | np.integer) and not isinstance(scale_factors, bool):
         minimum = _check_factor(scale_factors, "scale_factors")
-        current = {d: 1 for d in spatial}
+        current = dict.fromkeys(spatial, 1)
         while True:
-            step = {d: (2 if math.ceil(sizes[d] / (current[d] * 2)) >= minimum else 1) for d in spatial}
+            step = {
+                d: (2 if math.ceil(sizes[d] / (current[d] * 2)) >= minimum else 1) for d in spatial
+            }
             if all(s == 1 for s in step.values()):
                 break
             current = {d: current[d] * step[d] for d in spatial}
@@ -72,13 +81,15 @@ def parse_scale_factors(
         raise NgffTypeError(
             f"scale_factors: expected an int or a list of ints / per-axis dicts, got {scale_factors!r}"
         )
-    previous = {d: 1 for d in spatial}
+    previous = dict.fromkeys(spatial, 1)
     for i, entry in enumerate(scale_factors):
         where = f"scale_factors[{i}]"
         if isinstance(entry, Mapping):
             unknown = sorted(set(entry) - set(image.dims))
             if unknown:
-                raise NgffValueError(f"{where}: axes {unknown} are not among the dims {list(image.dims)}")
+                raise NgffValueError(
+                    f"{where}: axes {unknown} are not among the dims {list(image.dims)}"
+                )
             for d, f in entry.items():
                 if d not in spatial and _check_factor(f, f"{where}[{d!r}]") != 1:
                     raise NgffValueError(
@@ -87,7 +98,7 @@ def parse_scale_factors(
             level = {d: _check_factor(entry.get(d, 1), f"{where}[{d!r}]") for d in spatial}
         else:
             f = _check_factor(entry, where)
-            level = {d: f for d in spatial}
+            level = dict.fromkeys(spatial, f)
         lower = [d for d in spatial if level[d] < previous[d]]
         if lower:
             raise NgffValueError(
@@ -122,14 +133,19 @@ def parse_chunks(chunks: ChunksLike | None, image: NgffImage) -> dict[str, int]:
     elif isinstance(chunks, Mapping):
         unknown = sorted(set(chunks) - set(image.dims))
         if unknown:
-            raise NgffValueError(f"chunks: axes {unknown} are not among the dims {list(image.dims)}")
+            raise NgffValueError(
+                f"chunks: axes {unknown} are not among the dims {list(image.dims)}"
+            )
         out.update({d: _check_factor(c, f"chunks[{d!r}]") for d, c in chunks.items()})
     elif isinstance(chunks, Sequence) and not isinstance(chunks, str | bytes):
         if len(chunks) != len(image.dims):
             raise NgffValueError(
                 f"chunks: expected {len(image.dims)} values (one per dim {list(image.dims)}), got {list(chunks)}"
             )
-        out = {d: _check_factor(c, f"chunks[{i}]") for i, (d, c) in enumerate(zip(image.dims, chunks, strict=True))}
+        out = {
+            d: _check_factor(c, f"chunks[{i}]")
+            for i, (d, c) in enumerate(zip(image.dims, chunks, strict=True))
+        }
     else:
         raise NgffTypeError(f"chunks: expected an int, a tuple or a mapping, got {chunks!r}")
     return out
@@ -173,8 +189,15 @@ def default_omero(image: NgffImage) -> Omero | None:
     )
 
 
-def _level_image(image: NgffImage, source: NgffImage, rel: dict[str, int], total: dict[str, int],
-                 method: Methods, chunks: dict[str, int], base: NgffImage) -> NgffImage:
+def _level_image(
+    image: NgffImage,
+    source: NgffImage,
+    rel: dict[str, int],
+    total: dict[str, int],
+    method: Methods,
+    chunks: dict[str, int],
+    base: NgffImage,
+) -> NgffImage:
     factors = tuple(rel.get(d, 1) for d in source.dims)
     data = downsample(source.data, factors, method) if any(f > 1 for f in factors) else source.data
     shape = data.shape
@@ -241,14 +264,18 @@ def to_multiscales(
     levels = parse_scale_factors(scale_factors, base)
     chunk_map = parse_chunks(chunks, base)
     if paths is not None and len(paths) != len(levels) + 1:
-        raise NgffValueError(f"paths: expected {len(levels) + 1} paths (one per level), got {list(paths)}")
+        raise NgffValueError(
+            f"paths: expected {len(levels) + 1} paths (one per level), got {list(paths)}"
+        )
 
     level0 = replace(
         base,
-        data=base.data.rechunk(tuple(min(chunk_map[d], s) for d, s in zip(base.dims, base.shape, strict=True))),
+        data=base.data.rechunk(
+            tuple(min(chunk_map[d], s) for d, s in zip(base.dims, base.shape, strict=True))
+        ),
     )
     images = [level0]
-    totals: list[dict[str, int]] = [{d: 1 for d in base.spatial_dims}]
+    totals: list[dict[str, int]] = [dict.fromkeys(base.spatial_dims, 1)]
     for total in levels:
         # Derive from the coarsest earlier level whose factors divide this one's: shallow graphs, less work.
         src_index = max(
@@ -265,7 +292,7 @@ def to_multiscales(
     return Multiscales(
         images=tuple(images),
         metadata=metadata,
-        scale_factors=tuple({**{d: 1 for d in base.dims}, **t} for t in levels),
+        scale_factors=tuple({**dict.fromkeys(base.dims, 1), **t} for t in levels),
         method=chosen.value,
         chunks=chunk_map,
         omero=None if base.is_label else default_omero(base),

@@ -49,17 +49,12 @@ def _as_dask(data: Any) -> tuple[da.Array, dict[str, Any]]:
     hints: dict[str, Any] = {}
     if isinstance(data, da.Array):
         return data, hints
-    try:
-        import xarray as xr
-    except ImportError:  # pragma: no cover - xarray is a core dependency
-        xr = None
-    if xr is not None and isinstance(data, xr.DataArray):
+    import xarray as xr
+    import zarr
+
+    if isinstance(data, xr.DataArray):
         return _from_xarray(data)
-    try:
-        import zarr
-    except ImportError:  # pragma: no cover - zarr is a core dependency
-        zarr = None
-    if zarr is not None and isinstance(data, zarr.Array):
+    if isinstance(data, zarr.Array):
         names = getattr(data.metadata, "dimension_names", None)
         if names and all(names):
             hints["dims"] = tuple(names)
@@ -121,7 +116,9 @@ def _from_xarray(arr: Any) -> tuple[da.Array, dict[str, Any]]:
 
 
 def _parse_axes_units(
-    axes_units: str | Mapping[str, str] | None, dims: tuple[str, ...], types: Mapping[str, str | None]
+    axes_units: str | Mapping[str, str] | None,
+    dims: tuple[str, ...],
+    types: Mapping[str, str | None],
 ) -> dict[str, str]:
     if axes_units is None:
         return {}
@@ -131,7 +128,7 @@ def _parse_axes_units(
             return {}
         # Parse once, so a normalised spelling warns once, not once per axis.
         unit = parse_unit(axes_units, axis="/".join(spatial), axis_type="space")
-        return {d: unit for d in spatial}
+        return dict.fromkeys(spatial, unit)
     if not isinstance(axes_units, Mapping):
         raise NgffTypeError(
             f"axes_units: expected a unit name or a mapping of axis to unit, got {axes_units!r}"

@@ -22,13 +22,20 @@ from hypothesis import HealthCheck, settings
 
 import ngffkit
 
-settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.load_profile("ci")
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 """../shared beside the repository (the user's seeds and the official spec files)."""
 
-DEFAULT_DIMS = {2: ("y", "x"), 3: ("z", "y", "x"), 4: ("c", "z", "y", "x"), 5: ("t", "c", "z", "y", "x")}
+DEFAULT_DIMS = {
+    2: ("y", "x"),
+    3: ("z", "y", "x"),
+    4: ("c", "z", "y", "x"),
+    5: ("t", "c", "z", "y", "x"),
+}
 
 
 def requires(module: str, extra: str) -> pytest.MarkDecorator:
@@ -51,7 +58,9 @@ def make_array(shape: tuple[int, ...], dtype: str = "uint16", seed: int = 0) -> 
 def make_image() -> Callable[..., ngffkit.NgffImage]:
     """Factory: an NgffImage of the given shape/dtype with a non-trivial scale and units."""
 
-    def factory(shape: tuple[int, ...] = (16, 32, 32), dtype: str = "uint16", **kwargs: Any) -> ngffkit.NgffImage:
+    def factory(
+        shape: tuple[int, ...] = (16, 32, 32), dtype: str = "uint16", **kwargs: Any
+    ) -> ngffkit.NgffImage:
         dims = kwargs.pop("dims", DEFAULT_DIMS[len(shape)])
         scale = kwargs.pop("scale", {d: (2.0 if d == "z" else 0.5) for d in dims if d in "zyx"})
         kwargs.setdefault("axes_units", {d: "micrometer" for d in dims if d in "zyx"})
@@ -116,7 +125,10 @@ def s3_endpoint() -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+        with (
+            contextlib.suppress(OSError),
+            socket.create_connection(("127.0.0.1", port), timeout=0.5),
+        ):
             break
         time.sleep(0.1)
     else:

@@ -29,7 +29,9 @@ def axes(draw: st.DrawFn) -> tuple[Axis, ...]:
     """Spec-valid axes: optional t, optional c, 2 or 3 space axes, in the required order."""
     result: list[Axis] = []
     if draw(st.booleans()):
-        result.append(Axis(name="t", type="time", unit=draw(st.none() | st.sampled_from(sorted(TIME_UNITS)))))
+        result.append(
+            Axis(name="t", type="time", unit=draw(st.none() | st.sampled_from(sorted(TIME_UNITS))))
+        )
     if draw(st.booleans()):
         result.append(Axis(name="c", type="channel"))
     space_unit = draw(st.none() | st.sampled_from(sorted(SPACE_UNITS)))
@@ -49,7 +51,9 @@ def multiscales(draw: st.DrawFn) -> Multiscale:
     for level in range(draw(st.integers(1, 4))):
         translation = draw(st.none() | st.lists(offsets, min_size=n, max_size=n).map(tuple))
         datasets.append(
-            Dataset(path=f"s{level}", scale=tuple(s * 2**level for s in base), translation=translation)
+            Dataset(
+                path=f"s{level}", scale=tuple(s * 2**level for s in base), translation=translation
+            )
         )
     return Multiscale(
         axes=ax,
@@ -57,7 +61,9 @@ def multiscales(draw: st.DrawFn) -> Multiscale:
         name=draw(st.none() | names),
         type=draw(st.none() | st.sampled_from(["mean", "gaussian"])),
         metadata=draw(st.none() | st.dictionaries(names, json_scalars, max_size=2)),
-        extra=draw(st.dictionaries(st.sampled_from(["_creator", "custom"]), json_scalars, max_size=1)),
+        extra=draw(
+            st.dictionaries(st.sampled_from(["_creator", "custom"]), json_scalars, max_size=1)
+        ),
     )
 
 
@@ -99,5 +105,7 @@ def image_attrs(draw: st.DrawFn) -> ImageAttrs:
         multiscales=(draw(multiscales()),),
         omero=draw(st.none() | omeros()),
         image_label=draw(st.none() | image_labels()),
-        extra=draw(st.dictionaries(st.sampled_from(["tables_hint", "_creator"]), json_scalars, max_size=1)),
+        extra=draw(
+            st.dictionaries(st.sampled_from(["tables_hint", "_creator"]), json_scalars, max_size=1)
+        ),
     )

@@ -16,8 +16,20 @@ def test_quickstart_command(tmp_path) -> None:
     """README's first Quick-start job: a built-in sample with labels, converted and validated, in a subprocess."""
     out = tmp_path / "demo.ome.zarr"
     result = subprocess.run(
-        [sys.executable, "-m", "ngffkit", "convert", "--sample", "blobs3d", "--labels", str(out), "--overwrite"],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "ngffkit",
+            "convert",
+            "--sample",
+            "blobs3d",
+            "--labels",
+            str(out),
+            "--overwrite",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert "validation: ok" in result.stdout
@@ -30,9 +42,25 @@ def test_quickstart_command(tmp_path) -> None:
 def test_convert_npy(tmp_path, capsys, version) -> None:
     """convert reads .npy with dims, scale and units and writes the version asked for."""
     np.save(tmp_path / "a.npy", np.arange(16 * 32 * 32, dtype="u2").reshape(16, 32, 32))
-    code = main(["convert", str(tmp_path / "a.npy"), str(tmp_path / "a.zarr"), "--dims", "zyx",
-                 "--scale", "z=2", "y=0.5", "x=0.5", "--units", "micrometer", "--scale-factors", "2",
-                 "--version", version])
+    code = main(
+        [
+            "convert",
+            str(tmp_path / "a.npy"),
+            str(tmp_path / "a.zarr"),
+            "--dims",
+            "zyx",
+            "--scale",
+            "z=2",
+            "y=0.5",
+            "x=0.5",
+            "--units",
+            "micrometer",
+            "--scale-factors",
+            "2",
+            "--version",
+            version,
+        ]
+    )
     assert code == 0
     back = ngffkit.from_ngff_zarr(tmp_path / "a.zarr")
     assert back.images[0].scale == {"z": 2.0, "y": 0.5, "x": 0.5}
@@ -43,7 +71,10 @@ def test_convert_tiff(tmp_path) -> None:
     """convert reads a TIFF lazily through tifffile."""
     tifffile = pytest.importorskip("tifffile", reason="needs tifffile: pip install 'ngffkit[tiff]'")
     tifffile.imwrite(tmp_path / "a.tif", np.ones((4, 64, 64), "u1"), photometric="minisblack")
-    assert main(["convert", str(tmp_path / "a.tif"), str(tmp_path / "a.zarr"), "--scale-factors", "2"]) == 0
+    assert (
+        main(["convert", str(tmp_path / "a.tif"), str(tmp_path / "a.zarr"), "--scale-factors", "2"])
+        == 0
+    )
     assert ngffkit.from_ngff_zarr(tmp_path / "a.zarr").images[1].shape == (2, 32, 32)
 
 
@@ -54,7 +85,9 @@ def test_info_and_validate(tmp_path, capsys) -> None:
     assert main(["info", str(tmp_path / "b.zarr")]) == 0
     assert "Multiscales" in capsys.readouterr().out
     assert main(["validate", str(tmp_path / "b.zarr")]) == 0
-    (tmp_path / "b.zarr" / "zarr.json").write_text('{"zarr_format": 3, "node_type": "group", "attributes": {}}')
+    (tmp_path / "b.zarr" / "zarr.json").write_text(
+        '{"zarr_format": 3, "node_type": "group", "attributes": {}}'
+    )
     assert main(["validate", str(tmp_path / "b.zarr")]) == 1
 
 

@@ -45,7 +45,9 @@ def test_metadata_must_match_images(make_image) -> None:
     """Metadata that disagrees with the images is refused (metadata always matches the arrays)."""
     ms = ngffkit.to_multiscales(make_image((4, 8, 8)), scale_factors=[2])
     with pytest.raises(NgffValueError, match="differ"):
-        dataclasses.replace(ms, images=(ms.images[0], dataclasses.replace(ms.images[1], scale={"z": 9.0})))
+        dataclasses.replace(
+            ms, images=(ms.images[0], dataclasses.replace(ms.images[1], scale={"z": 9.0}))
+        )
     with pytest.raises(NgffValueError, match="levels described"):
         dataclasses.replace(ms, images=ms.images[:1])
 

@@ -18,13 +18,13 @@ TEXTBOOK = SHARED / "seeds" / "textbook-creating-chunked-datasets.md"
 
 # The chapter's own data helper (it downloads a heart scan) is not ngffkit's: stand in with local pixels.
 DATA_HELPERS = textwrap.dedent(
-    '''
+    """
     import numpy as np
 
     def load_heart_data(array_type="numpy"):
         rng = np.random.default_rng(0)
         return rng.integers(0, 2**12, size=(64, 64, 64), dtype=np.uint16)
-    '''
+    """
 )
 
 
@@ -43,7 +43,11 @@ def test_textbook_chapter_runs(tmp_path) -> None:
     (tmp_path / "data_helpers.py").write_text(DATA_HELPERS)
     (tmp_path / "chapter.py").write_text(script)
     result = subprocess.run(
-        [sys.executable, "-W", "default", "chapter.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        [sys.executable, "-W", "default", "chapter.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={"MPLBACKEND": "Agg", "PATH": "", "HOME": str(tmp_path), "COLUMNS": "120"},
     )
     assert result.returncode == 0, result.stderr
@@ -66,4 +70,6 @@ def test_textbook_chapter_runs(tmp_path) -> None:
 @pytest.mark.parametrize("cell_index", [0])
 def test_seed_cells_parse(cell_index: int) -> None:
     """The seed's first cell imports rich and the chapter's helper (kept as written)."""
-    assert "from data_helpers import load_heart_data" in code_cells(TEXTBOOK.read_text())[cell_index]
+    assert (
+        "from data_helpers import load_heart_data" in code_cells(TEXTBOOK.read_text())[cell_index]
+    )

@@ -102,8 +102,13 @@ def test_channels_and_time_not_reduced(make_image) -> None:
 
 @pytest.mark.parametrize(
     ("factors", "match"),
-    [([0], ">= 1"), ([{"c": 2}], "only space axes"), ([4, 2], "may not decrease"), ([{"q": 2}], "not among"),
-     ("2", "expected an int")],
+    [
+        ([0], ">= 1"),
+        ([{"c": 2}], "only space axes"),
+        ([4, 2], "may not decrease"),
+        ([{"q": 2}], "not among"),
+        ("2", "expected an int"),
+    ],
 )
 def test_bad_scale_factors(make_image, factors, match) -> None:
     """Bad scale factors are clear errors."""

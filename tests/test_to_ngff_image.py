@@ -16,7 +16,12 @@ from ngffkit.errors import NgffTypeError, NgffUnitWarning, NgffValueError
 
 @pytest.mark.parametrize(
     ("ndim", "dims"),
-    [(2, ("y", "x")), (3, ("z", "y", "x")), (4, ("c", "z", "y", "x")), (5, ("t", "c", "z", "y", "x"))],
+    [
+        (2, ("y", "x")),
+        (3, ("z", "y", "x")),
+        (4, ("c", "z", "y", "x")),
+        (5, ("t", "c", "z", "y", "x")),
+    ],
 )
 def test_default_dims(ndim: int, dims: tuple[str, ...]) -> None:
     """Default dims follow the array's ndim: yx, zyx, czyx, tczyx."""
@@ -72,7 +77,9 @@ def test_xarray_uneven_coords_rejected() -> None:
 
 def test_zarr_array_dimension_names(tmp_path) -> None:
     """A zarr v3 array's dimension_names become the dims; pixels stay on disk."""
-    arr = zarr.create_array(tmp_path / "a.zarr", shape=(4, 6), dtype="u2", chunks=(2, 3), dimension_names=("y", "x"))
+    arr = zarr.create_array(
+        tmp_path / "a.zarr", shape=(4, 6), dtype="u2", chunks=(2, 3), dimension_names=("y", "x")
+    )
     arr[:] = np.arange(24, dtype="u2").reshape(4, 6)
     img = ngffkit.to_ngff_image(arr)
     assert img.dims == ("y", "x")
@@ -93,15 +100,20 @@ def test_unit_mapping_per_axis() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         img = ngffkit.to_ngff_image(
-            np.zeros((2, 2, 2, 2)), dims=("t", "z", "y", "x"), axes_units={"t": "second", "x": "nanometer"}
+            np.zeros((2, 2, 2, 2)),
+            dims=("t", "z", "y", "x"),
+            axes_units={"t": "second", "x": "nanometer"},
         )
     assert img.axes_units == {"t": "second", "x": "nanometer"}
 
 
 @pytest.mark.parametrize(
     ("units", "match"),
-    [("furlong", "not an OME-NGFF space unit"), ({"c": "micrometer"}, "channel axis has no unit"),
-     ({"q": "meter"}, "not among the dims")],
+    [
+        ("furlong", "not an OME-NGFF space unit"),
+        ({"c": "micrometer"}, "channel axis has no unit"),
+        ({"q": "meter"}, "not among the dims"),
+    ],
 )
 def test_unit_errors(units: object, match: str) -> None:
     """Unknown units, units on a channel axis and unknown axes are clear errors."""
@@ -142,7 +154,9 @@ def test_label_needs_integers() -> None:
 def test_orientation_and_custom_axis() -> None:
     """RFC-4 orientations sit on space axes; a custom axis gets its type from axes_types."""
     img = ngffkit.to_ngff_image(
-        np.zeros((2, 3, 4)), dims=("angle", "y", "x"), axes_types={"angle": "angle"},
+        np.zeros((2, 3, 4)),
+        dims=("angle", "y", "x"),
+        axes_types={"angle": "angle"},
         axes_orientations={"x": "left-to-right"},
     )
     axes = {a.name: a for a in img.axes()}

@@ -77,7 +77,7 @@ def _meta_file(group: zarr.Group) -> str:
     return "zarr.json#attributes" if group.metadata.zarr_format == 3 else ".zattrs"
 
 
-def _open_level(sp: StorePath, path: str, where: str) -> zarr.Array:
+def _open_level(sp: StorePath, path: str, where: str) -> zarr.Array[Any]:
     try:
         return zarr.open_array(store=StorePath(sp.store, join_path(sp.path, path)), mode="r")
     except Exception as exc:  # zarr raises several types (and groups of them) for a missing array
@@ -95,9 +95,15 @@ def _legacy_shapes(attrs: Mapping[str, Any], sp: StorePath, where: str) -> list[
     return [tuple(_open_level(sp, str(p), where).shape) for p in paths]
 
 
+def _ome_of(attrs: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The OME block of group attributes: ``attrs["ome"]`` (0.5+) or the attributes themselves."""
+    ome = attrs.get("ome")
+    return ome if isinstance(ome, Mapping) else attrs
+
+
 def _refuse_non_image(group: zarr.Group, sp: StorePath, attrs: Mapping[str, Any]) -> None:
     where = describe_store(sp)
-    ome = attrs.get("ome") if isinstance(attrs.get("ome"), Mapping) else attrs
+    ome = _ome_of(attrs)
     if "plate" in ome:
         raise NgffValueError(
             f"{where}: this is an HCS plate, not an image; open one field of view inside it, "
@@ -124,13 +130,11 @@ def _refuse_non_image(group: zarr.Group, sp: StorePath, attrs: Mapping[str, Any]
 
 
 def _bioformats2raw_series(group: zarr.Group, attrs: Mapping[str, Any]) -> str | None:
-    ome = attrs.get("ome") if isinstance(attrs.get("ome"), Mapping) else attrs
-    if "bioformats2raw.layout" not in ome:
+    if "bioformats2raw.layout" not in _ome_of(attrs):
         return None
     try:
-        series = dict(group["OME"].attrs)
-        listed = (series.get("ome") or series).get("series")
-        if listed:
+        listed = _ome_of(dict(group["OME"].attrs)).get("series")
+        if isinstance(listed, list) and listed:
             return str(listed[0])
     except KeyError:
         pass
@@ -150,12 +154,12 @@ def _read_labels(group: zarr.Group, sp: StorePath) -> dict[str, Multiscales]:
     out: dict[str, Multiscales] = {}
     for name in doc.labels:
         try:
-            out[name] = _read_image(StorePath(labels_sp.store, join_path(labels_sp.path, name)), labels=False)
+            out[name] = _read_image(
+                StorePath(labels_sp.store, join_path(labels_sp.path, name)), labels=False
+            )
         except (NgffValidationError, NgffNotFoundError, NgffValueError) as exc:
             # One broken label must not make the image unreadable; say so loudly.
-            warnings.warn(
-                f"label {name!r} skipped: {exc}", NgffValidationWarning, stacklevel=4
-            )
+            warnings.warn(f"label {name!r} skipped: {exc}", NgffValidationWarning, stacklevel=4)
     return out
 
 
@@ -184,7 +188,7 @@ def _read_image(sp: StorePath, *, labels: bool) -> Multiscales:
     if doc.omero is not None and "c" in dims and all(lbl is not None for lbl in doc.omero.labels):
         channel_names = tuple(str(lbl) for lbl in doc.omero.labels)
     images = []
-    for i, ds in enumerate(meta.datasets):
+    for ds in meta.datasets:
         array = _open_level(sp, ds.path, where)
         if array.ndim != len(dims):
             raise NgffValidationError(

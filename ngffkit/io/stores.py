@@ -51,7 +51,9 @@ def join_path(*parts: str) -> str:
     return "/".join(p.strip("/") for p in parts if p and p.strip("/"))
 
 
-def _fsspec_store(url: str, *, read_only: bool, storage_options: dict[str, Any] | None) -> StorePath:
+def _fsspec_store(
+    url: str, *, read_only: bool, storage_options: dict[str, Any] | None
+) -> StorePath:
     protocol = url.split("://", 1)[0].lower()
     # Query strings (presigned URLs) must not become part of zarr keys.
     options = dict(storage_options or {})
@@ -109,14 +111,15 @@ def open_store(
     ''
     """
     read_only = mode == "r"
-    if isinstance(store, zarr.Group):
-        sp = StorePath(store.store, store.path)
-    elif isinstance(store, StorePath):
-        sp = store
-    elif isinstance(store, Store):
-        sp = StorePath(store, "")
-    elif isinstance(store, os.PathLike) or isinstance(store, str):
-        text = os.fspath(store)
+    given: object = store  # callers may pass anything; the else branch says what is accepted
+    if isinstance(given, zarr.Group):
+        sp = StorePath(given.store, given.path)
+    elif isinstance(given, StorePath):
+        sp = given
+    elif isinstance(given, Store):
+        sp = StorePath(given, "")
+    elif isinstance(given, os.PathLike | str):
+        text = os.fspath(given)
         if _URL.match(text) and not text.startswith("file://"):
             return _fsspec_store(text, read_only=read_only, storage_options=storage_options)
         if text.startswith("file://"):

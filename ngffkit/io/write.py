@@ -10,9 +10,9 @@ half-written image as if it were whole.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import replace
+from typing import Any, cast
 
 import dask.array as da
 import numpy as np
@@ -67,14 +67,16 @@ def _parse_chunks_per_shard(
             f"chunks_per_shard: sharding needs Zarr v3 (OME-NGFF 0.5 or 0.6), but version={version!r}"
         )
     if isinstance(chunks_per_shard, int) and not isinstance(chunks_per_shard, bool):
-        values = {d: chunks_per_shard for d in dims}
+        values = dict.fromkeys(dims, chunks_per_shard)
     elif isinstance(chunks_per_shard, Mapping):
         unknown = sorted(set(chunks_per_shard) - set(dims))
         if unknown:
-            raise NgffValueError(f"chunks_per_shard: axes {unknown} are not among the dims {list(dims)}")
+            raise NgffValueError(
+                f"chunks_per_shard: axes {unknown} are not among the dims {list(dims)}"
+            )
         values = {d: int(chunks_per_shard.get(d, 1)) for d in dims}
     else:
-        seq = list(chunks_per_shard)
+        seq = [int(v) for v in cast("Sequence[int]", chunks_per_shard)]
         if len(seq) != len(dims):
             raise NgffValueError(
                 f"chunks_per_shard: expected {len(dims)} values (one per dim {list(dims)}), got {seq}"
@@ -92,7 +94,8 @@ def _graph_reads_from(data: da.Array, target: str) -> bool:
     if any(str(name).startswith(prefix) for name in data.dask.layers):
         return True
     return any(
-        isinstance(value, zarr.Array) and describe_store(StorePath(value.store, value.path)).startswith(target)
+        isinstance(value, zarr.Array)
+        and describe_store(StorePath(value.store, value.path)).startswith(target)
         for value in data.dask.values()
     )
 
@@ -122,13 +125,16 @@ def _create_arrays(
     version: str,
     compressors: Any,
     chunks_per_shard: Mapping[str, int] | None,
-) -> list[tuple[da.Array, zarr.Array]]:
+) -> list[tuple[da.Array, zarr.Array[Any]]]:
     zarr_format = ZARR_FORMAT[version]
     pairs = []
     for path, image in zip(ms.paths, ms.images, strict=True):
         chunks = tuple(int(c[0]) for c in image.data.chunks)
         if ms.chunks is not None:
-            chunks = tuple(min(ms.chunks.get(d, c), s) for d, c, s in zip(image.dims, chunks, image.shape, strict=True))
+            chunks = tuple(
+                min(ms.chunks.get(d, c), s)
+                for d, c, s in zip(image.dims, chunks, image.shape, strict=True)
+            )
         chunks = tuple(max(1, c) for c in chunks)
         shards = None
         if chunks_per_shard is not None:
@@ -286,19 +292,24 @@ def to_ngff_zarr(
     # Encode before touching the store: metadata errors must not cost a half-written store.
     root_attrs = image_attrs(multiscales, version=version)
     label_attrs = {
-        name: image_attrs(_as_label(label), version=version) for name, label in multiscales.labels.items()
+        name: image_attrs(_as_label(label), version=version)
+        for name, label in multiscales.labels.items()
     }
     _prepare_target(sp, multiscales, overwrite=overwrite)
 
     root = zarr.create_group(store=sp, zarr_format=zarr_format, overwrite=True)
-    pairs = _create_arrays(root, multiscales, version=version, compressors=codecs, chunks_per_shard=shard_map)
+    pairs = _create_arrays(
+        root, multiscales, version=version, compressors=codecs, chunks_per_shard=shard_map
+    )
     label_groups: dict[str, zarr.Group] = {}
     if multiscales.labels:
         labels_group = root.create_group("labels")
         for name, label in multiscales.labels.items():
             group = labels_group.create_group(name)
             label_groups[name] = group
-            pairs += _create_arrays(group, label, version=version, compressors=codecs, chunks_per_shard=shard_map)
+            pairs += _create_arrays(
+                group, label, version=version, compressors=codecs, chunks_per_shard=shard_map
+            )
 
     sources, targets = zip(*pairs, strict=True)
     da.store(list(sources), list(targets), lock=False, compute=True)
@@ -330,4 +341,6 @@ def write_multiscales_group(
     >>> sp = StorePath(MemoryStore(), "")
     >>> write_multiscales_group(sp, "A/1/0", to_multiscales(np.zeros((8, 8), "u1"), scale_factors=[]), version="0.5")
     """
-    to_ngff_zarr(StorePath(sp.store, join_path(sp.path, path)), ms, version=version, overwrite=overwrite)
+    to_ngff_zarr(
+        StorePath(sp.store, join_path(sp.path, path)), ms, version=version, overwrite=overwrite
+    )

@@ -560,7 +560,7 @@ def downsample(data: da.Array, factors: Sequence[int], method: Methods | str) ->
             plan_chunks(c, f, h)
             for c, f, h in zip(data.chunks, parsed_factors, margins, strict=True)
         )
-        aligned: da.Array = data.rechunk(chunks)  # type: ignore[no-untyped-call]
+        aligned: da.Array = data.rechunk(chunks)
         blurred = _dask_image.dask_image_gaussian_blur(aligned, parsed_factors)
         sample = functools.partial(_dask_image.sample_centres, dtype=dtype)
         # The blur already read its halo; sampling needs none.

@@ -126,7 +126,7 @@ def dask_image_gaussian_blur(data: da.Array, factors: Sequence[int]) -> da.Array
     import dask.array as da
 
     ndfilters = import_dask_image("dask_image_gaussian").ndfilters
-    lazy: Any = data.astype(np.float64)  # type: ignore[no-untyped-call]
+    lazy: Any = data.astype(np.float64)
     sigmas = _sigmas(factors)
     # dask-image overlaps blocks by its radius ceil(4 sigma), which dask refuses when an
     # axis is shorter. Extending such an axis with copies of its last pixel changes no

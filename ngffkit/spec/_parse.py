@@ -32,7 +32,9 @@ def expect_mapping(value: object, where: str, *, rule: str = "json-type") -> Map
     return value
 
 
-def expect_list(value: object, where: str, *, rule: str = "json-type", min_len: int = 0) -> list[Any]:
+def expect_list(
+    value: object, where: str, *, rule: str = "json-type", min_len: int = 0
+) -> list[Any]:
     """Return *value* as a list if it is a JSON array with at least *min_len* items.
 
     Examples

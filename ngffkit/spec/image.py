@@ -49,11 +49,32 @@ AxisType = Literal["space", "time", "channel"]
 AXIS_TYPES: Final = ("space", "time", "channel")
 
 ANATOMICAL_ORIENTATIONS: Final = frozenset(
-    """left-to-right right-to-left anterior-to-posterior posterior-to-anterior inferior-to-superior
-    superior-to-inferior dorsal-to-ventral ventral-to-dorsal dorsal-to-palmar palmar-to-dorsal
-    dorsal-to-plantar plantar-to-dorsal rostral-to-caudal caudal-to-rostral cranial-to-caudal
-    caudal-to-cranial proximal-to-distal distal-to-proximal superficial-to-deep deep-to-superficial
-    apical-to-basal basal-to-apical apex-to-base base-to-apex""".split()
+    [
+        "left-to-right",
+        "right-to-left",
+        "anterior-to-posterior",
+        "posterior-to-anterior",
+        "inferior-to-superior",
+        "superior-to-inferior",
+        "dorsal-to-ventral",
+        "ventral-to-dorsal",
+        "dorsal-to-palmar",
+        "palmar-to-dorsal",
+        "dorsal-to-plantar",
+        "plantar-to-dorsal",
+        "rostral-to-caudal",
+        "caudal-to-rostral",
+        "cranial-to-caudal",
+        "caudal-to-cranial",
+        "proximal-to-distal",
+        "distal-to-proximal",
+        "superficial-to-deep",
+        "deep-to-superficial",
+        "apical-to-basal",
+        "basal-to-apical",
+        "apex-to-base",
+        "base-to-apex",
+    ]
 )
 """RFC-4 anatomical orientation values (RFC text plus the 0.9.dev1 additions)."""
 
@@ -170,7 +191,9 @@ def _ensure_axes_rules(axes: tuple[Axis, ...]) -> None:
             rule="axes-space-count",
         )
     if types.count("time") > 1:
-        raise NgffValidationError(f"axes: at most one time axis, got {names}", rule="axes-time-count")
+        raise NgffValidationError(
+            f"axes: at most one time axis, got {names}", rule="axes-time-count"
+        )
     other = [t for t in types if t not in ("space", "time")]
     if len(other) > 1:
         raise NgffValidationError(
@@ -209,7 +232,9 @@ class Multiscale:
         object.__setattr__(self, "datasets", datasets)
         _ensure_axes_rules(axes)
         if not datasets:
-            raise NgffValidationError("datasets: expected at least one level", rule="datasets-empty")
+            raise NgffValidationError(
+                "datasets: expected at least one level", rule="datasets-empty"
+            )
         for i, ds in enumerate(datasets):
             if len(ds.scale) != len(axes):
                 raise NgffValidationError(
@@ -346,7 +371,9 @@ class ImageAttrs:
     def __post_init__(self) -> None:
         multiscales = tuple(self.multiscales)
         if not multiscales:
-            raise NgffValidationError("multiscales: expected at least one entry", rule="multiscales-empty")
+            raise NgffValidationError(
+                "multiscales: expected at least one entry", rule="multiscales-empty"
+            )
         object.__setattr__(self, "multiscales", multiscales)
         object.__setattr__(self, "extra_ome", _frozen_extra(self.extra_ome))
         object.__setattr__(self, "extra", _frozen_extra(self.extra))

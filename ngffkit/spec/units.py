@@ -16,16 +16,63 @@ from ngffkit.errors import NgffUnitWarning, NgffValueError
 __all__ = ["SPACE_UNITS", "TIME_UNITS", "UNIT_ALIASES", "parse_unit"]
 
 SPACE_UNITS: Final = frozenset(
-    """angstrom attometer centimeter decimeter exameter femtometer foot gigameter hectometer inch
-    kilometer megameter meter micrometer mile millimeter nanometer parsec petameter picometer
-    terameter yard yoctometer yottameter zeptometer zettameter""".split()
+    [
+        "angstrom",
+        "attometer",
+        "centimeter",
+        "decimeter",
+        "exameter",
+        "femtometer",
+        "foot",
+        "gigameter",
+        "hectometer",
+        "inch",
+        "kilometer",
+        "megameter",
+        "meter",
+        "micrometer",
+        "mile",
+        "millimeter",
+        "nanometer",
+        "parsec",
+        "petameter",
+        "picometer",
+        "terameter",
+        "yard",
+        "yoctometer",
+        "yottameter",
+        "zeptometer",
+        "zettameter",
+    ]
 )
 """Space units allowed by OME-NGFF 0.4-0.6 (UDUNITS-2 names)."""
 
 TIME_UNITS: Final = frozenset(
-    """attosecond centisecond day decisecond exasecond femtosecond gigasecond hectosecond hour
-    kilosecond megasecond microsecond millisecond minute nanosecond petasecond picosecond second
-    terasecond yoctosecond yottasecond zeptosecond zettasecond""".split()
+    [
+        "attosecond",
+        "centisecond",
+        "day",
+        "decisecond",
+        "exasecond",
+        "femtosecond",
+        "gigasecond",
+        "hectosecond",
+        "hour",
+        "kilosecond",
+        "megasecond",
+        "microsecond",
+        "millisecond",
+        "minute",
+        "nanosecond",
+        "petasecond",
+        "picosecond",
+        "second",
+        "terasecond",
+        "yoctosecond",
+        "yottasecond",
+        "zeptosecond",
+        "zettasecond",
+    ]
 )
 """Time units allowed by OME-NGFF 0.4-0.6 (UDUNITS-2 names)."""
 
@@ -118,7 +165,8 @@ def parse_unit(unit: object, *, axis: str, axis_type: str | None) -> str:
         )
         return canonical
     examples = ", ".join(sorted(allowed)[:6])
+    kind = str(axis_type)
     raise NgffValueError(
-        f"axes_units[{axis!r}]: {unit!r} is not an OME-NGFF {axis_type} unit; expected a "
-        f"UDUNITS-2 name such as {examples}, ... (see ngffkit.spec.units.{axis_type.upper()}_UNITS)"
+        f"axes_units[{axis!r}]: {unit!r} is not an OME-NGFF {kind} unit; expected a "
+        f"UDUNITS-2 name such as {examples}, ... (see ngffkit.spec.units.{kind.upper()}_UNITS)"
     )

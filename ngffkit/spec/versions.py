@@ -103,9 +103,7 @@ def parse_version(version: object, *, writable: bool = True) -> str:
     match = _VERSION_PREFIX.match(text)
     known = WRITABLE_VERSIONS if writable else READABLE_VERSIONS
     if match is None or match.group(1) not in known:
-        raise NgffValueError(
-            f"version: expected one of {', '.join(known)}, got {version!r}"
-        )
+        raise NgffValueError(f"version: expected one of {', '.join(known)}, got {version!r}")
     return match.group(1)
 
 
@@ -239,7 +237,8 @@ def _scale_translation(
         if kind == "scale":
             if scale is not None:
                 raise NgffValidationError(
-                    f"{where}: expected exactly one scale, got more", rule="transform-one-scale",
+                    f"{where}: expected exactly one scale, got more",
+                    rule="transform-one-scale",
                     path=where,
                 )
             if translation is not None:
@@ -258,7 +257,9 @@ def _scale_translation(
                 )
             translation = values
     if scale is None:
-        if transforms and all(expect_mapping(t, where).get("type") == "identity" for t in transforms):
+        if transforms and all(
+            expect_mapping(t, where).get("type") == "identity" for t in transforms
+        ):
             scale = (1.0,) * ndim
         else:
             raise NgffValidationError(
@@ -379,7 +380,9 @@ def _decode_multiscale(
     elif version in ("0.1", "0.2"):
         axes = _legacy_axes(ndim, f"{where}.axes")
     else:
-        raise NgffValidationError(f"{where}.axes: missing", rule="axes-missing", path=f"{where}.axes")
+        raise NgffValidationError(
+            f"{where}.axes: missing", rule="axes-missing", path=f"{where}.axes"
+        )
     n = len(axes)
 
     outer_scale: tuple[float, ...] | None = None
@@ -397,7 +400,9 @@ def _decode_multiscale(
             )
     if version == "0.6":
         systems_raw = expect_list(obj.get("coordinateSystems"), f"{where}.coordinateSystems")
-        others = [s for s in systems_raw if isinstance(s, Mapping) and s.get("name") != coordinate_system]
+        others = [
+            s for s in systems_raw if isinstance(s, Mapping) and s.get("name") != coordinate_system
+        ]
         if others:
             extra["coordinateSystems"] = freeze(others)
 
@@ -406,9 +411,13 @@ def _decode_multiscale(
         dw = f"{where}.datasets[{i}]"
         ds = expect_mapping(raw_ds, dw)
         path = expect_str(ds.get("path"), f"{dw}.path", rule="dataset-path")
-        ds_extra = {k: freeze(v) for k, v in ds.items() if k not in ("path", "coordinateTransformations")}
+        ds_extra = {
+            k: freeze(v) for k, v in ds.items() if k not in ("path", "coordinateTransformations")
+        }
         if version == "0.6":
-            cts = expect_list(ds.get("coordinateTransformations"), f"{dw}.coordinateTransformations", min_len=1)
+            cts = expect_list(
+                ds.get("coordinateTransformations"), f"{dw}.coordinateTransformations", min_len=1
+            )
             if len(cts) != 1:
                 raise NgffValidationError(
                     f"{dw}.coordinateTransformations: expected exactly one transform (scale, "
@@ -435,7 +444,9 @@ def _decode_multiscale(
                 )
         elif "coordinateTransformations" in ds:
             scale, translation = _scale_translation(
-                expect_list(ds["coordinateTransformations"], f"{dw}.coordinateTransformations", min_len=1),
+                expect_list(
+                    ds["coordinateTransformations"], f"{dw}.coordinateTransformations", min_len=1
+                ),
                 f"{dw}.coordinateTransformations",
                 n,
             )
@@ -449,7 +460,9 @@ def _decode_multiscale(
             )
         scale, translation = _compose(scale, translation, outer_scale, outer_translation)
         try:
-            datasets.append(Dataset(path=path, scale=scale, translation=translation, extra=ds_extra))
+            datasets.append(
+                Dataset(path=path, scale=scale, translation=translation, extra=ds_extra)
+            )
         except NgffValidationError as exc:
             raise NgffValidationError(f"{dw}: {exc}", rule=exc.rule, path=dw) from exc
 
@@ -470,7 +483,9 @@ def _decode_multiscale(
         raise NgffValidationError(f"{where}.{exc}", rule=exc.rule, path=where) from exc
 
 
-def _legacy_scale(shapes: Sequence[Sequence[int]] | None, level: int, ndim: int) -> tuple[float, ...]:
+def _legacy_scale(
+    shapes: Sequence[Sequence[int]] | None, level: int, ndim: int
+) -> tuple[float, ...]:
     """0.1-0.3 carry no transforms: the scale is the shape ratio to level 0."""
     if shapes is None or level >= len(shapes):
         return (1.0,) * ndim
@@ -498,7 +513,9 @@ def _decode_omero(raw: object, where: str, n_channels: int | None) -> Omero:
             )
         color = ch.get("color", "FFFFFF")
         label = ch.get("label")
-        extra = {k: freeze(v) for k, v in ch.items() if k not in ("color", "window", "label", "active")}
+        extra = {
+            k: freeze(v) for k, v in ch.items() if k not in ("color", "window", "label", "active")
+        }
         try:
             channels.append(
                 OmeroChannel(
@@ -513,7 +530,9 @@ def _decode_omero(raw: object, where: str, n_channels: int | None) -> Omero:
             # A bad colour is a display hint, not data: keep reading with white.
             warnings.warn(f"{cw}: {exc}; using FFFFFF", NgffValidationWarning, stacklevel=4)
             channels.append(
-                OmeroChannel(window=window, label=str(label) if label is not None else None, extra=extra)
+                OmeroChannel(
+                    window=window, label=str(label) if label is not None else None, extra=extra
+                )
             )
     extra = {k: freeze(v) for k, v in obj.items() if k != "channels"}
     return Omero(channels=tuple(channels), extra=extra)
@@ -530,7 +549,7 @@ def _decode_image_label(raw: object, where: str) -> ImageLabel:
         colors.append(
             LabelColor(
                 label_value=value,
-                rgba=tuple(expect_list(rgba, f"{cw}.rgba")) if rgba is not None else None,  # type: ignore[arg-type]
+                rgba=tuple(expect_list(rgba, f"{cw}.rgba")) if rgba is not None else None,
             )
         )
     properties = []
@@ -540,7 +559,11 @@ def _decode_image_label(raw: object, where: str) -> ImageLabel:
         properties.append(freeze(p))
     source = obj.get("source")
     source_image = source.get("image") if isinstance(source, Mapping) else None
-    extra = {k: freeze(v) for k, v in obj.items() if k not in ("colors", "properties", "source", "version")}
+    extra = {
+        k: freeze(v)
+        for k, v in obj.items()
+        if k not in ("colors", "properties", "source", "version")
+    }
     try:
         return ImageLabel(
             colors=tuple(colors),
@@ -607,7 +630,9 @@ def decode_image_attrs(
     found = parse_version(found, writable=False)
     ome, rest = _ome_block(attrs, found)
     prefix = f"{where}.ome" if ZARR_FORMAT[found] == 3 and "ome" in attrs else where
-    raw_ms = expect_list(ome.get("multiscales"), f"{prefix}.multiscales", rule="multiscales-missing", min_len=1)
+    raw_ms = expect_list(
+        ome.get("multiscales"), f"{prefix}.multiscales", rule="multiscales-missing", min_len=1
+    )
     multiscales = tuple(
         _decode_multiscale(m, f"{prefix}.multiscales[{i}]", found, ndim, shapes)
         for i, m in enumerate(raw_ms)
@@ -681,10 +706,17 @@ def _encode_multiscale(ms: Multiscale, version: str) -> dict[str, Any]:
     axes = [_encode_axis(a) for a in ms.axes]
     extra = freeze(ms.extra)
     if version == "0.6":
-        systems = [{"name": ms.coordinate_system, "axes": axes}, *extra.pop("coordinateSystems", [])]
+        systems = [
+            {"name": ms.coordinate_system, "axes": axes},
+            *extra.pop("coordinateSystems", []),
+        ]
         out["coordinateSystems"] = systems
         out["datasets"] = [
-            {"path": d.path, "coordinateTransformations": _encode_transforms_v06(d, ms.coordinate_system), **freeze(d.extra)}
+            {
+                "path": d.path,
+                "coordinateTransformations": _encode_transforms_v06(d, ms.coordinate_system),
+                **freeze(d.extra),
+            }
             for d in ms.datasets
         ]
     else:
@@ -693,7 +725,11 @@ def _encode_multiscale(ms: Multiscale, version: str) -> dict[str, Any]:
         extra.pop("coordinateTransformations", None)
         out["axes"] = axes
         out["datasets"] = [
-            {"path": d.path, "coordinateTransformations": _encode_transforms_v04(d), **freeze(d.extra)}
+            {
+                "path": d.path,
+                "coordinateTransformations": _encode_transforms_v04(d),
+                **freeze(d.extra),
+            }
             for d in ms.datasets
         ]
     out.update(extra)
@@ -789,7 +825,11 @@ def decode_labels_attrs(
     source: Mapping[str, Any] = ome if isinstance(ome, Mapping) and "labels" in ome else attrs
     names = expect_list(source.get("labels", []), f"{where}.labels", rule="labels-list")
     labels = tuple(expect_str(n, f"{where}.labels[{i}]") for i, n in enumerate(names))
-    extra_ome = {k: freeze(v) for k, v in ome.items() if k not in ("labels", "version")} if isinstance(ome, Mapping) else {}
+    extra_ome = (
+        {k: freeze(v) for k, v in ome.items() if k not in ("labels", "version")}
+        if isinstance(ome, Mapping)
+        else {}
+    )
     extra = {k: freeze(v) for k, v in attrs.items() if k not in ("ome", "labels")}
     return LabelsAttrs(labels=labels, extra_ome=extra_ome, extra=extra)
 
@@ -805,4 +845,7 @@ def encode_labels_attrs(doc: LabelsAttrs, version: str) -> dict[str, Any]:
     version = parse_version(version)
     if version == "0.4":
         return {**freeze(doc.extra), "labels": list(doc.labels)}
-    return {**freeze(doc.extra), "ome": {"version": version, "labels": list(doc.labels), **freeze(doc.extra_ome)}}
+    return {
+        **freeze(doc.extra),
+        "ome": {"version": version, "labels": list(doc.labels), **freeze(doc.extra_ome)},
+    }

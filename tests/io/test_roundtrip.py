@@ -39,7 +39,13 @@ def test_roundtrip(tmp_path, make_image, version, shape, dtype) -> None:
 @pytest.mark.parametrize("method", [m.value for m in ngffkit.Methods])
 def test_every_method_writes_valid_store(tmp_path, version, method) -> None:
     """Every method writes a store whose levels match the metadata (shape, scale, type)."""
-    is_label = method in ("mode", "nearest", "itkwasm_label_image", "dask_image_mode", "dask_image_nearest")
+    is_label = method in (
+        "mode",
+        "nearest",
+        "itkwasm_label_image",
+        "dask_image_mode",
+        "dask_image_nearest",
+    )
     data = make_array((12, 20, 20), "uint32" if is_label else "uint16")
     img = ngffkit.to_ngff_image(data, scale={"z": 2.0}, is_label=is_label)
     ms = ngffkit.to_multiscales(img, scale_factors=[2], method=method, chunks=8)
@@ -55,7 +61,9 @@ def test_labels_roundtrip(tmp_path, make_image, version) -> None:
     """Label images are written under labels/ with image-label metadata, and read back."""
     img = make_image((8, 16, 16))
     ms = ngffkit.to_multiscales(img, scale_factors=[2])
-    seg = ngffkit.to_ngff_image(make_array((8, 16, 16), "uint32") % 5, dims=img.dims, scale=img.scale, is_label=True)
+    seg = ngffkit.to_ngff_image(
+        make_array((8, 16, 16), "uint32") % 5, dims=img.dims, scale=img.scale, is_label=True
+    )
     label = dataclasses.replace(
         ngffkit.to_multiscales(seg, scale_factors=[2]),
         image_label=ngffkit.spec.ImageLabel(
@@ -63,7 +71,9 @@ def test_labels_roundtrip(tmp_path, make_image, version) -> None:
             properties=({"label-value": 1, "class": "nucleus"},),
         ),
     )
-    ngffkit.to_ngff_zarr(tmp_path / "img.zarr", dataclasses.replace(ms, labels={"cells": label}), version=version)
+    ngffkit.to_ngff_zarr(
+        tmp_path / "img.zarr", dataclasses.replace(ms, labels={"cells": label}), version=version
+    )
     back = ngffkit.from_ngff_zarr(tmp_path / "img.zarr")
     assert list(back.labels) == ["cells"]
     cells = back.labels["cells"]
@@ -79,7 +89,9 @@ def test_label_level_count_must_match(tmp_path, make_image) -> None:
     """A label pyramid with fewer levels than its image is refused before anything is written."""
     img = make_image((8, 16, 16))
     ms = ngffkit.to_multiscales(img, scale_factors=[2])
-    seg = ngffkit.to_multiscales(ngffkit.to_ngff_image(np.zeros((8, 16, 16), "u4"), is_label=True), scale_factors=[])
+    seg = ngffkit.to_multiscales(
+        ngffkit.to_ngff_image(np.zeros((8, 16, 16), "u4"), is_label=True), scale_factors=[]
+    )
     with pytest.raises(ngffkit.NgffValueError, match="as many levels"):
         ngffkit.to_ngff_zarr(tmp_path / "x.zarr", dataclasses.replace(ms, labels={"c": seg}))
     assert not (tmp_path / "x.zarr").exists()
@@ -141,6 +153,11 @@ def test_version_conversion(tmp_path, make_image) -> None:
     """Reading a 0.4 store and writing it as 0.5 converts it (pixels copied, metadata translated)."""
     ms = ngffkit.to_multiscales(make_image((8, 16, 16)), scale_factors=[2])
     ngffkit.to_ngff_zarr(tmp_path / "v4.zarr", ms, version="0.4")
-    ngffkit.to_ngff_zarr(tmp_path / "v5.zarr", ngffkit.from_ngff_zarr(tmp_path / "v4.zarr"), version="0.5")
-    assert json.loads((tmp_path / "v5.zarr" / "zarr.json").read_text())["attributes"]["ome"]["version"] == "0.5"
+    ngffkit.to_ngff_zarr(
+        tmp_path / "v5.zarr", ngffkit.from_ngff_zarr(tmp_path / "v4.zarr"), version="0.5"
+    )
+    assert (
+        json.loads((tmp_path / "v5.zarr" / "zarr.json").read_text())["attributes"]["ome"]["version"]
+        == "0.5"
+    )
     assert ngffkit.validate(tmp_path / "v5.zarr").ok

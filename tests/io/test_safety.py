@@ -45,8 +45,12 @@ def test_existing_store_untouched_without_overwrite(tmp_path, make_image, versio
 def test_overwrite_replaces(tmp_path, make_image) -> None:
     """overwrite=True replaces the old store entirely (no stale levels remain)."""
     target = tmp_path / "img.zarr"
-    ngffkit.to_ngff_zarr(target, ngffkit.to_multiscales(make_image((8, 16, 16)), scale_factors=[2, 4]))
-    ngffkit.to_ngff_zarr(target, ngffkit.to_multiscales(make_image((8, 16, 16)), scale_factors=[]), overwrite=True)
+    ngffkit.to_ngff_zarr(
+        target, ngffkit.to_multiscales(make_image((8, 16, 16)), scale_factors=[2, 4])
+    )
+    ngffkit.to_ngff_zarr(
+        target, ngffkit.to_multiscales(make_image((8, 16, 16)), scale_factors=[]), overwrite=True
+    )
     assert sorted(p.name for p in target.iterdir()) == ["0", "zarr.json"]
 
 
@@ -80,12 +84,16 @@ WRITER = textwrap.dedent(
 def test_killed_write_is_refused(tmp_path, version) -> None:
     """A write killed halfway (SIGKILL) leaves a store that from_ngff_zarr refuses clearly."""
     target = tmp_path / "img.zarr"
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(target), version], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(target), version], stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "start"
     deadline = time.monotonic() + 60
     level0 = target / "0"
-    while time.monotonic() < deadline and not any(p.is_file() for p in level0.rglob("*") if p.name[0] != "." and p.name != "zarr.json"):
+    while time.monotonic() < deadline and not any(
+        p.is_file() for p in level0.rglob("*") if p.name[0] != "." and p.name != "zarr.json"
+    ):
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -120,8 +128,11 @@ def test_plate_root_explained(tmp_path) -> None:
     """Opening a plate root as an image explains how to open a field instead."""
     import zarr
 
-    zarr.create_group(tmp_path / "p.zarr", zarr_format=2, attributes={"plate": {"version": "0.4", "rows": [],
-                      "columns": [], "wells": []}})
+    zarr.create_group(
+        tmp_path / "p.zarr",
+        zarr_format=2,
+        attributes={"plate": {"version": "0.4", "rows": [], "columns": [], "wells": []}},
+    )
     with pytest.raises(ngffkit.NgffValueError, match="HCS plate"):
         ngffkit.from_ngff_zarr(tmp_path / "p.zarr")
 
