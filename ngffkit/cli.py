@@ -1,9 +1,4 @@
-"""``ngffkit`` command line: convert, info, validate.
-
-Examples
---------
->>> main(["info", "--help"])  # doctest: +SKIP
-"""
+"""``ngffkit`` command line: convert, info, validate (``python -m ngffkit --help``)."""
 
 from __future__ import annotations
 

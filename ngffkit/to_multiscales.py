@@ -59,8 +59,8 @@ def parse_scale_factors(
     >>> img = to_ngff_image(np.zeros((16, 64, 64), "u1"))
     >>> parse_scale_factors(16, img)
     ({'z': 1, 'y': 2, 'x': 2}, {'z': 1, 'y': 4, 'x': 4})
-    >>> parse_scale_factors([2, {"y": 4, "x": 4}], img)
-    ({'z': 2, 'y': 2, 'x': 2}, {'z': 1, 'y': 4, 'x': 4})
+    >>> parse_scale_factors([{"y": 2, "x": 2}, 4], img)
+    ({'z': 1, 'y': 2, 'x': 2}, {'z': 4, 'y': 4, 'x': 4})
     """
     spatial = image.spatial_dims
     sizes = dict(zip(image.dims, image.shape, strict=True))
