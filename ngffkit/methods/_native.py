@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -45,6 +45,38 @@ __all__ = ["block_mean", "block_mode", "block_nearest", "centre_sample", "gaussi
 # Sorting networks beat np.sort's per-row overhead for small bins (2x2, 2x2x2, 4x4);
 # above this many candidates per bin the network grows as K*log(K)**2 and np.sort wins.
 _MAX_NETWORK_CANDIDATES = 16
+
+# Big arrays are reduced a slab of axis-0 bins at a time, so the wide temporaries
+# (uint32 sums, float64 blurs) stay cache-sized and are reused instead of being page-
+# faulted in at the size of the whole array (that first touch costs as much as the math).
+_SLAB_BYTES = 4 * 1024 * 1024
+
+
+def _slab_starts(array: np.ndarray, factor: int, itemsize: int) -> range:
+    """Return the starts of slabs along axis 0: whole bins of *factor* planes, ~4 MiB each."""
+    plane = math.prod(array.shape[1:]) * itemsize
+    bins = max(1, _SLAB_BYTES // max(1, plane * factor))
+    return range(0, array.shape[0], bins * factor)
+
+
+def _by_slabs(
+    array: np.ndarray,
+    factor: int,
+    reduce: Callable[[np.ndarray], np.ndarray],
+    itemsize: int,
+) -> np.ndarray:
+    """Apply *reduce* to bin-aligned slabs of axis 0 and stack the results along axis 0.
+
+    *reduce* must turn a slab of ``k * factor`` planes (fewer for the last slab) into
+    ``ceil(planes / factor)`` output planes, or keep axis 0 when *factor* is 1 for it.
+    Every output pixel is computed exactly as without slabs.
+    """
+    starts = _slab_starts(array, factor, itemsize)
+    if len(starts) == 1:
+        return reduce(array)
+    step = starts.step
+    parts = [reduce(array[start : start + step]) for start in starts]
+    return np.concatenate(parts, axis=0)
 
 
 def _axis_slice(ndim: int, axis: int, index: slice) -> tuple[slice, ...]:
@@ -204,11 +236,15 @@ def block_mean(array: np.ndarray, factors: Sequence[int]) -> np.ndarray:
     acc_dtype = _mean_accumulator(dtype, math.prod(factors))
     if acc_dtype is None:
         return _mean_split(array, factors)
-    acc, counts = _bin_sums(array, factors, acc_dtype)
-    if acc_dtype.kind == "f":
-        acc /= counts
-        return cast_rounded(acc, dtype)
-    return _divide_rounded(acc, counts).astype(dtype)
+
+    def reduce(slab: np.ndarray) -> np.ndarray:
+        acc, counts = _bin_sums(slab, factors, acc_dtype)
+        if acc_dtype.kind == "f":
+            acc /= counts
+            return cast_rounded(acc, dtype)
+        return _divide_rounded(acc, counts).astype(dtype)
+
+    return _by_slabs(array, factors[0], reduce, acc_dtype.itemsize)
 
 
 def gaussian_mean(array: np.ndarray, factors: Sequence[int]) -> np.ndarray:
@@ -227,13 +263,25 @@ def gaussian_mean(array: np.ndarray, factors: Sequence[int]) -> np.ndarray:
     >>> gaussian_mean(np.full((6, 6), 7, dtype=np.uint16), (2, 2)).tolist()
     [[7, 7, 7], [7, 7, 7], [7, 7, 7]]
     """
-    dtype = array.dtype
-    work = array
-    float64 = np.dtype(np.float64)
+    if all(f == 1 for f in factors):
+        return array.copy()
+
     # Innermost axis first: scipy filters contiguous lines fastest (4x faster than along
     # the outermost axis), so the full-size pass should be the contiguous one, and the
-    # outer axes are filtered once the inner factors have shrunk the array.
-    for axis in reversed(range(array.ndim)):
+    # outer axes are filtered once the inner factors have shrunk the array. The inner
+    # axes do not mix axis-0 planes, so they run slab by slab; axis 0 runs last, whole.
+    def inner(slab: np.ndarray) -> np.ndarray:
+        return _blur_and_mean(slab, factors, range(array.ndim - 1, 0, -1))
+
+    work = _by_slabs(array, 1, inner, 8) if array.ndim > 1 else array
+    return cast_rounded(_blur_and_mean(work, factors, [0]), array.dtype)
+
+
+def _blur_and_mean(array: np.ndarray, factors: Sequence[int], axes: Iterable[int]) -> np.ndarray:
+    """Blur then bin-average *array* along each of *axes* in turn; float64 out."""
+    work = array
+    float64 = np.dtype(np.float64)
+    for axis in axes:
         factor = factors[axis]
         if factor == 1:
             continue
@@ -249,9 +297,7 @@ def gaussian_mean(array: np.ndarray, factors: Sequence[int]) -> np.ndarray:
         n = blurred.shape[axis]
         work = _sum_bins(blurred, factor, axis, float64)
         work /= factor if n % factor == 0 else _counts_along(n, factor, axis, work.ndim)
-    if work is array:
-        return array.copy()
-    return cast_rounded(work, dtype)
+    return work.astype(float64, copy=False)
 
 
 def _clamped_offsets(n: int, factor: int, offset: int) -> np.ndarray:

@@ -22,6 +22,7 @@ from ngffkit.methods import (
     DEFAULT_IMAGE_METHOD,
     DEFAULT_LABEL_METHOD,
     Methods,
+    _native,
     downsample,
     downsample_array,
     halo,
@@ -236,6 +237,15 @@ def test_mode_with_many_candidates(factors: tuple[int, ...]) -> None:
     np.testing.assert_array_equal(
         downsample_array(array, factors, Methods.MODE), _reference_mode(array, factors)
     )
+
+
+@pytest.mark.parametrize("method", [Methods.MEAN, Methods.GAUSSIAN], ids=str)
+def test_cache_sized_slabs_change_nothing(method: Methods, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reducing big arrays slab by slab (to keep temporaries small) gives the same pixels."""
+    array = _pixels((21, 34, 33), "uint16", method, seed=8)
+    whole = downsample_array(array, (2, 3, 2), method)
+    monkeypatch.setattr(_native, "_SLAB_BYTES", 4096)
+    np.testing.assert_array_equal(downsample_array(array, (2, 3, 2), method), whole)
 
 
 @pytest.mark.parametrize(
