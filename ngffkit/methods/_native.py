@@ -481,5 +481,11 @@ def block_mode(array: np.ndarray, factors: Sequence[int]) -> np.ndarray:
     for combination in itertools.product(*pieces_per_axis):
         source = tuple(piece[0] for piece in combination)
         target = tuple(piece[1] for piece in combination)
-        out[target] = _mode_divisible(array[source], [piece[2] for piece in combination])
+        piece_factors = [piece[2] for piece in combination]
+        out[target] = _by_slabs(
+            array[source],
+            piece_factors[0],
+            functools.partial(_mode_divisible, factors=piece_factors),
+            array.itemsize,
+        )
     return out

@@ -239,7 +239,7 @@ def test_mode_with_many_candidates(factors: tuple[int, ...]) -> None:
     )
 
 
-@pytest.mark.parametrize("method", [Methods.MEAN, Methods.GAUSSIAN], ids=str)
+@pytest.mark.parametrize("method", [Methods.MEAN, Methods.GAUSSIAN, Methods.MODE], ids=str)
 def test_cache_sized_slabs_change_nothing(method: Methods, monkeypatch: pytest.MonkeyPatch) -> None:
     """Reducing big arrays slab by slab (to keep temporaries small) gives the same pixels."""
     array = _pixels((21, 34, 33), "uint16", method, seed=8)
