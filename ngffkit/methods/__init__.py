@@ -110,7 +110,13 @@ class Methods(enum.StrEnum):
     MEAN = "mean"
     """Mean of each bin (bin shrink), integers rounded half up. Fast, the image default."""
     GAUSSIAN = "gaussian"
-    """Separable Gaussian anti-aliasing blur, then the bin mean."""
+    """Separable Gaussian anti-aliasing blur, then the bin mean.
+
+    Per axis, ``sigma**2 = (f**2 - 1) * (1 / (8 ln 2) - 1 / 12)`` input pixels: the
+    blur plus the bin mean (a box filter of variance ``(f**2 - 1) / 12``) smooth as much
+    as itkwasm's scale-space rule ``(f**2 - 1) / (8 ln 2)``. Kernel radius
+    ``ceil(4 * sigma)``, edges extended with the edge pixel (``mode="nearest"``).
+    """
     MODE = "mode"
     """Most frequent value of each bin, the smallest on a tie. The label default."""
     NEAREST = "nearest"
