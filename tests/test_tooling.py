@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+CHECKED = [p for p in ("ngffkit", "tests", "benchmarks") if (ROOT / p).is_dir()]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -22,8 +23,8 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize(
     "command",
     [
-        ("ruff", "check", "ngffkit", "tests", "benchmarks"),
-        ("ruff", "format", "--check", "ngffkit", "tests", "benchmarks"),
+        ("ruff", "check", *CHECKED),
+        ("ruff", "format", "--check", *CHECKED),
         ("mypy", "ngffkit"),
     ],
     ids=["ruff-check", "ruff-format", "mypy-strict"],
