@@ -19,7 +19,7 @@ from ngffkit.errors import (
     NgffValidationWarning,
     NgffValueError,
 )
-from ngffkit.io.stores import StoreLike, describe_store, join_path, open_store
+from ngffkit.io.stores import READ_PREFIX, StoreLike, describe_store, join_path, open_store
 from ngffkit.model import Multiscales, NgffImage
 from ngffkit.spec import (
     decode_image_attrs,
@@ -28,10 +28,7 @@ from ngffkit.spec import (
     is_image_attrs,
 )
 
-__all__ = ["from_ngff_zarr", "open_group", "read_version", "READ_PREFIX"]
-
-READ_PREFIX = "ngffkit-read-"
-"""Prefix of the dask names of arrays read by :func:`from_ngff_zarr`."""
+__all__ = ["from_ngff_zarr", "open_group", "read_version"]
 
 
 def open_group(sp: StorePath) -> zarr.Group:

@@ -27,7 +27,10 @@ from zarr.storage import FsspecStore, LocalStore, StorePath
 
 from ngffkit.errors import NgffDependencyError, NgffReadOnlyError, NgffTypeError
 
-__all__ = ["StoreLike", "AccessMode", "open_store", "describe_store", "join_path"]
+__all__ = ["StoreLike", "AccessMode", "open_store", "describe_store", "join_path", "READ_PREFIX"]
+
+READ_PREFIX = "ngffkit-read-"
+"""Prefix of the dask names of arrays that ngffkit reads, so a writer can tell its own source."""
 
 StoreLike: TypeAlias = "str | os.PathLike[str] | Store | StorePath | zarr.Group"
 """Every form of store that ngffkit accepts."""

@@ -21,8 +21,7 @@ from zarr.core.sync import sync
 from zarr.storage import StorePath
 
 from ngffkit.errors import NgffExistsError, NgffValueError
-from ngffkit.io.read import READ_PREFIX
-from ngffkit.io.stores import StoreLike, describe_store, join_path, open_store
+from ngffkit.io.stores import READ_PREFIX, StoreLike, describe_store, join_path, open_store
 from ngffkit.model import Multiscales
 from ngffkit.spec import (
     ZARR_FORMAT,
