@@ -43,7 +43,8 @@ from ngffkit.methods._support import (
 __all__ = ["block_mean", "block_mode", "block_nearest", "centre_sample", "gaussian_mean"]
 
 # Sorting networks beat np.sort's per-row overhead for small bins (2x2, 2x2x2, 4x4);
-# above this many candidates per bin the network grows as K*log(K)**2 and np.sort wins.
+# above this many candidates per bin the network grows as K*log(K)**2 and sorting the
+# rows of a (bins, K) array with np.sort wins.
 _MAX_NETWORK_CANDIDATES = 16
 
 # Big arrays are reduced a slab of axis-0 bins at a time, so the wide temporaries
@@ -384,17 +385,15 @@ def _sorting_network(size: int) -> tuple[tuple[int, int], ...]:
     return tuple(pairs)
 
 
-def _sort_rows(candidates: np.ndarray) -> list[np.ndarray]:
-    """Sort each column of a ``(K, M)`` array, in place for small K; return the K rows.
+def _network_sort(candidates: np.ndarray) -> list[np.ndarray]:
+    """Sort every column of a ``(K, M)`` array in place with a sorting network; return its rows.
 
-    Small K runs a sorting network over whole rows; larger K uses ``np.sort``.
+    Each comparator is one ``minimum`` and one ``maximum`` over whole rows, so the work
+    is vectorised across all M bins at once.
     """
-    size = candidates.shape[0]
-    if size > _MAX_NETWORK_CANDIDATES:
-        return list(np.sort(candidates, axis=0))
     rows = list(candidates)
     spare = np.empty_like(rows[0])
-    for low, high in _sorting_network(size):
+    for low, high in _sorting_network(len(rows)):
         np.minimum(rows[low], rows[high], out=spare)
         np.maximum(rows[low], rows[high], out=rows[high])
         rows[low], spare = spare, rows[low]
@@ -407,14 +406,13 @@ def _longest_run(sorted_rows: Sequence[np.ndarray]) -> np.ndarray:
     A run only takes over when it is strictly longer, so on a tie the first run wins,
     which in sorted order is the smallest value.
     """
-    size, width = len(sorted_rows), sorted_rows[0].shape[0]
-    run_dtype = np.uint8 if size < 255 else np.uint32
-    run = np.ones(width, dtype=run_dtype)
+    width = sorted_rows[0].shape[0]
+    run = np.ones(width, dtype=np.uint8 if len(sorted_rows) < 255 else np.uint32)
     best = run.copy()
     value = sorted_rows[0].copy()
     same = np.empty(width, dtype=bool)
     longer = np.empty(width, dtype=bool)
-    for j in range(1, size):
+    for j in range(1, len(sorted_rows)):
         np.equal(sorted_rows[j], sorted_rows[j - 1], out=same)
         np.multiply(run, same, out=run)
         np.add(run, 1, out=run)
@@ -424,32 +422,52 @@ def _longest_run(sorted_rows: Sequence[np.ndarray]) -> np.ndarray:
     return value
 
 
+def _bin_candidates(array: np.ndarray, factors: Sequence[int], *, bins_first: bool) -> np.ndarray:
+    """Gather the K pixels of each of the M bins: ``(M, K)`` if *bins_first*, else ``(K, M)``."""
+    counts = [n // f for n, f in zip(array.shape, factors, strict=True)]
+    interleaved = [length for pair in zip(counts, factors, strict=True) for length in pair]
+    bin_axes = [2 * a for a in range(array.ndim)]
+    offset_axes = [2 * a + 1 for a in range(array.ndim)]
+    order = bin_axes + offset_axes if bins_first else offset_axes + bin_axes
+    size = math.prod(factors)
+    shape = (-1, size) if bins_first else (size, -1)
+    # The transpose makes the reshape copy, so the result never aliases *array*
+    # (np.array(..., copy=True) covers the degenerate cases where it would not).
+    gathered = array.reshape(interleaved).transpose(order).reshape(shape)
+    return np.array(gathered, copy=True) if np.may_share_memory(gathered, array) else gathered
+
+
 def _mode_divisible(array: np.ndarray, factors: Sequence[int]) -> np.ndarray:
     """Mode of each bin of an array whose every axis is a multiple of its factor."""
     counts = [n // f for n, f in zip(array.shape, factors, strict=True)]
     size = math.prod(factors)
     if size == 1:
         return array.copy()
-    interleaved = [length for pair in zip(counts, factors, strict=True) for length in pair]
-    ndim = array.ndim
-    order = [2 * a + 1 for a in range(ndim)] + [2 * a for a in range(ndim)]
-    # (K, M): the K candidates of each of the M bins, one row per offset in the bin.
-    candidates = array.reshape(interleaved).transpose(order).reshape(size, -1)
-    first = candidates[0]
-    mixed = np.zeros(first.shape, dtype=bool)
-    for row in candidates[1:]:
-        np.logical_or(mixed, np.not_equal(row, first), out=mixed)
-    result = first.copy()
+    if size <= _MAX_NETWORK_CANDIDATES:
+        # (K, M): one contiguous row per offset in the bin, for the sorting network.
+        candidates = _bin_candidates(array, factors, bins_first=False)
+        first = candidates[0]
+        mixed = np.zeros(first.shape, dtype=bool)
+        for row in candidates[1:]:
+            np.logical_or(mixed, np.not_equal(row, first), out=mixed)
+    else:
+        # (M, K): one contiguous row per bin, for np.sort along the rows.
+        candidates = _bin_candidates(array, factors, bins_first=True)
+        first = candidates[:, 0]
+        mixed = (candidates[:, 1:] != candidates[:, :1]).any(axis=1)
+    result = np.array(first, copy=True)
     # Labels are mostly flat: only bins holding more than one value need sorting.
     where = np.flatnonzero(mixed)
-    if where.size:
-        if where.size < first.size:
-            subset = candidates[:, where]
-        elif np.may_share_memory(candidates, array):
-            subset = candidates.copy()  # the network sorts in place: never in the input
-        else:
-            subset = candidates
-        result[where] = _longest_run(_sort_rows(np.ascontiguousarray(subset)))
+    if where.size == 0:
+        pass
+    elif size <= _MAX_NETWORK_CANDIDATES:
+        subset = candidates if where.size == first.size else candidates[:, where]
+        result[where] = _longest_run(_network_sort(subset))
+    else:
+        subset = candidates if where.size == first.size else candidates[where]
+        # Sort the contiguous rows, then scan them as K contiguous columns.
+        columns = np.ascontiguousarray(np.sort(subset, axis=1).T)
+        result[where] = _longest_run(list(columns))
     modes: np.ndarray = result.reshape(counts)
     return modes
 
