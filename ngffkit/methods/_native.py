@@ -458,12 +458,10 @@ def _mode_divisible(array: np.ndarray, factors: Sequence[int]) -> np.ndarray:
     result = np.array(first, copy=True)
     # Labels are mostly flat: only bins holding more than one value need sorting.
     where = np.flatnonzero(mixed)
-    if where.size == 0:
-        pass
-    elif size <= _MAX_NETWORK_CANDIDATES:
+    if where.size and size <= _MAX_NETWORK_CANDIDATES:
         subset = candidates if where.size == first.size else candidates[:, where]
         result[where] = _longest_run(_network_sort(subset))
-    else:
+    elif where.size:
         subset = candidates if where.size == first.size else candidates[where]
         # Sort the contiguous rows, then scan them as K contiguous columns.
         columns = np.ascontiguousarray(np.sort(subset, axis=1).T)
@@ -475,9 +473,9 @@ def _mode_divisible(array: np.ndarray, factors: Sequence[int]) -> np.ndarray:
 def block_mode(array: np.ndarray, factors: Sequence[int]) -> np.ndarray:
     """Return the most frequent value of each bin; on a tie, the smallest of the tied values.
 
-    The ``K = prod(f)`` candidates of every bin are gathered into a ``(K, bins)`` array,
-    bins holding a single value are settled at once, and the rest are sorted along the
-    candidate axis (a sorting network for ``K <= 16``, ``np.sort`` above) and scanned for
+    The ``K = prod(f)`` candidates of every bin are gathered into one array (``(K, bins)``
+    for a sorting network when ``K <= 16``, ``(bins, K)`` for ``np.sort`` above), bins
+    holding a single value are settled at once, and the rest are sorted and scanned for
     their longest run. A partial last bin is handled as its own region with a smaller
     factor, so it counts only the pixels it has. The result is always a value present in
     the bin: safe for labels, and bool works (ties give False).
