@@ -65,6 +65,7 @@ def _methods(methods: Sequence[Methods]) -> list[object]:
 
 # (shape, factors): 1-D to 5-D, divisible and not, leading channel/time axes untouched.
 GEOMETRIES = [
+    pytest.param((9,), (4,), id="1d"),
     pytest.param((7, 9), (2, 2), id="2d-odd"),
     pytest.param((8, 12), (2, 4), id="2d-even"),
     pytest.param((5, 8, 11), (2, 2, 3), id="3d-mixed"),
