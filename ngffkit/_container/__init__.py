@@ -1,0 +1,10 @@
+"""Private implementation of :mod:`ngffkit.container`; import from there, not from here.
+
+The package is split by room: ``_meta`` (pixel sizes, dimensions, channels: pure
+values), ``_select`` (pixel and physical selections: pure functions), ``_store``
+(the few merges of group attributes the container needs), ``_handles`` (``Image``
+and ``Label``), ``_container`` (``OmeZarrContainer``), ``_create`` (creating and
+deriving stores) and ``_remote`` (``fractal_fsspec_store``).
+"""
+
+from __future__ import annotations

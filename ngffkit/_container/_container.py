@@ -1,0 +1,783 @@
+"""``OmeZarrContainer``: a frozen handle on one stored OME-Zarr image, its labels and tables."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from zarr.core.sync import sync
+from zarr.storage import StorePath
+
+from ngffkit._container._handles import (
+    AccessMode,
+    Image,
+    Label,
+    _fmt_shape,
+    parse_label_colors,
+    parse_label_properties,
+)
+from ngffkit._container._meta import (
+    ChannelsMeta,
+    Dimensions,
+    ImageMeta,
+    PixelSize,
+    dimensions_of,
+    filled_omero,
+    image_meta_of,
+    parse_color,
+)
+from ngffkit._container._store import (
+    add_label_name,
+    child,
+    ensure_labels_group,
+    read_label_names,
+    read_table_names,
+    resolve_image_group,
+    writable_version,
+    write_image_metadata,
+)
+from ngffkit.errors import NgffExistsError, NgffKeyError, NgffValueError
+from ngffkit.io.read import from_ngff_zarr, open_group, read_version
+from ngffkit.io.stores import StoreLike, describe_store, open_store
+from ngffkit.io.write import to_ngff_zarr
+from ngffkit.model import Multiscales
+from ngffkit.spec import Omero, OmeroWindow
+
+if TYPE_CHECKING:
+    from ngffkit.methods import Methods
+
+__all__ = ["OmeZarrContainer", "open_ome_zarr_container", "PixelSizeLike"]
+
+PixelSizeLike = "PixelSize | float | Sequence[float] | Mapping[str, float]"
+
+_PERCENTILE_BUDGET = 2**24
+"""Most pixels read to compute percentile windows: the finest level at or below this size."""
+
+
+def _check_mode(mode: object) -> AccessMode:
+    if mode not in ("r", "r+"):
+        raise NgffValueError(
+            f"mode: expected 'r' (read-only) or 'r+' (read and write), got {mode!r}; create new "
+            f"stores with create_ome_zarr_from_array or create_empty_ome_zarr"
+        )
+    return mode
+
+
+def _from_mapper(store: Any, mode: AccessMode) -> Any:
+    """Accept an fsspec ``FSMap`` (what ngio 0.4's ``fractal_fsspec_store`` returned)."""
+    try:
+        from fsspec.mapping import FSMap
+    except ImportError:  # pragma: no cover - fsspec is a core dependency
+        return store
+    if isinstance(store, FSMap):
+        from zarr.storage import FsspecStore
+
+        return FsspecStore.from_mapper(store, read_only=mode == "r")
+    return store
+
+
+def open_ome_zarr_container(
+    store: StoreLike,
+    *,
+    mode: AccessMode = "r",
+    storage_options: dict[str, Any] | None = None,
+    validate: bool = False,
+) -> OmeZarrContainer:
+    """Open a stored OME-Zarr image as a container; reads metadata only, no pixels.
+
+    Parameters
+    ----------
+    store
+        Local path, URL (``https://``, ``s3://``), zarr store, StorePath, zarr group,
+        or an fsspec mapper; for an HCS plate, the path of one field (``plate.zarr/B/03/0``).
+    mode
+        ``"r"`` (default): read-only, every write raises :class:`~ngffkit.errors.NgffReadOnlyError`.
+        ``"r+"``: pixels and metadata may be written. (ngio defaults to ``"r+"``; ngffkit
+        makes writing a choice.)
+    storage_options
+        fsspec options for URLs (credentials, headers ...).
+    validate
+        Also validate the store (see :func:`ngffkit.validate`) and raise on errors.
+
+    Returns
+    -------
+    OmeZarrContainer
+
+    Raises
+    ------
+    NgffNotFoundError
+        If there is no zarr group at *store*.
+    NgffValidationError
+        If the group's metadata is not a readable OME-NGFF image.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from zarr.storage import MemoryStore
+    >>> from ngffkit.container import create_ome_zarr_from_array
+    >>> store = MemoryStore()
+    >>> _ = create_ome_zarr_from_array(store, np.zeros((2, 64, 64), "uint16"), pixelsize=0.5,
+    ...                                axes_names="cyx", levels=2)
+    >>> c = open_ome_zarr_container(store)
+    >>> c.levels, c.levels_paths, c.is_multi_channels
+    (2, ['0', '1'], True)
+    """
+    mode = _check_mode(mode)
+    sp = open_store(_from_mapper(store, mode), mode=mode, storage_options=storage_options)
+    sp = resolve_image_group(sp)
+    ms = from_ngff_zarr(sp, labels=False, validate=validate)
+    version = read_version(open_group(sp)) or "0.4"
+    return OmeZarrContainer(store=sp, multiscales=ms, version=version, mode=mode)
+
+
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class OmeZarrContainer:
+    """A stored OME-Zarr image: overview, levels, labels, tables, channels, derived images.
+
+    A frozen handle: it holds the store, the image group and the metadata read when
+    it was opened. Methods that write return a new container (or handle); the lists
+    of labels and tables are read from the store when asked, so a label derived
+    through any handle is listed by all of them.
+
+    Both API spellings work: ngio 0.4's (``image_meta``, ``levels_paths``,
+    ``xy_pixelsize=``) and ngio 1.x's (``meta``, ``level_paths``, ``pixelsize=``).
+    """
+
+    store: StorePath
+    """The image group."""
+    multiscales: Multiscales
+    """The image pyramid as read (lazy pixels, metadata, ``omero``)."""
+    version: str
+    """OME-NGFF version of the store."""
+    mode: AccessMode = "r"
+
+    # ------------------------------------------------------------------ overview
+    @property
+    def image_meta(self) -> ImageMeta:
+        """The image metadata (ngio 0.4 name; same as :attr:`meta`)."""
+        return image_meta_of(self.multiscales, self.version)
+
+    @property
+    def meta(self) -> ImageMeta:
+        """The image metadata: levels, paths, pixel sizes, channels (ngio 1.x name)."""
+        return self.image_meta
+
+    @property
+    def levels(self) -> int:
+        """Number of resolution levels."""
+        return len(self.multiscales.paths)
+
+    @property
+    def levels_paths(self) -> list[str]:
+        """Paths of the resolution levels, highest first (ngio 0.4 name)."""
+        return list(self.multiscales.paths)
+
+    @property
+    def level_paths(self) -> list[str]:
+        """Paths of the resolution levels, highest first (ngio 1.x name)."""
+        return list(self.multiscales.paths)
+
+    @property
+    def dimensions(self) -> Dimensions:
+        """Axes and sizes of the highest resolution."""
+        return dimensions_of(self.multiscales.images[0])
+
+    @property
+    def pixel_size(self) -> PixelSize:
+        """Pixel size of the highest resolution."""
+        return self.image_meta.pixel_size
+
+    @property
+    def axes_names(self) -> tuple[str, ...]:
+        """Axis names in array order."""
+        return self.multiscales.images[0].dims
+
+    @property
+    def is_2d(self) -> bool:
+        """No ``z`` axis, or ``z`` of size 1."""
+        return self.dimensions.is_2d
+
+    @property
+    def is_3d(self) -> bool:
+        """A ``z`` axis longer than 1."""
+        return self.dimensions.is_3d
+
+    @property
+    def is_time_series(self) -> bool:
+        """A ``t`` axis longer than 1."""
+        return self.dimensions.is_time_series
+
+    @property
+    def is_2d_time_series(self) -> bool:
+        """2-D and a time series."""
+        return self.dimensions.is_2d_time_series
+
+    @property
+    def is_3d_time_series(self) -> bool:
+        """3-D and a time series."""
+        return self.dimensions.is_3d_time_series
+
+    @property
+    def is_multi_channels(self) -> bool:
+        """A ``c`` axis longer than 1."""
+        return self.dimensions.is_multi_channels
+
+    @property
+    def space_unit(self) -> str | None:
+        """Unit of the space axes."""
+        return self.pixel_size.space_unit
+
+    @property
+    def time_unit(self) -> str | None:
+        """Unit of the time axis."""
+        return self.pixel_size.time_unit
+
+    @property
+    def channels_meta(self) -> ChannelsMeta:
+        """Channels: labels, colours, windows (missing windows filled from the dtype)."""
+        meta = self.image_meta.channels_meta
+        assert meta is not None  # an image (not a label) always has channels
+        return meta
+
+    @property
+    def channel_labels(self) -> list[str]:
+        """Channel labels."""
+        return list(self.channels_meta.channel_labels)
+
+    @property
+    def wavelength_ids(self) -> list[str | None]:
+        """Channel wavelength identifiers (None where absent)."""
+        return list(self.channels_meta.wavelength_ids)
+
+    @property
+    def num_channels(self) -> int:
+        """Number of channels (1 without a ``c`` axis)."""
+        return self.channels_meta.num_channels
+
+    def get_channel_idx(
+        self, channel_label: str | None = None, wavelength_id: str | None = None
+    ) -> int:
+        """Index of a channel by label (or wavelength id).
+
+        Raises
+        ------
+        NgffKeyError
+            If no channel has that label, naming the known ones.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_ome_zarr_from_array
+        >>> c = create_ome_zarr_from_array(MemoryStore(), np.zeros((2, 32, 32), "uint8"), pixelsize=1.0,
+        ...                                axes_names="cyx", channel_labels=["DAPI", "GFP"])
+        >>> c.get_channel_idx("GFP")
+        1
+        """
+        return self.channels_meta.get_channel_idx(channel_label, wavelength_id)
+
+    def refresh(self) -> OmeZarrContainer:
+        """Read the store again and return a new container (same mode)."""
+        return open_ome_zarr_container(self.store, mode=self.mode)
+
+    # ------------------------------------------------------------------ images
+    def get_image(
+        self,
+        path: str | None = None,
+        pixel_size: PixelSize | float | Sequence[float] | Mapping[str, float] | None = None,
+        strict: bool = False,
+        *,
+        lowest: bool = False,
+    ) -> Image:
+        """Return one resolution level: by *path*, nearest *pixel_size*, *lowest*, or the highest.
+
+        Parameters
+        ----------
+        path
+            A level path (``"0"``, ``"2"``).
+        pixel_size
+            A :class:`PixelSize`, a number (y/x size), ``(y, x)``, ``(z, y, x)`` or
+            ``{"x": ...}``: the level with the nearest pixel size.
+        strict
+            With *pixel_size*, require a level of exactly that size.
+        lowest
+            The lowest resolution.
+
+        Raises
+        ------
+        NgffKeyError
+            If *path* is not a level (the message lists the levels).
+        NgffValueError
+            If more than one selector is given, or *strict* finds no level.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_ome_zarr_from_array
+        >>> c = create_ome_zarr_from_array(MemoryStore(), np.zeros((256, 256), "uint8"), pixelsize=0.5, levels=3)
+        >>> c.get_image().shape, c.get_image(path="1").shape, c.get_image(pixel_size=2.0).path
+        ((256, 256), (128, 128), '2')
+        """
+        index = self.image_meta.index_of(path, pixel_size, strict=strict, lowest=lowest)
+        return Image(
+            store=self.store,
+            path=self.multiscales.paths[index],
+            multiscales=self.multiscales,
+            version=self.version,
+            mode=self.mode,
+        )
+
+    # ------------------------------------------------------------------ labels
+    def list_labels(self) -> list[str]:
+        """Names of the label images (read from the store's ``labels`` group).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_empty_ome_zarr
+        >>> c = create_empty_ome_zarr(MemoryStore(), (32, 32), pixelsize=1.0)
+        >>> _ = c.derive_label("nuclei")
+        >>> c.list_labels()
+        ['nuclei']
+        """
+        return list(read_label_names(self.store))
+
+    def get_label(
+        self,
+        name: str,
+        path: str | None = None,
+        pixel_size: PixelSize | float | Sequence[float] | Mapping[str, float] | None = None,
+        strict: bool = False,
+        *,
+        lowest: bool = False,
+    ) -> Label:
+        """Return one resolution level of the label image *name* (level chosen as in :meth:`get_image`).
+
+        Raises
+        ------
+        NgffKeyError
+            If there is no label *name*; the message lists the labels there are.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_empty_ome_zarr
+        >>> c = create_empty_ome_zarr(MemoryStore(), (2, 32, 32), pixelsize=1.0, axes_names="cyx")
+        >>> _ = c.derive_label("nuclei")
+        >>> c.get_label("nuclei").shape
+        (32, 32)
+        >>> c.get_label("cells")
+        Traceback (most recent call last):
+        ...
+        ngffkit.errors.NgffKeyError: label 'cells': not among the labels of memory://...: ['nuclei']
+        """
+        names = self.list_labels()
+        if name not in names:
+            raise NgffKeyError(
+                f"label {name!r}: not among the labels of {describe_store(self.store)}: {names}"
+                + ("" if names else " (this image has no labels)")
+            )
+        label_sp = child(self.store, "labels", name)
+        ms = from_ngff_zarr(label_sp, labels=False)
+        index = image_meta_of(ms, self.version).index_of(
+            path, pixel_size, strict=strict, lowest=lowest
+        )
+        return Label(
+            store=label_sp,
+            path=ms.paths[index],
+            multiscales=ms,
+            version=self.version,
+            mode=self.mode,
+        )
+
+    def derive_label(
+        self,
+        name: str,
+        *,
+        dtype: Any = "uint32",
+        colors: Mapping[int, object] | None = None,
+        properties: Mapping[int, Mapping[str, Any]] | Sequence[Mapping[str, Any]] | None = None,
+        overwrite: bool = False,
+    ) -> Label:
+        """Create an empty label image ``labels/<name>`` matching the image; writes zeros lazily.
+
+        The label has the image's axes without ``c``, the same shape, levels, pixel
+        sizes and translations; its levels use label-safe downsampling (``mode``).
+        The ``labels`` group lists it after the arrays are written; the labels already
+        there are kept.
+
+        Parameters
+        ----------
+        name
+            Group name under ``labels/`` (no ``/``).
+        dtype
+            An integer dtype (default ``uint32``).
+        colors, properties
+            Optional ``image-label`` colours ``{value: (r, g, b, a) or "RRGGBB"}`` and
+            properties ``{value: {...}}``.
+        overwrite
+            Replace an existing label of that name.
+
+        Returns
+        -------
+        Label
+            The highest resolution of the new label, writable.
+
+        Raises
+        ------
+        NgffReadOnlyError
+            If the container is read-only.
+        NgffExistsError
+            If the label exists and *overwrite* is False (nothing is written).
+        NgffValueError
+            For a bad name or a non-integer dtype.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_empty_ome_zarr
+        >>> c = create_empty_ome_zarr(MemoryStore(), (2, 64, 64), pixelsize=0.5, axes_names="cyx", levels=2)
+        >>> label = c.derive_label("cells")
+        >>> label.shape, label.dtype, label.pixel_size.x, label.meta.levels
+        ((64, 64), dtype('uint32'), 0.5, 2)
+        """
+        from ngffkit._container._create import label_pyramid
+
+        self.get_image()._require_writable("derive_label")
+        where = describe_store(self.store)
+        if not isinstance(name, str) or not name or "/" in name or name in (".", ".."):
+            raise NgffValueError(
+                f"derive_label: expected a plain group name without '/', got {name!r}"
+            )
+        version = writable_version(self.version, where)
+        ms = label_pyramid(
+            self.multiscales,
+            name=name,
+            dtype=dtype,
+            colors=parse_label_colors(colors) if colors else (),
+            properties=parse_label_properties(properties) if properties else (),
+        )
+        label_sp = child(self.store, "labels", name)
+        exists = name in self.list_labels() or not sync(label_sp.is_empty())
+        if exists and not overwrite:
+            raise NgffExistsError(
+                f"label {name!r} already exists in {where}/labels; pass overwrite=True to replace it "
+                f"(nothing was written)"
+            )
+        ensure_labels_group(self.store, version)
+        to_ngff_zarr(label_sp, ms, version=version, overwrite=overwrite)
+        add_label_name(self.store, name, version)
+        return self.get_label(name)
+
+    # ------------------------------------------------------------------ tables
+    def list_tables(self) -> list[str]:
+        """Names listed by the store's ``tables`` group (``{"tables": [...]}``); empty without one.
+
+        Reading and writing table contents is not part of the container yet; the
+        ``tables`` group is kept as it is by every write.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_empty_ome_zarr
+        >>> create_empty_ome_zarr(MemoryStore(), (32, 32), pixelsize=1.0).list_tables()
+        []
+        """
+        return list(read_table_names(self.store))
+
+    # ------------------------------------------------------------------ channels
+    def _write_omero(self, omero: Omero, action: str) -> OmeZarrContainer:
+        self.get_image()._require_writable(action)
+        write_image_metadata(self.store, replace(self.multiscales, omero=omero), self.version)
+        return self.refresh()
+
+    def _omero(self) -> Omero:
+        first = self.multiscales.images[0]
+        return filled_omero(self.multiscales.omero, n_channels=self.num_channels, dtype=first.dtype)
+
+    def _per_channel(self, values: Sequence[Any], what: str) -> list[Any]:
+        if isinstance(values, str) or len(values) != self.num_channels:
+            raise NgffValueError(
+                f"{what}: expected {self.num_channels} values (one per channel "
+                f"{self.channel_labels}), got {values!r} (nothing was written)"
+            )
+        return list(values)
+
+    def set_channel_meta(
+        self,
+        *,
+        labels: Sequence[str] | None = None,
+        colors: Sequence[str] | None = None,
+        windows: Sequence[tuple[float, float]] | None = None,
+        min_max: Sequence[tuple[float, float]] | None = None,
+        active: Sequence[bool] | None = None,
+    ) -> OmeZarrContainer:
+        """Write channel labels, colours, windows or active flags (one value per channel).
+
+        Every other channel key (``wavelength_id`` ...) and every other attribute of
+        the group is kept. Returns a new container.
+
+        Parameters
+        ----------
+        labels
+            Unique channel labels.
+        colors
+            ``"RRGGBB"``, ``"#rrggbb"`` or a colour name per channel.
+        windows
+            Displayed range ``(start, end)`` per channel.
+        min_max
+            Data range ``(min, max)`` per channel (default: kept, widened to the window).
+        active
+            Whether each channel is shown.
+
+        Raises
+        ------
+        NgffReadOnlyError
+            If the container is read-only.
+        NgffValueError
+            If a list has the wrong length, labels repeat or a colour is invalid.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_empty_ome_zarr
+        >>> c = create_empty_ome_zarr(MemoryStore(), (2, 32, 32), pixelsize=1.0, axes_names="cyx")
+        >>> c = c.set_channel_meta(labels=["DAPI", "GFP"], colors=["blue", "00FF00"])
+        >>> c.channel_labels, c.channels_meta.channel_colors
+        (['DAPI', 'GFP'], ('0000FF', '00FF00'))
+        """
+        channels = list(self._omero().channels)
+        n = len(channels)
+        if labels is not None:
+            new_labels = [str(v) for v in self._per_channel(labels, "labels")]
+            if len(set(new_labels)) != n:
+                raise NgffValueError(
+                    f"labels: channel labels must be unique, got {new_labels} (nothing was written)"
+                )
+            channels = [replace(ch, label=v) for ch, v in zip(channels, new_labels, strict=True)]
+        if colors is not None:
+            parsed = [
+                parse_color(v, where=f"colors[{i}]")
+                for i, v in enumerate(self._per_channel(colors, "colors"))
+            ]
+            channels = [replace(ch, color=v) for ch, v in zip(channels, parsed, strict=True)]
+        if windows is not None or min_max is not None:
+            starts_ends = (
+                self._per_channel(windows, "windows") if windows is not None else [None] * n
+            )
+            ranges = self._per_channel(min_max, "min_max") if min_max is not None else [None] * n
+            updated = []
+            for ch, se, mm in zip(channels, starts_ends, ranges, strict=True):
+                old = ch.window
+                assert old is not None  # filled_omero fills every window
+                start, end = (
+                    (float(se[0]), float(se[1])) if se is not None else (old.start, old.end)
+                )
+                low, high = (
+                    (float(mm[0]), float(mm[1]))
+                    if mm is not None
+                    else (min(old.min, start), max(old.max, end))
+                )
+                if not all(math.isfinite(v) for v in (start, end, low, high)):
+                    raise NgffValueError(f"windows: expected finite numbers, got {se!r} / {mm!r}")
+                updated.append(
+                    replace(ch, window=OmeroWindow(min=low, max=high, start=start, end=end))
+                )
+            channels = updated
+        if active is not None:
+            channels = [
+                replace(ch, active=bool(v))
+                for ch, v in zip(channels, self._per_channel(active, "active"), strict=True)
+            ]
+        return self._write_omero(
+            replace(self._omero(), channels=tuple(channels)), "set_channel_meta"
+        )
+
+    def set_channel_labels(self, labels: Sequence[str]) -> OmeZarrContainer:
+        """Write the channel labels; returns a new container (see :meth:`set_channel_meta`).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_empty_ome_zarr
+        >>> c = create_empty_ome_zarr(MemoryStore(), (2, 32, 32), pixelsize=1.0, axes_names="cyx")
+        >>> c.set_channel_labels(["DAPI", "GFP"]).channel_labels
+        ['DAPI', 'GFP']
+        """
+        return self.set_channel_meta(labels=labels)
+
+    def set_channel_colors(self, colors: Sequence[str]) -> OmeZarrContainer:
+        """Write the channel colours; returns a new container (see :meth:`set_channel_meta`).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_empty_ome_zarr
+        >>> c = create_empty_ome_zarr(MemoryStore(), (32, 32), pixelsize=1.0)
+        >>> c.set_channel_colors(["magenta"]).channels_meta.channel_colors
+        ('FF00FF',)
+        """
+        return self.set_channel_meta(colors=colors)
+
+    def set_channel_windows(
+        self,
+        starts_ends: Sequence[tuple[float, float]],
+        min_max: Sequence[tuple[float, float]] | None = None,
+    ) -> OmeZarrContainer:
+        """Write each channel's display window ``(start, end)``; returns a new container.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_empty_ome_zarr
+        >>> c = create_empty_ome_zarr(MemoryStore(), (32, 32), pixelsize=1.0)
+        >>> c.set_channel_windows([(10, 500)]).channels_meta.channel_windows
+        ((10.0, 500.0),)
+        """
+        return self.set_channel_meta(windows=starts_ends, min_max=min_max)
+
+    def set_channel_windows_with_percentiles(
+        self, percentiles: tuple[float, float] = (0.1, 99.9)
+    ) -> OmeZarrContainer:
+        """Set each channel's window to percentiles of its pixels; reads one level.
+
+        The finest level with at most 16 Mi pixels is read (the lowest level if
+        none is that small), so this stays cheap on large images.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_ome_zarr_from_array
+        >>> x = np.arange(100, dtype="uint16").reshape(10, 10)
+        >>> c = create_ome_zarr_from_array(MemoryStore(), x, pixelsize=1.0, levels=1, percentiles=None)
+        >>> c.set_channel_windows_with_percentiles((0, 100)).channels_meta.channel_windows
+        ((0.0, 99.0),)
+        """
+        return self.set_channel_windows(self._percentile_windows(percentiles))
+
+    def _percentile_windows(self, percentiles: tuple[float, float]) -> list[tuple[float, float]]:
+        low, high = (float(p) for p in percentiles)
+        if not 0 <= low <= high <= 100:
+            raise NgffValueError(
+                f"percentiles: expected 0 <= low <= high <= 100, got {percentiles!r}"
+            )
+        images = self.multiscales.images
+        level = next(
+            (img for img in images if math.prod(img.shape) <= _PERCENTILE_BUDGET), images[-1]
+        )
+        pixels = np.asarray(level.data.compute())
+        # One row per channel (an image without a c axis is one channel).
+        pixels = (
+            np.moveaxis(pixels, level.dims.index("c"), 0)
+            if "c" in level.dims
+            else pixels[np.newaxis]
+        )
+        windows = []
+        for channel in pixels:
+            start, end = np.percentile(channel, [low, high])
+            windows.append((float(start), float(end)))
+        return windows
+
+    # ------------------------------------------------------------------ derive
+    def derive_image(
+        self,
+        store: StoreLike,
+        *,
+        ref_path: str | None = None,
+        shape: Sequence[int] | Mapping[str, int] | None = None,
+        pixelsize: float | Sequence[float] | None = None,
+        xy_pixelsize: float | Sequence[float] | None = None,
+        z_spacing: float | None = None,
+        time_spacing: float | None = None,
+        name: str | None = None,
+        labels: Sequence[str] | None = None,
+        copy_labels: bool = False,
+        dtype: Any = None,
+        chunks: Any = None,
+        version: str | None = None,
+        ngff_version: str | None = None,
+        method: Methods | str | None = None,
+        overwrite: bool = False,
+    ) -> OmeZarrContainer:
+        """Create a new, empty image like this one (same axes, units, channels, pyramid).
+
+        See :func:`ngffkit.container.derive_image` for the parameters.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_empty_ome_zarr
+        >>> c = create_empty_ome_zarr(MemoryStore(), (2, 16, 64, 64), pixelsize=0.5, axes_names="czyx")
+        >>> new = c.derive_image(MemoryStore(), shape=(8, 32, 32), xy_pixelsize=1.0, z_spacing=2.0)
+        >>> new.get_image().shape, new.pixel_size.zyx
+        ((2, 8, 32, 32), (2.0, 1.0, 1.0))
+        """
+        from ngffkit._container._create import derive_image
+
+        return derive_image(
+            self,
+            store,
+            ref_path=ref_path,
+            shape=shape,
+            pixelsize=pixelsize,
+            xy_pixelsize=xy_pixelsize,
+            z_spacing=z_spacing,
+            time_spacing=time_spacing,
+            name=name,
+            labels=labels,
+            copy_labels=copy_labels,
+            dtype=dtype,
+            chunks=chunks,
+            version=version,
+            ngff_version=ngff_version,
+            method=method,
+            overwrite=overwrite,
+        )
+
+    # ------------------------------------------------------------------ text
+    def _overview(self) -> list[tuple[str, str]]:
+        first = self.multiscales.images[0]
+        meta = self.image_meta
+        rows: list[tuple[str, str]] = [
+            ("store", describe_store(self.store)),
+            (
+                "version",
+                f"OME-NGFF {self.version}, " + ("read-only" if self.mode == "r" else "writable"),
+            ),
+            ("image", f"{meta.name!r}, axes {', '.join(first.dims)}, {first.dtype}"),
+            ("levels", f"{self.levels} (paths {', '.join(self.multiscales.paths)})"),
+        ]
+        for path, shape, ps in zip(meta.paths, meta.shapes, meta.pixel_sizes, strict=True):
+            rows.append((f"  {path}", f"{_fmt_shape(shape)}, pixel size {ps}"))
+        if "c" in first.dims or self.multiscales.omero is not None:
+            rows.append(("channels", ", ".join(self.channel_labels)))
+        for title, lister in (("labels", self.list_labels), ("tables", self.list_tables)):
+            try:
+                names = lister()
+            except Exception as exc:  # a repr must not fail: show why instead
+                rows.append((title, f"(unreadable: {exc})"))
+            else:
+                rows.append((title, ", ".join(names) if names else "none"))
+        return rows
+
+    def __repr__(self) -> str:
+        rows = self._overview()
+        width = max(len(k) for k, _ in rows)
+        return "OmeZarrContainer(\n" + "\n".join(f"  {k:<{width}}  {v}" for k, v in rows) + "\n)"
+
+    def __str__(self) -> str:
+        return repr(self)

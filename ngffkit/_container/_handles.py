@@ -1,0 +1,823 @@
+"""``Image`` and ``Label``: frozen handles on one resolution level of a stored pyramid.
+
+A handle holds the store, the level path and the metadata read when it was made
+(a lazy :class:`~ngffkit.model.Multiscales`). Reads go through that pyramid's
+dask arrays; writes go to the zarr arrays and metadata in the store, and return
+a handle (a new one when metadata changed) instead of mutating this one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias, cast
+
+import dask.array as da
+import numpy as np
+from zarr.storage import StorePath
+
+from ngffkit._container._meta import (
+    ChannelsMeta,
+    Dimensions,
+    ImageMeta,
+    PixelSize,
+    channels_meta_of,
+    dimensions_of,
+    image_meta_of,
+    parse_color,
+    pixel_size_of,
+)
+from ngffkit._container._select import Selection, parse_selection, physical_to_pixel
+from ngffkit._container._store import open_level, write_image_metadata, write_selection
+from ngffkit.errors import (
+    NgffReadOnlyError,
+    NgffTypeError,
+    NgffValueError,
+)
+from ngffkit.io.read import from_ngff_zarr
+from ngffkit.io.stores import describe_store
+from ngffkit.methods import DEFAULT_IMAGE_METHOD, DEFAULT_LABEL_METHOD, Methods, parse_method
+from ngffkit.model import Multiscales, NgffImage
+from ngffkit.spec import ImageLabel, LabelColor
+from ngffkit.to_multiscales import to_multiscales
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+__all__ = ["Image", "Label", "AccessMode", "ArrayMode", "open_handle"]
+
+AccessMode: TypeAlias = Literal["r", "r+"]
+"""``"r"``: read-only; ``"r+"``: pixels and metadata may be written."""
+
+ArrayMode: TypeAlias = Literal["numpy", "dask", "xarray"]
+"""What ``get_array`` returns: a numpy array (computed), a lazy dask array, or a lazy
+``xarray.DataArray`` with physical coordinates."""
+
+_MODES: tuple[str, ...] = ("numpy", "dask", "xarray")
+
+
+def _fmt_shape(shape: Sequence[int]) -> str:
+    return " x ".join(str(s) for s in shape)
+
+
+def _fit(data: da.Array, shape: tuple[int, ...]) -> da.Array:
+    """Crop or edge-pad *data* to *shape* (levels other tools wrote with floor instead of ceil)."""
+    data = data[tuple(slice(0, min(a, b)) for a, b in zip(data.shape, shape, strict=True))]
+    pad = [(0, b - a) for a, b in zip(data.shape, shape, strict=True)]
+    if any(p for _, p in pad):
+        data = da.pad(data, pad, mode="edge")
+    return data
+
+
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class _LevelHandle:
+    """Common part of :class:`Image` and :class:`Label`."""
+
+    store: StorePath
+    """The image (or label) group."""
+    path: str
+    """The dataset path of this level (``"0"`` is the highest resolution)."""
+    multiscales: Multiscales
+    """The pyramid as read when the handle was made (lazy pixels)."""
+    version: str
+    """OME-NGFF version of the store."""
+    mode: AccessMode = "r"
+
+    def __post_init__(self) -> None:
+        if self.path not in self.multiscales.paths:
+            raise NgffValueError(
+                f"path {self.path!r}: not a level of {describe_store(self.store)}; the levels are "
+                f"{list(self.multiscales.paths)}"
+            )
+
+    # ------------------------------------------------------------------ what it is
+    @property
+    def level_index(self) -> int:
+        """Position of this level in the pyramid (0 is the highest resolution)."""
+        return self.multiscales.paths.index(self.path)
+
+    @property
+    def image(self) -> NgffImage:
+        """This level as a lazy :class:`~ngffkit.model.NgffImage`."""
+        return self.multiscales.images[self.level_index]
+
+    @property
+    def meta(self) -> ImageMeta:
+        """Metadata of the whole pyramid."""
+        return image_meta_of(self.multiscales, self.version)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape of this level."""
+        return self.image.shape
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """Pixel type (native byte order spelled plainly: ``uint16``, not ``<u2``)."""
+        dt: np.dtype[Any] = np.dtype(self.image.dtype)
+        return dt.newbyteorder("=") if dt.isnative else dt
+
+    @property
+    def chunks(self) -> tuple[int, ...]:
+        """Size of the blocks this level is read in (the stored chunk or shard)."""
+        return tuple(int(c[0]) for c in self.image.data.chunks)
+
+    @property
+    def axes_names(self) -> tuple[str, ...]:
+        """Axis names in array order."""
+        return self.image.dims
+
+    @property
+    def dimensions(self) -> Dimensions:
+        """Axis names and sizes of this level."""
+        return dimensions_of(self.image)
+
+    @property
+    def pixel_size(self) -> PixelSize:
+        """Physical size of this level's pixels."""
+        return pixel_size_of(self.image)
+
+    @property
+    def translation(self) -> Mapping[str, float]:
+        """Physical position of this level's first pixel centre, per axis."""
+        return self.image.translation
+
+    @property
+    def space_unit(self) -> str | None:
+        """Unit of the space axes."""
+        return self.pixel_size.space_unit
+
+    @property
+    def time_unit(self) -> str | None:
+        """Unit of the time axis."""
+        return self.pixel_size.time_unit
+
+    @property
+    def is_2d(self) -> bool:
+        """No ``z`` axis, or ``z`` of size 1."""
+        return self.dimensions.is_2d
+
+    @property
+    def is_3d(self) -> bool:
+        """A ``z`` axis longer than 1."""
+        return self.dimensions.is_3d
+
+    @property
+    def is_time_series(self) -> bool:
+        """A ``t`` axis longer than 1."""
+        return self.dimensions.is_time_series
+
+    @property
+    def is_multi_channels(self) -> bool:
+        """A ``c`` axis longer than 1."""
+        return self.dimensions.is_multi_channels
+
+    def has_axis(self, axis: str) -> bool:
+        """True if this level has an axis named *axis*."""
+        return axis in self.axes_names
+
+    def _channel_labels(self) -> tuple[str, ...] | None:
+        return None
+
+    def _where(self) -> str:
+        return describe_store(self.store, self.path)
+
+    # ------------------------------------------------------------------ selections
+    def _selection(self, slices: Mapping[str, object], channel_selection: object) -> Selection:
+        if channel_selection is not None:
+            if "c" in slices:
+                raise NgffValueError("channel_selection and c=: give the channel one way, not both")
+            slices = {**slices, "c": channel_selection}
+        return parse_selection(
+            self.axes_names, self.shape, slices, channel_labels=self._channel_labels()
+        )
+
+    def roi_slices(self, **ranges: object) -> dict[str, object]:
+        """Pixel selections of this level for physical ranges per axis; nothing is read.
+
+        ``x=(start, stop)`` selects the pixels whose centres lie in ``[start, stop)``
+        (in the axis unit, usually micrometer); ``z=2.0`` the pixel nearest to 2.0.
+        The channel axis stays in pixels (an index or a channel label).
+
+        Raises
+        ------
+        NgffValueError
+            If a range reaches more than half a pixel past the image or selects no pixel.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_ome_zarr_from_array
+        >>> c = create_ome_zarr_from_array(MemoryStore(), np.zeros((64, 64), "uint8"), pixelsize=0.5)
+        >>> c.get_image().roi_slices(x=(0.0, 10.0), y=5.0)
+        {'x': slice(0, 20, None), 'y': 10}
+        >>> c.get_image(path="1").roi_slices(x=(0.0, 10.0))
+        {'x': slice(0, 10, None)}
+        """
+        return physical_to_pixel(
+            self.axes_names,
+            self.shape,
+            self.image.scale,
+            self.image.translation,
+            ranges,
+            units=self.image.axes_units,
+            physical_axes=[d for d in self.axes_names if self.image.axes_types.get(d) != "channel"],
+        )
+
+    # ------------------------------------------------------------------ reads
+    def get_array(
+        self,
+        *,
+        mode: ArrayMode = "numpy",
+        axes_order: Sequence[str] | None = None,
+        channel_selection: object = None,
+        **slices: object,
+    ) -> Any:
+        """Read pixels of this level, optionally a region (``x=slice(0, 100)``, ``z=3``).
+
+        ``mode="numpy"`` computes the pixels; ``"dask"`` and ``"xarray"`` stay lazy.
+
+        Parameters
+        ----------
+        mode
+            ``"numpy"``, ``"dask"`` or ``"xarray"`` (a DataArray with the axis names,
+            physical coordinates of the pixel centres, and units).
+        axes_order
+            Order of the returned axes: a permutation of the axes left after the selection.
+        channel_selection
+            A channel label or index (same as ``c=``).
+        **slices
+            Per axis: an int (drops the axis), a slice of ints, a list of ints, or for
+            ``c`` a channel label. Indices past the end are an error, not clipped.
+
+        Returns
+        -------
+        numpy.ndarray, dask.array.Array or xarray.DataArray
+
+        Raises
+        ------
+        NgffValueError
+            For an unknown axis, an out-of-bounds index or slice, or a bad *mode*.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_ome_zarr_from_array
+        >>> x = np.arange(2 * 64 * 64, dtype="uint16").reshape(2, 64, 64)
+        >>> img = create_ome_zarr_from_array(MemoryStore(), x, pixelsize=0.5, axes_names="cyx",
+        ...                                  channel_labels=["DAPI", "GFP"]).get_image()
+        >>> img.get_array(c="GFP", y=0, x=slice(0, 3))
+        array([4096, 4097, 4098], dtype=uint16)
+        >>> img.get_array(mode="xarray", x=slice(0, 2)).dims
+        ('c', 'y', 'x')
+        """
+        if mode not in _MODES:
+            raise NgffValueError(f"mode: expected one of {list(_MODES)}, got {mode!r}")
+        sel = self._selection(slices, channel_selection)
+        out = self.image.data[tuple(slice(None) if isinstance(i, tuple) else i for i in sel.index)]
+        position = 0
+        for index in sel.index:
+            if isinstance(index, int):
+                continue
+            if isinstance(index, tuple):
+                out = out[(slice(None),) * position + (list(index),)]
+            position += 1
+        dims = sel.kept_dims
+        if axes_order is not None:
+            order = tuple(axes_order)
+            if sorted(order) != sorted(dims):
+                raise NgffValueError(
+                    f"axes_order: expected an order of the axes {list(dims)} left after the "
+                    f"selection, got {list(order)}"
+                )
+            out = out.transpose([dims.index(d) for d in order])
+            dims = order
+        if mode == "dask":
+            return out
+        if mode == "numpy":
+            return np.asarray(out.compute())
+        return self._to_xarray(out, dims, sel)
+
+    def _to_xarray(self, data: da.Array, dims: tuple[str, ...], sel: Selection) -> xr.DataArray:
+        import xarray as xr
+
+        image = self.image
+        coords: dict[str, Any] = {}
+        for d, index in zip(sel.dims, sel.index, strict=True):
+            if isinstance(index, int) or d not in dims:
+                continue
+            positions = np.asarray(
+                list(index)
+                if isinstance(index, tuple)
+                else range(index.start, index.stop, index.step)
+            )
+            labels = self._channel_labels()
+            if image.axes_types.get(d) == "channel":
+                values: Any = np.asarray(labels)[positions] if labels else positions
+                coords[d] = xr.Variable(d, values)
+            else:
+                centres = image.translation[d] + positions * image.scale[d]
+                unit = image.axes_units.get(d)
+                coords[d] = xr.Variable(d, centres, attrs={"units": unit} if unit else {})
+        return xr.DataArray(data, dims=dims, coords=coords, name=image.name)
+
+    def get_as_numpy(self, **slices: object) -> np.ndarray:
+        """``get_array(mode="numpy", **slices)`` (ngio 1.x name)."""
+        out: np.ndarray = self.get_array(
+            mode="numpy", axes_order=None, channel_selection=None, **slices
+        )
+        return out
+
+    def get_as_dask(self, **slices: object) -> da.Array:
+        """``get_array(mode="dask", **slices)`` (ngio 1.x name)."""
+        out: da.Array = self.get_array(
+            mode="dask", axes_order=None, channel_selection=None, **slices
+        )
+        return out
+
+    def get_roi(
+        self,
+        roi: Mapping[str, object] | None = None,
+        *,
+        mode: ArrayMode = "numpy",
+        axes_order: Sequence[str] | None = None,
+        channel_selection: object = None,
+        **ranges: object,
+    ) -> Any:
+        """Read a region given in physical units (``x=(0.0, 32.5)`` micrometers).
+
+        Parameters
+        ----------
+        roi
+            The ranges as a mapping, instead of (or with) keyword arguments.
+        mode, axes_order, channel_selection
+            As in :meth:`get_array`.
+        **ranges
+            Per axis: ``(start, stop)`` selects the pixels whose centres lie in
+            ``[start, stop)``; one number the nearest pixel. See :meth:`roi_slices`.
+
+        Raises
+        ------
+        NgffValueError
+            If a range reaches outside the image.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_ome_zarr_from_array
+        >>> c = create_ome_zarr_from_array(MemoryStore(), np.ones((64, 64), "uint8"), pixelsize=0.5)
+        >>> c.get_image().get_roi(x=(0.0, 5.0), y=(0.0, 2.0)).shape
+        (4, 10)
+        """
+        slices = self.roi_slices(**{**dict(roi or {}), **ranges})
+        return self.get_array(
+            mode=mode, axes_order=axes_order, channel_selection=channel_selection, **slices
+        )
+
+    # ------------------------------------------------------------------ writes
+    def _require_writable(self, action: str) -> None:
+        if self.mode != "r+":
+            raise NgffReadOnlyError(
+                f"{describe_store(self.store)}: {action} needs write access, but the container was "
+                f"opened read-only (mode={self.mode!r}); open it with mode='r+' (nothing was written)"
+            )
+
+    def _reopen(self) -> Self:
+        handle: Self = open_handle(
+            type(self), self.store, self.path, version=self.version, mode=self.mode
+        )
+        return handle
+
+    def set_array(
+        self,
+        patch: Any,
+        *,
+        axes_order: Sequence[str] | None = None,
+        channel_selection: object = None,
+        **slices: object,
+    ) -> Self:
+        """Write *patch* into this level, optionally into a region (``x=slice(0, 100)``, ``z=3``).
+
+        Lower levels are not updated: call :meth:`consolidate` when done writing.
+
+        Parameters
+        ----------
+        patch
+            numpy or dask array, shaped like the selection (axes selected by an int
+            dropped, or kept with size 1), in array order or in *axes_order*. Its
+            dtype must cast safely to the level's (``uint8`` into ``uint16`` is fine,
+            ``float64`` or ``int64`` into ``uint16`` is not).
+        axes_order
+            Order of *patch*'s axes, a permutation of the axes left after the selection.
+        channel_selection, **slices
+            The region, as in :meth:`get_array`.
+
+        Returns
+        -------
+        Image or Label
+            A handle on the same level (pixels live in the store; this one stays valid).
+
+        Raises
+        ------
+        NgffReadOnlyError
+            If the container was opened read-only.
+        NgffValueError
+            If the region is out of bounds, or *patch*'s shape or dtype does not fit;
+            nothing is written then.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_empty_ome_zarr
+        >>> img = create_empty_ome_zarr(MemoryStore(), (64, 64), pixelsize=0.5).get_image()
+        >>> img = img.set_array(np.full((2, 3), 7, "uint16"), y=slice(0, 2), x=slice(0, 3))
+        >>> int(img.get_array().sum())
+        42
+        """
+        self._require_writable("set_array")
+        sel = self._selection(slices, channel_selection)
+        data = self._check_patch(patch, sel, axes_order)
+        write_selection(open_level(self.store, self.path, mode="r+"), sel, data)
+        return self._reopen()
+
+    def set_roi(
+        self,
+        patch: Any,
+        roi: Mapping[str, object] | None = None,
+        *,
+        axes_order: Sequence[str] | None = None,
+        channel_selection: object = None,
+        **ranges: object,
+    ) -> Self:
+        """Write *patch* into a region given in physical units (see :meth:`get_roi`).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_empty_ome_zarr
+        >>> img = create_empty_ome_zarr(MemoryStore(), (64, 64), pixelsize=0.5).get_image()
+        >>> img = img.set_roi(np.ones((4, 10), "uint16"), x=(0.0, 5.0), y=(0.0, 2.0))
+        >>> int(img.get_array().sum())
+        40
+        """
+        slices = self.roi_slices(**{**dict(roi or {}), **ranges})
+        return self.set_array(
+            patch, axes_order=axes_order, channel_selection=channel_selection, **slices
+        )
+
+    def _check_patch(self, patch: Any, sel: Selection, axes_order: Sequence[str] | None) -> Any:
+        if not isinstance(patch, da.Array):
+            if hasattr(patch, "dims") and hasattr(patch, "data"):  # xarray.DataArray
+                patch = patch.data
+            if not isinstance(patch, da.Array):
+                patch = np.asarray(patch)
+        where = f"{self._where()} ({sel.describe()})"
+        target = self.dtype
+        if not np.can_cast(patch.dtype, target, casting="safe"):
+            raise NgffValueError(
+                f"set_array at {where}: expected pixels of dtype {target} (or a type that casts "
+                f"safely to it), got {patch.dtype}; convert with patch.astype({str(target)!r}) if "
+                f"the values fit (nothing was written)"
+            )
+        dims = sel.kept_dims
+        if axes_order is not None:
+            order = tuple(axes_order)
+            if sorted(order) != sorted(dims):
+                raise NgffValueError(
+                    f"axes_order: expected an order of the axes {list(dims)} left after the "
+                    f"selection, got {list(order)} (nothing was written)"
+                )
+            if tuple(patch.shape) != tuple(sel.shape[dims.index(d)] for d in order):
+                expected = tuple(sel.shape[dims.index(d)] for d in order)
+                raise NgffValueError(
+                    f"set_array at {where}: expected shape {expected} (axes {', '.join(order)}), got "
+                    f"{tuple(patch.shape)} (nothing was written)"
+                )
+            patch = patch.transpose([order.index(d) for d in dims])
+        shape = tuple(int(s) for s in patch.shape)
+        if shape not in (sel.shape, sel.full_shape):
+            alternative = (
+                f" or {sel.full_shape} (axes {', '.join(sel.dims)}, the indexed ones kept as size 1)"
+                if sel.full_shape != sel.shape
+                else ""
+            )
+            raise NgffValueError(
+                f"set_array at {where}: expected shape {sel.shape} (axes {', '.join(dims)})"
+                f"{alternative}, got {shape} (nothing was written)"
+            )
+        patch = patch.reshape(sel.full_shape)
+        return patch.astype(target) if patch.dtype != target else patch
+
+    # ------------------------------------------------------------------ consolidate
+    def _consolidation_method(self, method: Methods | str | None) -> Methods:
+        is_label = self._is_label()
+        if method is not None:
+            return parse_method(method, is_label=is_label)
+        recorded = self.multiscales.method or self.multiscales.metadata.type
+        try:
+            return parse_method(recorded, is_label=is_label)
+        except (NgffValueError, NgffTypeError):
+            # Another tool's method name (or an averaging one on labels): use ours.
+            return DEFAULT_LABEL_METHOD if is_label else DEFAULT_IMAGE_METHOD
+
+    def _is_label(self) -> bool:
+        return False
+
+    def _level_factors(self) -> list[dict[str, int]]:
+        images = self.multiscales.images
+        base = images[0]
+        spatial = base.spatial_dims
+        factors = []
+        for path, img in zip(self.multiscales.paths[1:], images[1:], strict=True):
+            level: dict[str, int] = {}
+            for d in base.dims:
+                ratio = img.scale[d] / base.scale[d]
+                f = round(ratio)
+                if f < 1 or abs(ratio - f) > 1e-6 * max(1.0, ratio):
+                    raise NgffValueError(
+                        f"consolidate {describe_store(self.store)}: level {path!r} has scale "
+                        f"{img.scale[d]:g} on axis {d!r}, not an integer multiple of level "
+                        f"{self.multiscales.paths[0]!r}'s {base.scale[d]:g}; ngffkit cannot "
+                        f"recompute this pyramid"
+                    )
+                if d not in spatial and f != 1:
+                    raise NgffValueError(
+                        f"consolidate {describe_store(self.store)}: level {path!r} is downsampled "
+                        f"along axis {d!r}, but only space axes can be; ngffkit cannot recompute "
+                        f"this pyramid"
+                    )
+                if d in spatial:
+                    level[d] = f
+            factors.append(level)
+        return factors
+
+    def consolidate(self, *, method: Methods | str | None = None) -> Self:
+        """Recompute every lower level from the highest resolution and write them.
+
+        Computes the pixels (one pass, level by level from the coarsest earlier level
+        that divides, as :func:`ngffkit.to_multiscales` plans it).
+
+        Parameters
+        ----------
+        method
+            Downsampling method; default the one recorded in the metadata, else
+            ``mean`` for images and ``mode`` for labels. Labels only accept label-safe
+            methods.
+
+        Returns
+        -------
+        Image or Label
+            A handle on the same level.
+
+        Raises
+        ------
+        NgffReadOnlyError
+            If the container was opened read-only.
+        NgffValueError
+            If a level's scale is not an integer multiple of level 0's, or the method
+            would invent labels.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_empty_ome_zarr
+        >>> img = create_empty_ome_zarr(MemoryStore(), (64, 64), pixelsize=0.5, levels=2).get_image()
+        >>> img = img.set_array(np.full((64, 64), 3, "uint16")).consolidate()
+        >>> img.meta.levels, int(img.get_array().max()), img.get_array().shape
+        (2, 3, (64, 64))
+        """
+        self._require_writable("consolidate")
+        chosen = self._consolidation_method(method)
+        paths = self.multiscales.paths
+        if len(paths) < 2:
+            return self._reopen()
+        plan = to_multiscales(
+            self.multiscales.images[0], scale_factors=self._level_factors(), method=chosen
+        )
+        sources, targets = [], []
+        for path, level in zip(paths[1:], plan.images[1:], strict=True):
+            target = open_level(self.store, path, mode="r+")
+            unit = target.shards or target.chunks
+            data = _fit(level.data, tuple(target.shape)).astype(target.dtype)
+            sources.append(data.rechunk(unit))
+            targets.append(target)
+        da.store(sources, cast(Any, targets), lock=False, compute=True)
+        return self._reopen()
+
+    # ------------------------------------------------------------------ text
+    def _summary(self) -> str:
+        ps = self.pixel_size
+        return (
+            f"path={self.path!r} of {describe_store(self.store)}, axes {', '.join(self.axes_names)}: "
+            f"{_fmt_shape(self.shape)} {self.dtype}, pixel size {ps}"
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._summary()})"
+
+
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class Image(_LevelHandle):
+    """One resolution level of an image: shape, pixel size, channels, pixel reads and writes.
+
+    Get one with :meth:`OmeZarrContainer.get_image`.
+    """
+
+    @property
+    def channels_meta(self) -> ChannelsMeta:
+        """Channel labels, colours and windows (filled in where the store lacks them)."""
+        return channels_meta_of(self.multiscales)
+
+    @property
+    def channel_labels(self) -> tuple[str, ...]:
+        """Channel labels."""
+        return self.channels_meta.channel_labels
+
+    @property
+    def wavelength_ids(self) -> tuple[str | None, ...]:
+        """Channel wavelength identifiers (None where absent)."""
+        return self.channels_meta.wavelength_ids
+
+    @property
+    def num_channels(self) -> int:
+        """Number of channels (1 without a ``c`` axis)."""
+        return self.channels_meta.num_channels
+
+    def get_channel_idx(
+        self, channel_label: str | None = None, wavelength_id: str | None = None
+    ) -> int:
+        """Index of a channel by label or wavelength id (see :meth:`ChannelsMeta.get_channel_idx`)."""
+        return self.channels_meta.get_channel_idx(channel_label, wavelength_id)
+
+    def _channel_labels(self) -> tuple[str, ...] | None:
+        return self.channel_labels if "c" in self.axes_names else None
+
+    def __repr__(self) -> str:
+        channels = f", channels {', '.join(self.channel_labels)}" if "c" in self.axes_names else ""
+        return f"Image({self._summary()}{channels})"
+
+
+def _parse_rgba(value: object, where: str) -> tuple[int, int, int, int]:
+    if isinstance(value, str):
+        hexa = parse_color(value, where=where)
+        return (int(hexa[0:2], 16), int(hexa[2:4], 16), int(hexa[4:6], 16), 255)
+    if isinstance(value, Sequence) and len(value) in (3, 4):
+        rgba = tuple(int(v) for v in value)
+        if any(not 0 <= v <= 255 for v in rgba):
+            raise NgffValueError(f"{where}: expected values 0-255, got {list(value)}")
+        return (*rgba, 255)[:4] if len(rgba) == 3 else rgba  # type: ignore[return-value]
+    raise NgffTypeError(
+        f"{where}: expected (r, g, b[, a]) with values 0-255 or a hex colour, got {value!r}"
+    )
+
+
+def parse_label_colors(colors: Mapping[int, object]) -> tuple[LabelColor, ...]:
+    """``{label_value: colour}`` (``(r, g, b[, a])`` or ``"RRGGBB"``) as spec colours.
+
+    Examples
+    --------
+    >>> parse_label_colors({1: "FF0000", 2: (0, 255, 0)})
+    (LabelColor(label_value=1, rgba=(255, 0, 0, 255)), LabelColor(label_value=2, rgba=(0, 255, 0, 255)))
+    """
+    out = []
+    for value, color in colors.items():
+        if isinstance(value, bool) or not isinstance(value, int | np.integer):
+            raise NgffTypeError(f"colors: keys must be integer label values, got {value!r}")
+        out.append(LabelColor(label_value=int(value), rgba=_parse_rgba(color, f"colors[{value}]")))
+    return tuple(out)
+
+
+def parse_label_properties(
+    properties: Mapping[int, Mapping[str, Any]] | Sequence[Mapping[str, Any]],
+) -> tuple[dict[str, Any], ...]:
+    """``{label_value: {...}}`` or a list of dicts with ``"label-value"`` as spec properties.
+
+    Examples
+    --------
+    >>> parse_label_properties({1: {"area": 10}})
+    ({'label-value': 1, 'area': 10},)
+    """
+    if isinstance(properties, Mapping):
+        return tuple({"label-value": int(k), **dict(v)} for k, v in properties.items())
+    out = []
+    for i, p in enumerate(properties):
+        if not isinstance(p, Mapping) or "label-value" not in p:
+            raise NgffValueError(
+                f"properties[{i}]: expected a mapping with a 'label-value' key, got {p!r}"
+            )
+        out.append(dict(p))
+    return tuple(out)
+
+
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class Label(_LevelHandle):
+    """One resolution level of a label image, with its colours and properties.
+
+    Same array API as :class:`Image`; :meth:`consolidate` uses a label-safe method.
+    Get one with :meth:`OmeZarrContainer.get_label` or :meth:`OmeZarrContainer.derive_label`.
+    """
+
+    @property
+    def name(self) -> str:
+        """The label's name (its group name under ``labels/``)."""
+        return self.store.path.rstrip("/").rsplit("/", 1)[-1]
+
+    @property
+    def image_label(self) -> ImageLabel:
+        """The ``image-label`` metadata (colours, properties, source)."""
+        return (
+            self.multiscales.image_label
+            if self.multiscales.image_label is not None
+            else ImageLabel()
+        )
+
+    @property
+    def colors(self) -> dict[int, tuple[int, int, int, int] | None]:
+        """``{label_value: (r, g, b, a)}``."""
+        return {c.label_value: c.rgba for c in self.image_label.colors}
+
+    @property
+    def properties(self) -> dict[int, dict[str, Any]]:
+        """``{label_value: {property: value}}`` (without the ``label-value`` key)."""
+        return {
+            int(p["label-value"]): {k: v for k, v in p.items() if k != "label-value"}
+            for p in self.image_label.properties
+        }
+
+    def _is_label(self) -> bool:
+        return True
+
+    def _set_image_label(self, image_label: ImageLabel, action: str) -> Label:
+        self._require_writable(action)
+        write_image_metadata(
+            self.store, replace(self.multiscales, image_label=image_label), self.version
+        )
+        return self._reopen()
+
+    def set_colors(self, colors: Mapping[int, object]) -> Label:
+        """Write the display colour of each label value; returns a new handle.
+
+        Parameters
+        ----------
+        colors
+            ``{label_value: (r, g, b[, a]) or "RRGGBB"}``; replaces the colours stored.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_empty_ome_zarr
+        >>> c = create_empty_ome_zarr(MemoryStore(), (32, 32), pixelsize=1.0)
+        >>> c.derive_label("cells").set_colors({1: "FF0000"}).colors
+        {1: (255, 0, 0, 255)}
+        """
+        return self._set_image_label(
+            replace(self.image_label, colors=parse_label_colors(colors)), "set_colors"
+        )
+
+    def set_properties(
+        self, properties: Mapping[int, Mapping[str, Any]] | Sequence[Mapping[str, Any]]
+    ) -> Label:
+        """Write per-label properties; returns a new handle.
+
+        Parameters
+        ----------
+        properties
+            ``{label_value: {name: value}}`` or a list of dicts with ``"label-value"``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_empty_ome_zarr
+        >>> c = create_empty_ome_zarr(MemoryStore(), (32, 32), pixelsize=1.0)
+        >>> c.derive_label("cells").set_properties({1: {"class": "nucleus"}}).properties
+        {1: {'class': 'nucleus'}}
+        """
+        return self._set_image_label(
+            replace(self.image_label, properties=parse_label_properties(properties)),
+            "set_properties",
+        )
+
+    def __repr__(self) -> str:
+        return f"Label({self.name!r}, {self._summary()})"
+
+
+def open_handle(
+    cls: type[Any], store: StorePath, path: str | None, *, version: str, mode: AccessMode
+) -> Any:
+    """Read the pyramid at *store* and return a *cls* handle on level *path* (default: first)."""
+    ms = from_ngff_zarr(store, labels=False)
+    return cls(
+        store=store,
+        path=path if path is not None else ms.paths[0],
+        multiscales=ms,
+        version=version,
+        mode=mode,
+    )

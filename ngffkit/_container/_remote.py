@@ -1,0 +1,98 @@
+"""``fractal_fsspec_store``: a read-only HTTP(S) store, optionally with a bearer token."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from zarr.core.buffer import default_buffer_prototype
+from zarr.core.sync import sync
+from zarr.storage import FsspecStore
+
+from ngffkit.errors import NgffNotFoundError, NgffReadOnlyError
+from ngffkit.io.stores import open_store
+
+__all__ = ["fractal_fsspec_store"]
+
+_PROBE_KEYS = ("zarr.json", ".zattrs", ".zgroup")
+"""Keys one of which every zarr v3 / v2 group has (ngio 0.4 probed only the v2 ones)."""
+
+
+def _probe(store: FsspecStore, url: str, token_given: bool) -> None:
+    errors: list[str] = []
+    for key in _PROBE_KEYS:
+        try:
+            value = sync(store.get(key, prototype=default_buffer_prototype()))
+        except Exception as exc:  # HTTP errors arrive as aiohttp / fsspec exceptions
+            status = getattr(exc, "status", None) or getattr(
+                getattr(exc, "__cause__", None), "status", None
+            )
+            if status in (401, 403):
+                hint = (
+                    "the token was refused" if token_given else "the server wants a fractal_token"
+                )
+                raise NgffReadOnlyError(
+                    f"store {url!r}: HTTP {status} reading {key}: not authorised ({hint})"
+                ) from exc
+            errors.append(f"{key}: {type(exc).__name__}: {exc}")
+            continue
+        if value is not None:
+            return
+        errors.append(f"{key}: not found")
+    raise NgffNotFoundError(
+        f"store {url!r}: no zarr group there (looked for {', '.join(_PROBE_KEYS)}): "
+        f"{'; '.join(errors)}. Check the URL points at an OME-Zarr image group"
+    )
+
+
+def fractal_fsspec_store(
+    url: str,
+    fractal_token: str | None = None,
+    client_kwargs: Mapping[str, Any] | None = None,
+) -> FsspecStore:
+    """Return a read-only zarr store over HTTP(S) for *url*; reads one small key to check it.
+
+    The ngio helper of the same name, for zarr v3: *fractal_token* becomes an
+    ``Authorization: Bearer <token>`` header on every request. Pass the result to
+    :func:`ngffkit.container.open_ome_zarr_container`.
+
+    Parameters
+    ----------
+    url
+        URL of an OME-Zarr group (an image, or a plate).
+    fractal_token
+        Bearer token for a Fractal server, or None for public data.
+    client_kwargs
+        Extra options for the aiohttp client session (``headers``, ``timeout`` ...).
+
+    Returns
+    -------
+    zarr.storage.FsspecStore
+
+    Raises
+    ------
+    NgffNotFoundError
+        If no zarr group answers at *url*.
+    NgffReadOnlyError
+        If the server refuses access (HTTP 401 / 403).
+    NgffDependencyError
+        If aiohttp (``pip install 'ngffkit[http]'``) is missing.
+
+    Examples
+    --------
+    >>> fractal_fsspec_store("http://127.0.0.1:9/nothing.zarr")
+    Traceback (most recent call last):
+    ...
+    ngffkit.errors.NgffNotFoundError: store 'http://127.0.0.1:9/nothing.zarr': no zarr group there ...
+    """
+    kwargs = dict(client_kwargs or {})
+    if fractal_token is not None:
+        kwargs["headers"] = {
+            **dict(kwargs.get("headers") or {}),
+            "Authorization": f"Bearer {fractal_token}",
+        }
+    sp = open_store(url, mode="r", storage_options={"client_kwargs": kwargs} if kwargs else None)
+    store = sp.store
+    assert isinstance(store, FsspecStore)  # open_store maps every URL to an FsspecStore
+    _probe(store, url, fractal_token is not None)
+    return store

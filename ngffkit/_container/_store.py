@@ -1,0 +1,226 @@
+"""The few store operations the container adds to :mod:`ngffkit.io`.
+
+Everything here *merges*: group attributes are read, updated and written back
+with every key ngffkit does not own kept, so rewriting an image's metadata never
+drops its labels, tables, channel metadata or another tool's keys.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any, cast
+
+import dask.array as da
+import numpy as np
+import zarr
+from zarr.storage import StorePath
+
+from ngffkit._container._select import Selection
+from ngffkit.errors import NgffNotFoundError, NgffValidationError, NgffValueError
+from ngffkit.io.read import open_group
+from ngffkit.io.stores import describe_store, join_path
+from ngffkit.io.write import image_attrs
+from ngffkit.model import Multiscales
+from ngffkit.spec import (
+    ZARR_FORMAT,
+    LabelsAttrs,
+    decode_labels_attrs,
+    encode_labels_attrs,
+    is_image_attrs,
+    parse_version,
+)
+
+__all__ = [
+    "child",
+    "resolve_image_group",
+    "writable_version",
+    "merge_attrs",
+    "write_image_metadata",
+    "read_label_names",
+    "add_label_name",
+    "read_table_names",
+    "open_level",
+    "write_selection",
+]
+
+
+def child(sp: StorePath, *parts: str) -> StorePath:
+    """The StorePath of a node below *sp*.
+
+    Examples
+    --------
+    >>> from zarr.storage import MemoryStore
+    >>> child(StorePath(MemoryStore(), "img"), "labels", "cells").path
+    'img/labels/cells'
+    """
+    return StorePath(sp.store, join_path(sp.path, *parts))
+
+
+def resolve_image_group(sp: StorePath) -> StorePath:
+    """Return the group holding the image: *sp* itself, or a bioformats2raw container's first series."""
+    group = open_group(sp)
+    attrs = dict(group.attrs)
+    if is_image_attrs(attrs):
+        return sp
+    ome = attrs.get("ome") if isinstance(attrs.get("ome"), Mapping) else attrs
+    if isinstance(ome, Mapping) and "bioformats2raw.layout" in ome:
+        series = "0"
+        if "OME" in group:
+            meta: dict[str, Any] = dict(group["OME"].attrs)
+            listed = (meta.get("ome") or meta).get("series")
+            if listed:
+                series = str(listed[0])
+        return child(sp, series)
+    return sp  # from_ngff_zarr explains what is there instead
+
+
+def writable_version(version: str, where: str) -> str:
+    """The version used for metadata writes into a store of *version*.
+
+    Raises
+    ------
+    NgffValueError
+        For 0.1-0.3 stores, whose metadata ngffkit reads but does not rewrite.
+
+    Examples
+    --------
+    >>> writable_version("0.4", "img.zarr")
+    '0.4'
+    """
+    try:
+        return parse_version(version)
+    except NgffValueError:
+        raise NgffValueError(
+            f"{where}: an OME-NGFF {version} store can be read and its pixels written, but ngffkit "
+            f"writes metadata as 0.4, 0.5 or 0.6 only; convert it first (from_ngff_zarr + "
+            f"to_ngff_zarr)"
+        ) from None
+
+
+def merge_attrs(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge group attributes: *new* wins per key, and the ``ome`` block is merged one level down.
+
+    Examples
+    --------
+    >>> merge_attrs({"ome": {"version": "0.5", "x": 1}, "other": 2}, {"ome": {"version": "0.5", "omero": {}}})
+    {'ome': {'version': '0.5', 'x': 1, 'omero': {}}, 'other': 2}
+    """
+    merged = {**old, **new}
+    if isinstance(old.get("ome"), Mapping) and isinstance(new.get("ome"), Mapping):
+        merged["ome"] = {**old["ome"], **new["ome"]}
+    return merged
+
+
+def write_image_metadata(sp: StorePath, ms: Multiscales, version: str) -> None:
+    """Rewrite the image metadata of the group at *sp* from *ms*, keeping every other key."""
+    version = writable_version(version, describe_store(sp))
+    new = image_attrs(ms, version=version)
+    group = zarr.open_group(store=sp, mode="r+")
+    group.update_attributes(merge_attrs(dict(group.attrs), new))
+
+
+def _labels_doc(sp: StorePath) -> LabelsAttrs | None:
+    labels_sp = child(sp, "labels")
+    try:
+        group = zarr.open_group(store=labels_sp, mode="r")
+    except (FileNotFoundError, KeyError, zarr.errors.GroupNotFoundError):
+        return None
+    return decode_labels_attrs(
+        dict(group.attrs), zarr_format=group.metadata.zarr_format, where=describe_store(labels_sp)
+    )
+
+
+def read_label_names(sp: StorePath) -> tuple[str, ...]:
+    """The names listed by the ``labels`` group of the image at *sp* (empty without one)."""
+    doc = _labels_doc(sp)
+    return doc.labels if doc is not None else ()
+
+
+def add_label_name(sp: StorePath, name: str, version: str) -> None:
+    """List *name* in the ``labels`` group (created if missing), keeping the names already there."""
+    version = writable_version(version, describe_store(sp))
+    labels_sp = child(sp, "labels")
+    doc = _labels_doc(sp)
+    if doc is None:
+        group = zarr.open_group(store=labels_sp, mode="a", zarr_format=ZARR_FORMAT[version])
+        doc = LabelsAttrs()
+    else:
+        group = zarr.open_group(store=labels_sp, mode="r+")
+    if name in doc.labels:
+        return
+    new = encode_labels_attrs(replace(doc, labels=(*doc.labels, name)), version)
+    group.update_attributes(merge_attrs(dict(group.attrs), new))
+
+
+def ensure_labels_group(sp: StorePath, version: str) -> None:
+    """Create an empty ``labels`` group (listing nothing) if the image has none."""
+    if _labels_doc(sp) is None:
+        version = writable_version(version, describe_store(sp))
+        group = zarr.open_group(
+            store=child(sp, "labels"), mode="a", zarr_format=ZARR_FORMAT[version]
+        )
+        group.update_attributes(encode_labels_attrs(LabelsAttrs(), version))
+
+
+def read_table_names(sp: StorePath) -> tuple[str, ...]:
+    """The names listed by the ``tables`` group (``{"tables": [...]}``), empty without one.
+
+    Raises
+    ------
+    NgffValidationError
+        If the ``tables`` attribute is not a list of names.
+    """
+    tables_sp = child(sp, "tables")
+    try:
+        group = zarr.open_group(store=tables_sp, mode="r")
+    except (FileNotFoundError, KeyError, zarr.errors.GroupNotFoundError):
+        return ()
+    attrs = dict(group.attrs)
+    ome = attrs.get("ome")
+    names = attrs.get("tables", ome.get("tables") if isinstance(ome, Mapping) else None)
+    if names is None:
+        return ()
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise NgffValidationError(
+            f"{describe_store(tables_sp)}: attribute 'tables' must be a list of table names, got {names!r}",
+            rule="tables-list",
+            path=describe_store(tables_sp),
+        )
+    return tuple(names)
+
+
+def open_level(sp: StorePath, path: str, *, mode: str) -> zarr.Array[Any]:
+    """Open the array of one level.
+
+    Raises
+    ------
+    NgffNotFoundError
+        If there is no array at *path*.
+    """
+    try:
+        return zarr.open_array(store=child(sp, path), mode=mode)
+    except (FileNotFoundError, KeyError, zarr.errors.ArrayNotFoundError) as exc:
+        raise NgffNotFoundError(f"{describe_store(sp, path)}: no zarr array here") from exc
+
+
+def write_selection(array: zarr.Array[Any], selection: Selection, patch: Any) -> None:
+    """Write *patch* (numpy or dask, shaped like ``selection.full_shape``) into *array*."""
+    if isinstance(patch, da.Array):
+        if selection.is_contiguous:
+            # Blocks may straddle stored chunks: a lock keeps two read-modify-writes of one
+            # chunk apart, while the blocks are still computed in parallel.
+            da.store(
+                patch,
+                cast(Any, array),
+                regions=selection.region(),
+                lock=threading.Lock(),
+                compute=True,
+            )
+            return
+        patch = patch.compute()
+    # zarr drops the axes indexed by an int in orthogonal selections, like numpy.
+    array.set_orthogonal_selection(
+        selection.orthogonal(), np.asarray(patch).reshape(selection.shape)
+    )

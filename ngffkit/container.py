@@ -1,0 +1,77 @@
+"""The notebook API: open, explore, read, write and create OME-Zarr images as containers.
+
+A facade over the pipeline (:func:`~ngffkit.from_ngff_zarr`, :func:`~ngffkit.to_multiscales`,
+:func:`~ngffkit.to_ngff_zarr`) in the shape of ngio's ``OmeZarrContainer``: both ngio
+0.4's spelling (``image_meta``, ``levels_paths``, ``xy_pixelsize=``) and ngio 1.x's
+(``meta``, ``level_paths``, ``pixelsize=``) work, without deprecation warnings.
+
+- :func:`open_ome_zarr_container` opens a stored image (read-only unless ``mode="r+"``);
+- :class:`OmeZarrContainer` gives the overview, :class:`Image` and :class:`Label`
+  handles on resolution levels, the labels and tables lists, channel edits and
+  :meth:`~OmeZarrContainer.derive_image` / :meth:`~OmeZarrContainer.derive_label`;
+- :func:`create_ome_zarr_from_array` and :func:`create_empty_ome_zarr` write new images
+  (OME-NGFF 0.5 by default, ``version="0.4"`` for Zarr v2 readers);
+- :func:`fractal_fsspec_store` opens HTTP(S) stores with a bearer token.
+
+Handles are frozen: they hold the store, the level path and the metadata read when
+they were made; a write returns a new handle. Every metadata write merges into the
+stored attributes, so labels, tables, channel metadata and other tools' keys survive.
+
+Examples
+--------
+>>> import numpy as np
+>>> from zarr.storage import MemoryStore
+>>> x = np.random.default_rng(0).integers(0, 255, (2, 16, 128, 128), dtype=np.uint8)
+>>> c = create_ome_zarr_from_array(MemoryStore(), x, pixelsize=0.65, z_spacing=1.0,
+...                                channel_labels=["DAPI", "GFP"], levels=3)
+>>> c.levels_paths, c.is_3d, c.image_meta.channels_meta.channel_labels
+(['0', '1', '2'], True, ('DAPI', 'GFP'))
+>>> img = c.get_image()
+>>> patch = img.get_array(c="GFP", z=3, x=slice(0, 100))
+>>> img = img.set_array(patch // 2, c="GFP", z=3, x=slice(0, 100)).consolidate()
+>>> nuclei = c.derive_label("nuclei")
+>>> c.list_labels(), nuclei.shape
+(['nuclei'], (16, 128, 128))
+"""
+
+from __future__ import annotations
+
+from ngffkit._container._container import OmeZarrContainer, open_ome_zarr_container
+from ngffkit._container._create import (
+    DEFAULT_CREATE_VERSION,
+    create_empty_ome_zarr,
+    create_ome_zarr_from_array,
+    derive_image,
+)
+from ngffkit._container._handles import AccessMode, ArrayMode, Image, Label
+from ngffkit._container._meta import (
+    Channel,
+    ChannelsMeta,
+    Dimensions,
+    ImageMeta,
+    PixelSize,
+)
+from ngffkit._container._remote import fractal_fsspec_store
+from ngffkit._container._select import Selection, parse_selection, physical_to_pixel
+
+__all__ = [
+    "open_ome_zarr_container",
+    "create_ome_zarr_from_array",
+    "create_empty_ome_zarr",
+    "derive_image",
+    "fractal_fsspec_store",
+    "OmeZarrContainer",
+    "Image",
+    "Label",
+    "ImageMeta",
+    "PixelSize",
+    "Dimensions",
+    "Channel",
+    "ChannelsMeta",
+    "Selection",
+    "parse_selection",
+    "physical_to_pixel",
+    "AccessMode",
+    "ArrayMode",
+    "DEFAULT_CREATE_VERSION",
+]
