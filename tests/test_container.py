@@ -389,6 +389,24 @@ def test_set_array_accepts(czyx: Any, patch: Any) -> None:
     np.testing.assert_array_equal(got, array)
 
 
+@pytest.mark.parametrize("shift", [4, -4, 20])
+def test_set_array_from_its_own_pixels(tmp_path: Path, shift: int) -> None:
+    """A dask patch read from the level it is written to (a shifted copy across chunks) is read whole first."""
+    array = pixels((64, 64))
+    img = create_ome_zarr_from_array(
+        tmp_path / "a.zarr", array, pixelsize=1.0, levels=1, chunks=16
+    ).get_image()
+    src, dst = (
+        (slice(0, 64 - shift), slice(shift, 64))
+        if shift > 0
+        else (slice(-shift, 64), slice(0, 64 + shift))
+    )
+    img.set_array(img.get_array(mode="dask", x=src), x=dst)
+    expected = array.copy()
+    expected[:, dst] = array[:, src]
+    np.testing.assert_array_equal(img.get_array(), expected)
+
+
 @pytest.mark.parametrize(
     ("kind", "method"),
     [("image", "mean"), ("label", "mode")],

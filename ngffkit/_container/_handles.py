@@ -441,7 +441,9 @@ class _LevelHandle:
         self._require_writable("set_array")
         sel = self._selection(slices, channel_selection)
         data = self._check_patch(patch, sel, axes_order)
-        write_selection(open_level(self.store, self.path, mode="r+"), sel, data)
+        write_selection(
+            open_level(self.store, self.path, mode="r+"), sel, data, where=self._where()
+        )
         return self._reopen()
 
     def set_roi(

@@ -20,7 +20,7 @@ from zarr.storage import StorePath
 from ngffkit._container._select import Selection
 from ngffkit.errors import NgffNotFoundError, NgffValidationError, NgffValueError
 from ngffkit.io.read import open_group
-from ngffkit.io.stores import describe_store, join_path
+from ngffkit.io.stores import READ_PREFIX, describe_store, join_path
 from ngffkit.io.write import image_attrs
 from ngffkit.model import Multiscales
 from ngffkit.spec import (
@@ -40,8 +40,10 @@ __all__ = [
     "write_image_metadata",
     "read_label_names",
     "add_label_name",
+    "ensure_labels_group",
     "read_table_names",
     "open_level",
+    "reads_from",
     "write_selection",
 ]
 
@@ -205,8 +207,26 @@ def open_level(sp: StorePath, path: str, *, mode: str) -> zarr.Array[Any]:
         raise NgffNotFoundError(f"{describe_store(sp, path)}: no zarr array here") from exc
 
 
-def write_selection(array: zarr.Array[Any], selection: Selection, patch: Any) -> None:
-    """Write *patch* (numpy or dask, shaped like ``selection.full_shape``) into *array*."""
+def reads_from(data: da.Array, where: str) -> bool:
+    """True if the dask graph of *data* reads the array at *where* (a :func:`describe_store` text).
+
+    Examples
+    --------
+    >>> reads_from(da.zeros(3), "img.zarr/0")
+    False
+    """
+    prefix = f"{READ_PREFIX}{where}-"
+    return any(str(name).startswith(prefix) for name in data.dask.layers)
+
+
+def write_selection(
+    array: zarr.Array[Any], selection: Selection, patch: Any, *, where: str
+) -> None:
+    """Write *patch* (numpy or dask, shaped like ``selection.full_shape``) into *array* at *where*."""
+    if isinstance(patch, da.Array) and reads_from(patch, where):
+        # The patch is computed from this very array (e.g. a shifted copy of a region): read it
+        # all before writing, or one block could overwrite pixels another block still has to read.
+        patch = patch.compute()
     if isinstance(patch, da.Array):
         if selection.is_contiguous:
             # Blocks may straddle stored chunks: a lock keeps two read-modify-writes of one
