@@ -88,12 +88,14 @@ PAGES_WITH_CODE = [p for p in PAGES if python_blocks(p.read_text(encoding="utf-8
 # and records the page's output and, if it failed, the traceback.
 _RUNNER = textwrap.dedent(
     """
-    import contextlib, io, json, os, sys, traceback, warnings
+    import contextlib, io, json, linecache, os, sys, traceback, warnings
 
     pages = json.loads(open(sys.argv[1], encoding="utf-8").read())
     results = {}
     for page_id, workdir, script in pages:
         os.chdir(workdir)
+        # Let tracebacks quote the failing line of the page's script.
+        linecache.cache[page_id] = (len(script), None, script.splitlines(True), page_id)
         output = io.StringIO()
         failure = None
         with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):

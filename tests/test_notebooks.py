@@ -52,6 +52,7 @@ def test_notebook_runs(notebook: Path, tmp_path: Path) -> None:
     jupytext = pytest.importorskip("jupytext", reason="needs jupytext: pip install 'ngffkit[test]'")
     nbclient = pytest.importorskip("nbclient", reason="needs nbclient: pip install 'ngffkit[test]'")
     pytest.importorskip("ipykernel", reason="needs ipykernel: pip install 'ngffkit[test]'")
+    pytest.importorskip("matplotlib", reason="needs matplotlib: pip install 'ngffkit[test]'")
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
 
@@ -69,16 +70,9 @@ def test_notebook_runs(notebook: Path, tmp_path: Path) -> None:
         timeout=120,
         resources={"metadata": {"path": str(work)}},
     )
-    # We made the kernel manager, so nbclient leaves the kernel running unless told to stop it.
+    # We made the kernel manager, so nbclient would leave the kernel running unless told to stop
+    # it. A cell that raises makes execute() raise CellExecutionError, naming the cell.
     client.execute(cleanup_kc=True)
 
-    errors = [
-        output
-        for cell in nb.cells
-        if cell.cell_type == "code"
-        for output in cell.get("outputs", [])
-        if output.get("output_type") == "error"
-    ]
-    assert not errors, errors
-    # The kernel really ran this file's code in the working directory: the stores and plots are there.
+    # The kernel ran in the working directory given: the notebook's stores are there.
     assert any(work.glob("*.ome.zarr")), sorted(p.name for p in work.iterdir())
