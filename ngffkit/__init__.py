@@ -16,6 +16,19 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from ngffkit import errors, spec
+from ngffkit.container import (
+    Channel,
+    ChannelsMeta,
+    Dimensions,
+    Image,
+    ImageMeta,
+    Label,
+    OmeZarrContainer,
+    PixelSize,
+    create_empty_ome_zarr,
+    create_ome_zarr_from_array,
+    open_ome_zarr_container,
+)
 from ngffkit.errors import (
     NgffDependencyError,
     NgffError,
@@ -50,6 +63,18 @@ __all__ = [
     "to_ngff_zarr",
     "from_ngff_zarr",
     "validate",
+    # container (notebooks)
+    "open_ome_zarr_container",
+    "create_ome_zarr_from_array",
+    "create_empty_ome_zarr",
+    "OmeZarrContainer",
+    "Image",
+    "Label",
+    "ImageMeta",
+    "PixelSize",
+    "Dimensions",
+    "Channel",
+    "ChannelsMeta",
     # model
     "NgffImage",
     "Multiscales",
