@@ -10,7 +10,9 @@ upsampled) plus gaussian noise, so it compresses about as badly as real microsco
 - ``w3.npy``: uint8 16384^2 (256 MiB), coarse field 1024^2 upsampled x16.
 
 The 32 GiB larger-than-memory input is not stored: ``big_source`` builds it on the fly
-from a dask graph with a seeded RNG per block (``bench_write.py`` imports it).
+from a dask graph, block by block: a smooth ramp plus a noise tile shifted per block, cheap
+enough that the benchmark measures the writer, not the generator (``bench_write.py``
+imports it).
 
 Usage: ``python benchmarks/gen_data.py [w1 w2 w3] [--force]``; the output folder is
 ``$NGFFKIT_BENCH_DATA`` (default ``benchmarks/data``).
@@ -19,6 +21,7 @@ Usage: ``python benchmarks/gen_data.py [w1 w2 w3] [--force]``; the output folder
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 import time
@@ -131,22 +134,37 @@ def make_w3(path: Path) -> None:
 
 
 BIG_SHAPE = (2048, 2048, 4096)  # uint16: 32 GiB
-BIG_CHUNKS = (128, 512, 512)
+BIG_CHUNKS = (128, 256, 256)  # 16 MiB blocks, a common lazy-source size
+
+
+@functools.lru_cache(maxsize=1)
+def _noise_tile() -> np.ndarray:
+    """Gaussian noise for one block, made once per process (generating it per block would
+    cost more than writing it and make the benchmark measure the random generator)."""
+    rng = np.random.default_rng(4)
+    noise = rng.standard_normal(BIG_CHUNKS, dtype=np.float32) * 900.0
+    return np.rint(noise).astype(np.int16)
 
 
 def _big_block(block_id: tuple[int, ...] | None = None) -> np.ndarray:
-    """One block of the 32 GiB input: a smooth ramp plus noise from a per-block seeded RNG."""
+    """One block of the 32 GiB input: a smooth ramp plus noise, shifted per block."""
     assert block_id is not None
     origin = [b * c for b, c in zip(block_id, BIG_CHUNKS, strict=True)]
     shape = tuple(min(c, s - o) for c, s, o in zip(BIG_CHUNKS, BIG_SHAPE, origin, strict=True))
-    rng = np.random.default_rng([4, *block_id])
-    z = (np.arange(shape[0], dtype=np.float32) + origin[0])[:, None, None]
-    y = (np.arange(shape[1], dtype=np.float32) + origin[1])[None, :, None]
-    x = (np.arange(shape[2], dtype=np.float32) + origin[2])[None, None, :]
-    smooth = 0.5 + 0.25 * np.sin(z / 97.0) + 0.125 * np.sin(y / 61.0) + 0.125 * np.cos(x / 83.0)
-    values = smooth * 45000.0 + 6500.0 + rng.standard_normal(shape, dtype=np.float32) * 900.0
-    np.clip(values, 0, 65535, out=values)
-    return np.rint(values).astype(np.uint16)
+    z = np.arange(origin[0], origin[0] + shape[0], dtype=np.float32)
+    y = np.arange(origin[1], origin[1] + shape[1], dtype=np.float32)
+    x = np.arange(origin[2], origin[2] + shape[2], dtype=np.float32)
+    # Separable ramp in integers: three broadcast adds instead of float math per pixel.
+    rz = np.rint(6500 + 11250 + 5625 * np.sin(z / 97.0)).astype(np.uint16)[:, None, None]
+    ry = np.rint(5625 + 2812 * np.sin(y / 61.0)).astype(np.uint16)[None, :, None]
+    rx = np.rint(5625 + 2812 * np.cos(x / 83.0)).astype(np.uint16)[None, None, :]
+    out = np.empty(shape, dtype=np.uint16)
+    np.add(rz, ry, out=out)
+    out += rx
+    shift = sum(block_id) % shape[2]
+    noise = np.roll(_noise_tile()[: shape[0], : shape[1], : shape[2]], shift, axis=2)
+    out += noise.view(np.uint16)  # wraps like adding a signed value: noise of +-~3000
+    return out
 
 
 def big_source() -> Any:

@@ -1,13 +1,13 @@
 """ngffkit: lean, fast, validated OME-Zarr (OME-NGFF 0.4 / 0.5 / 0.6) for Python.
 
-The pipeline is four pure functions over frozen values::
+The pipeline is four pure functions over frozen values:
 
     image = ngffkit.to_ngff_image(array, dims=("z", "y", "x"), scale={...}, axes_units="micrometer")
     ms = ngffkit.to_multiscales(image, scale_factors=[2, 4], chunks=64)   # lazy
     ngffkit.to_ngff_zarr("image.ome.zarr", ms)                            # computes and writes
     back = ngffkit.from_ngff_zarr("image.ome.zarr")                       # lazy again
 
-and ``ngffkit.validate(store)`` checks any store against the official schemas
+and `ngffkit.validate(store)` checks any store against the official schemas
 and the rules they cannot express.
 """
 
@@ -30,6 +30,7 @@ from ngffkit.container import (
     open_ome_zarr_container,
 )
 from ngffkit.errors import (
+    NgffConversionError,
     NgffDependencyError,
     NgffError,
     NgffExistsError,
@@ -45,8 +46,9 @@ from ngffkit.errors import (
     NgffWarning,
 )
 from ngffkit.io import from_ngff_zarr, open_store, to_ngff_zarr
+from ngffkit.io.tables import copy_tables, read_table, write_table
 from ngffkit.methods import Methods
-from ngffkit.model import Multiscales, NgffImage
+from ngffkit.model import Multiscales, NgffImage, TableSource
 from ngffkit.to_multiscales import to_multiscales
 from ngffkit.to_ngff_image import to_ngff_image
 from ngffkit.validate import ValidationIssue, ValidationReport, validate
@@ -78,10 +80,15 @@ __all__ = [
     # model
     "NgffImage",
     "Multiscales",
+    "TableSource",
     "Methods",
     "ValidationReport",
     "ValidationIssue",
     "open_store",
+    # tables (Fractal / ngio)
+    "read_table",
+    "write_table",
+    "copy_tables",
     # rooms
     "spec",
     "errors",
@@ -96,6 +103,7 @@ __all__ = [
     "NgffKeyError",
     "NgffReadOnlyError",
     "NgffDependencyError",
+    "NgffConversionError",
     "NgffWarning",
     "NgffValidationWarning",
     "NgffUnitWarning",

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ngffkit.errors import NgffDependencyError, NgffError, NgffValueError
+from ngffkit.errors import NgffDependencyError, NgffError, NgffExistsError, NgffValueError
 from ngffkit.io import from_ngff_zarr, to_ngff_zarr
 from ngffkit.model import NgffImage
 from ngffkit.samples import SAMPLES, sample_image, sample_labels
@@ -135,6 +135,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--labels", action="store_true", help="with --sample: also write a label image"
     )
     conv.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    conv.add_argument(
+        "--memory-limit",
+        help="memory budget of the writer, e.g. '1 GiB' (default: NGFFKIT_MEMORY_LIMIT, "
+        "else an eighth of the available RAM, 64-256 MiB)",
+    )
+    conv.add_argument(
+        "--workers", type=int, help="regions written at once (default: the CPUs available)"
+    )
+    conv.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bars per level (default: in a terminal, for writes over a second)",
+    )
     info = sub.add_parser("info", help="print an overview of an OME-Zarr image")
     info.add_argument("store")
     val = sub.add_parser("validate", help="validate a store against the OME-NGFF spec")
@@ -189,13 +203,24 @@ def _convert_open(args: argparse.Namespace, console: Any, stack: contextlib.Exit
 
         ms = replace(ms, labels={"blobs": label})
     console.print(ms)
-    to_ngff_zarr(
-        args.output,
-        ms,
-        version=args.ngff_version,
-        overwrite=args.overwrite,
-        chunks_per_shard=args.chunks_per_shard,
-    )
+    try:
+        to_ngff_zarr(
+            args.output,
+            ms,
+            version=args.ngff_version,
+            overwrite=args.overwrite,
+            chunks_per_shard=args.chunks_per_shard,
+            memory_limit=args.memory_limit,
+            max_workers=args.workers,
+            progress=args.progress,
+        )
+    except NgffExistsError:
+        # The library's message says "pass overwrite=True", which is the Python spelling; on the
+        # command line the switch is --overwrite.
+        raise NgffExistsError(
+            f"output {args.output}: already holds data; add --overwrite to replace it "
+            f"(nothing was written)"
+        ) from None
     report = validate(args.output)
     console.print(
         f"wrote {args.output} (OME-NGFF {args.ngff_version}); validation: {'ok' if report.ok else 'FAILED'}"

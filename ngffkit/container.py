@@ -1,17 +1,21 @@
 """The notebook API: open, explore, read, write and create OME-Zarr images as containers.
 
-A facade over the pipeline (:func:`~ngffkit.from_ngff_zarr`, :func:`~ngffkit.to_multiscales`,
-:func:`~ngffkit.to_ngff_zarr`) in the shape of ngio's ``OmeZarrContainer``: both ngio
-0.4's spelling (``image_meta``, ``levels_paths``, ``xy_pixelsize=``) and ngio 1.x's
-(``meta``, ``level_paths``, ``pixelsize=``) work, without deprecation warnings.
+A facade over the pipeline ([`from_ngff_zarr`][ngffkit.from_ngff_zarr],
+[`to_multiscales`][ngffkit.to_multiscales.to_multiscales],
+[`to_ngff_zarr`][ngffkit.to_ngff_zarr]) in the shape of ngio's `OmeZarrContainer`: both ngio
+0.4's spelling (`image_meta`, `levels_paths`, `xy_pixelsize=`) and ngio 1.x's
+(`meta`, `level_paths`, `pixelsize=`) work, without deprecation warnings.
 
-- :func:`open_ome_zarr_container` opens a stored image (read-only unless ``mode="r+"``);
-- :class:`OmeZarrContainer` gives the overview, :class:`Image` and :class:`Label`
-  handles on resolution levels, the labels and tables lists, channel edits and
-  :meth:`~OmeZarrContainer.derive_image` / :meth:`~OmeZarrContainer.derive_label`;
-- :func:`create_ome_zarr_from_array` and :func:`create_empty_ome_zarr` write new images
-  (OME-NGFF 0.5 by default, ``version="0.4"`` for Zarr v2 readers);
-- :func:`fractal_fsspec_store` opens HTTP(S) stores with a bearer token.
+- [`open_ome_zarr_container`][ngffkit.open_ome_zarr_container] opens a stored image
+  (read-only unless `mode="r+"`);
+- [`OmeZarrContainer`][ngffkit.OmeZarrContainer] gives the overview, [`Image`][ngffkit.Image]
+  and [`Label`][ngffkit.Label] handles on resolution levels, the labels and tables lists,
+  channel edits and [`derive_image`][ngffkit.OmeZarrContainer.derive_image] /
+  [`derive_label`][ngffkit.OmeZarrContainer.derive_label];
+- [`create_ome_zarr_from_array`][ngffkit.create_ome_zarr_from_array] and
+  [`create_empty_ome_zarr`][ngffkit.create_empty_ome_zarr] write new images
+  (OME-NGFF 0.5 by default, `version="0.4"` for Zarr v2 readers);
+- `fractal_fsspec_store` opens HTTP(S) stores with a bearer token.
 
 Handles are frozen: they hold the store, the level path and the metadata read when
 they were made; a write returns a new handle. Every metadata write merges into the

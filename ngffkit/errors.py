@@ -1,7 +1,7 @@
 """One error tree for ngffkit.
 
-Every error ngffkit raises derives from :class:`NgffError`, and each class also
-inherits the builtin it stands for, so ``except ValueError`` keeps working for
+Every error ngffkit raises derives from [`NgffError`][ngffkit.NgffError], and each class also
+inherits the builtin it stands for, so `except ValueError` keeps working for
 callers who do not know about ngffkit.
 
 Messages follow one pattern: *where* (store path and JSON path or argument
@@ -29,6 +29,7 @@ __all__ = [
     "NgffKeyError",
     "NgffReadOnlyError",
     "NgffDependencyError",
+    "NgffConversionError",
     "NgffIncompleteStoreError",
     "NgffWarning",
     "NgffValidationWarning",
@@ -37,7 +38,7 @@ __all__ = [
 
 
 class NgffError(Exception):
-    """Base of every ngffkit error: ``except NgffError`` catches them all."""
+    """Base of every ngffkit error: `except NgffError` catches them all."""
 
 
 class NgffValueError(NgffError, ValueError):
@@ -51,7 +52,7 @@ class NgffTypeError(NgffError, TypeError):
 class NgffValidationError(NgffError, ValueError):
     """Stored metadata or arrays contradict the OME-NGFF version they claim.
 
-    ``rule`` names the broken rule (for example ``"axes-order"``) and ``path``
+    `rule` names the broken rule (for example `"axes-order"`) and `path`
     the JSON path or store path where it was found, when known.
     """
 
@@ -70,7 +71,7 @@ class NgffNotFoundError(NgffError, FileNotFoundError):
 
 
 class NgffExistsError(NgffError, FileExistsError):
-    """The target holds data and ``overwrite=True`` was not given; nothing was changed."""
+    """The target holds data and `overwrite=True` was not given; nothing was changed."""
 
 
 class NgffKeyError(NgffError, KeyError):
@@ -89,6 +90,15 @@ class NgffDependencyError(NgffError, ImportError):
     """An optional extra is needed; the message names the pip extra to install."""
 
 
+class NgffConversionError(NgffError, ValueError):
+    """Stored data cannot be converted to the requested format (Zarr v2 <-> v3).
+
+    For example a Zarr v2 object array whose codec has no Zarr v3 equivalent, met while
+    copying a table from an OME-NGFF 0.4 store into a 0.5 one. The message names the node
+    and what was expected.
+    """
+
+
 class NgffWarning(UserWarning):
     """Base of every ngffkit warning."""
 
@@ -98,4 +108,4 @@ class NgffValidationWarning(NgffWarning):
 
 
 class NgffUnitWarning(NgffWarning):
-    """A unit was given in a common spelling (``um``, ``µm``) and normalised to UDUNITS-2."""
+    """A unit was given in a common spelling (`um`, `µm`) and normalised to UDUNITS-2."""

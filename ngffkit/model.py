@@ -35,8 +35,16 @@ from ngffkit.spec import (
 
 if TYPE_CHECKING:
     import dask.array as da
+    from zarr.abc.store import Store
 
-__all__ = ["NgffImage", "Multiscales", "SPATIAL_DIMS", "metadata_from_images"]
+__all__ = [
+    "NgffImage",
+    "Multiscales",
+    "LevelDerivation",
+    "TableSource",
+    "SPATIAL_DIMS",
+    "metadata_from_images",
+]
 
 SPATIAL_DIMS = ("z", "y", "x")
 
@@ -250,6 +258,88 @@ def metadata_from_images(
 
 
 @dataclass(frozen=True, kw_only=True)
+class LevelDerivation:
+    """How a pyramid level was planned from an earlier level of the same pyramid.
+
+    [`to_multiscales`][ngffkit.to_multiscales] records one per derived level. The writer
+    uses it to recompute the level from the earlier level's pixels region by region, in
+    memory, instead of running the level's dask graph (which would read the source
+    again). The record only holds while both dask names still match: a level or source
+    the user replaced is written from its own graph.
+
+    Examples
+    --------
+    >>> LevelDerivation(source=0, factors=(2, 2), method="mean", source_name="a", data_name="b")
+    LevelDerivation(source=0, factors=(2, 2), method='mean', source_name='a', data_name='b')
+    """
+
+    source: int
+    """Index of the level this one is computed from."""
+    factors: tuple[int, ...]
+    """Downsampling factor per dim, relative to the source level."""
+    method: str
+    """The [`Methods`][ngffkit.Methods] value used."""
+    source_name: str
+    """The dask name of the source level's data when the level was planned."""
+    data_name: str
+    """The dask name of this level's data when it was planned."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TableSource:
+    """Where one stored table lives: a store, the table group's path in it, and its attributes.
+
+    Pure data: nothing is read when a `TableSource` is made or compared.
+    [`from_ngff_zarr`][ngffkit.from_ngff_zarr] fills `Multiscales.tables` with them and
+    [`to_ngff_zarr`][ngffkit.to_ngff_zarr] copies each table group (every sub-group, array
+    and file, converted between Zarr v2 and v3 when the versions differ).
+
+    Examples
+    --------
+    >>> from zarr.storage import MemoryStore
+    >>> src = TableSource(store=MemoryStore(), path="img/tables/roi",
+    ...                   attributes={"type": "roi_table", "backend": "anndata_v1"}, zarr_format=3)
+    >>> src.table_type, src.backend, src.name
+    ('roi_table', 'anndata_v1', 'roi')
+    """
+
+    store: Store = field(compare=False)
+    """The zarr store holding the table (a local directory, an fsspec URL, memory ...)."""
+    path: str
+    """Path of the table group inside *store* (`<image>/tables/<name>`)."""
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+    """The table group's attributes (`type`, `table_version`, `backend`, `index_key` ...)."""
+    zarr_format: int = 3
+    """Zarr format of the stored table: 2 (OME-NGFF 0.4) or 3 (0.5, 0.6)."""
+
+    def __post_init__(self) -> None:
+        if self.zarr_format not in (2, 3):
+            raise NgffValueError(f"zarr_format: expected 2 or 3, got {self.zarr_format!r}")
+        path = str(self.path).strip("/")
+        if not path:
+            raise NgffValueError("path: expected the path of a table group, got an empty path")
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "attributes", dict(self.attributes))
+
+    @property
+    def name(self) -> str:
+        """The last component of :attr:`path`."""
+        return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def table_type(self) -> str | None:
+        """The `type` attribute (`roi_table`, `feature_table` ...), or None."""
+        value = self.attributes.get("type")
+        return str(value) if value is not None else None
+
+    @property
+    def backend(self) -> str | None:
+        """The `backend` attribute (`anndata_v1`, `parquet` ...), or None."""
+        value = self.attributes.get("backend")
+        return str(value) if value is not None else None
+
+
+@dataclass(frozen=True, kw_only=True)
 class Multiscales:
     """A multiscale pyramid: images from highest to lowest resolution, plus their metadata.
 
@@ -273,10 +363,15 @@ class Multiscales:
     """``image-label`` metadata when this pyramid is a label image."""
     labels: Mapping[str, Multiscales] = field(default_factory=dict, compare=False)
     """Label images that belong to this image, by name (written under ``labels/``)."""
+    tables: Mapping[str, TableSource] = field(default_factory=dict, compare=False)
+    """Tables that belong to this image, by name: copied under `tables/` when written."""
     attributes: Mapping[str, Any] = field(default_factory=dict)
     """Group attributes ngffkit does not interpret, kept through a read/write round trip."""
     extra_ome: Mapping[str, Any] = field(default_factory=dict)
     """Unknown keys inside the OME namespace, kept through a round trip."""
+    derivations: tuple[LevelDerivation | None, ...] = field(default=(), compare=False, repr=False)
+    """How each level was planned from an earlier one (None for level 0 and for levels
+    given as they are); empty when unknown. Lets the writer stream the pyramid."""
 
     def __post_init__(self) -> None:
         images = tuple(self.images)
@@ -303,7 +398,25 @@ class Multiscales:
             )
         else:
             self._ensure_metadata_matches_images()
+        derivations = tuple(self.derivations)
+        if derivations and len(derivations) != len(images):
+            raise NgffValueError(
+                f"derivations: expected one entry per level ({len(images)}) or none, "
+                f"got {len(derivations)}"
+            )
+        object.__setattr__(self, "derivations", derivations)
         object.__setattr__(self, "labels", dict(self.labels))
+        tables = dict(self.tables)
+        for name, source in tables.items():
+            if not isinstance(name, str) or not name or "/" in name or name in (".", ".."):
+                raise NgffValueError(
+                    f"tables: expected plain group names without '/', got {name!r}"
+                )
+            if not isinstance(source, TableSource):
+                raise NgffValueError(
+                    f"tables[{name!r}]: expected a TableSource, got {type(source).__name__}"
+                )
+        object.__setattr__(self, "tables", tables)
         object.__setattr__(self, "attributes", dict(self.attributes))
         object.__setattr__(self, "extra_ome", dict(self.extra_ome))
         if self.chunks is not None:
@@ -355,6 +468,8 @@ class Multiscales:
             lines.append("  channels: " + ", ".join(str(c.label) for c in self.omero.channels))
         if self.labels:
             lines.append("  labels: " + ", ".join(self.labels))
+        if self.tables:
+            lines.append("  tables: " + ", ".join(self.tables))
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:

@@ -83,7 +83,7 @@ def sample_image(name: str = "blobs3d") -> NgffImage:
     Raises
     ------
     NgffKeyError
-        If *name* is not one of :data:`SAMPLES`.
+        If *name* is not one of `SAMPLES`.
 
     Examples
     --------

@@ -11,7 +11,7 @@ import numpy as np
 
 from ngffkit.errors import NgffTypeError, NgffValueError
 from ngffkit.methods import Methods, downsample, method_metadata, parse_method
-from ngffkit.model import Multiscales, NgffImage, metadata_from_images
+from ngffkit.model import LevelDerivation, Multiscales, NgffImage, metadata_from_images
 from ngffkit.spec import Omero, OmeroChannel, OmeroWindow
 from ngffkit.to_ngff_image import to_ngff_image
 
@@ -223,25 +223,26 @@ def to_multiscales(
     Parameters
     ----------
     image
-        An :class:`NgffImage`, or any array :func:`to_ngff_image` accepts.
+        An [`NgffImage`][ngffkit.NgffImage], or any array
+        [`to_ngff_image`][ngffkit.to_ngff_image.to_ngff_image] accepts.
     scale_factors
-        An int ``n``: halve the spatial axes until a side would drop below ``n``.
+        An int `n`: halve the spatial axes until a side would drop below `n`.
         A sequence: one entry per extra level, each an int for all spatial axes
-        or a ``{dim: factor}`` mapping (so ``z`` can stay unreduced); factors are
+        or a `{dim: factor}` mapping (so `z` can stay unreduced); factors are
         relative to level 0, as in ngff-zarr.
     method
-        A :class:`~ngffkit.methods.Methods` member or its value. Default: ``mean``
-        for intensity images, ``mode`` for label images.
+        A [`Methods`][ngffkit.Methods] member or its value. Default: `mean`
+        for intensity images, `mode` for label images.
     chunks
         Chunk length per dim for every level: int (spatial axes), tuple, or mapping.
     paths
-        Dataset paths (default ``"0"``, ``"1"``, ...).
+        Dataset paths (default `"0"`, `"1"`, ...).
 
     Returns
     -------
     Multiscales
-        Lazy levels with matching metadata: level *k* has scale ``s0 * f`` and
-        translation ``t0 + s0 * (f - 1) / 2`` (the half-pixel shift of binning).
+        Lazy levels with matching metadata: level *k* has scale `s0 * f` and
+        translation `t0 + s0 * (f - 1) / 2` (the half-pixel shift of binning).
 
     Raises
     ------
@@ -275,6 +276,7 @@ def to_multiscales(
         ),
     )
     images = [level0]
+    derivations: list[LevelDerivation | None] = [None]
     totals: list[dict[str, int]] = [dict.fromkeys(base.spatial_dims, 1)]
     for total in levels:
         # Derive from the coarsest earlier level whose factors divide this one's: shallow graphs, less work.
@@ -282,7 +284,17 @@ def to_multiscales(
             i for i, prev in enumerate(totals) if all(total[d] % prev[d] == 0 for d in total)
         )
         rel = {d: total[d] // totals[src_index][d] for d in total}
-        images.append(_level_image(base, images[src_index], rel, total, chosen, chunk_map, base))
+        level = _level_image(base, images[src_index], rel, total, chosen, chunk_map, base)
+        derivations.append(
+            LevelDerivation(
+                source=src_index,
+                factors=tuple(rel.get(d, 1) for d in base.dims),
+                method=chosen.value,
+                source_name=images[src_index].data.name,
+                data_name=level.data.name,
+            )
+        )
+        images.append(level)
         totals.append(total)
 
     method_type, method_meta = method_metadata(chosen)
@@ -296,4 +308,5 @@ def to_multiscales(
         method=chosen.value,
         chunks=chunk_map,
         omero=None if base.is_label else default_omero(base),
+        derivations=tuple(derivations),
     )

@@ -1,4 +1,4 @@
-"""``to_ngff_image``: wrap any array as an :class:`~ngffkit.model.NgffImage`; no pixels are computed."""
+"""`to_ngff_image`: wrap any array as an [`NgffImage`][ngffkit.NgffImage]; no pixels are computed."""
 
 from __future__ import annotations
 
@@ -152,32 +152,32 @@ def to_ngff_image(
     channel_names: Sequence[str] | None = None,
     is_label: bool = False,
 ) -> NgffImage:
-    """Wrap an array as an :class:`NgffImage` with physical metadata; no pixels are computed.
+    """Wrap an array as an [`NgffImage`][ngffkit.NgffImage] with physical metadata; no pixels are computed.
 
     Parameters
     ----------
     data
-        numpy, dask, ``xarray.DataArray`` (its dims give ``dims``, evenly spaced
-        coordinates give ``scale`` and ``translation``, coordinate ``units``
-        attributes give units) or a zarr array (its ``dimension_names`` give dims).
+        numpy, dask, `xarray.DataArray` (its dims give `dims`, evenly spaced
+        coordinates give `scale` and `translation`, coordinate `units`
+        attributes give units) or a zarr array (its `dimension_names` give dims).
         numpy input is wrapped, not copied.
     dims
-        Axis names in array order. Default by ndim: ``yx``, ``zyx``, ``czyx``, ``tczyx``.
+        Axis names in array order. Default by ndim: `yx`, `zyx`, `czyx`, `tczyx`.
     scale, translation
         Physical pixel size and offset of the first pixel's centre per axis
         (defaults 1.0 and 0.0). They override what an xarray input says.
     name
-        Image name (default ``"image"``, or the DataArray's name).
+        Image name (default `"image"`, or the DataArray's name).
     axes_units
-        One unit for all space axes (``"micrometer"``) or a mapping per axis.
-        Common spellings (``um``, ``µm``, ``micron``, ``s``) become UDUNITS-2 names
-        with a :class:`~ngffkit.errors.NgffUnitWarning`; unknown units are an error.
+        One unit for all space axes (`"micrometer"`) or a mapping per axis.
+        Common spellings (`um`, `µm`, `micron`, `s`) become UDUNITS-2 names
+        with a [`NgffUnitWarning`][ngffkit.NgffUnitWarning]; unknown units are an error.
     axes_orientations
-        RFC-4 anatomical orientation per space axis (``{"x": "left-to-right"}``).
+        RFC-4 anatomical orientation per space axis (`{"x": "left-to-right"}`).
     axes_types
         Axis types for custom axis names (default from the name).
     channel_names
-        One name per index of the ``c`` axis.
+        One name per index of the `c` axis.
     is_label
         Mark the image as a label image (integer pixels; label-safe downsampling).
 

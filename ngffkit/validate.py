@@ -1,7 +1,8 @@
 """Validate OME-Zarr metadata and stores against the OME-NGFF specification; no pixels are read.
 
-:func:`validate` takes either a JSON document (group attributes or a whole ``zarr.json``) or a
-store, and returns a :class:`ValidationReport`. Three layers of checks run in order:
+[`validate`][ngffkit.validate.validate] takes either a JSON document (group attributes or a whole
+`zarr.json`) or a store, and returns a [`ValidationReport`][ngffkit.ValidationReport]. Three
+layers of checks run in order:
 
 1. **The official JSON schemas** of the detected version (shipped in ``ngffkit/schemas``), chosen by
    content: image, label, plate, well, bioformats2raw, OME series, scene. ``strict=True`` picks the
@@ -90,18 +91,18 @@ class ValidationIssue:
     """
 
     path: str
-    """File and JSON path, e.g. ``/data/img.zarr/zarr.json#attributes.ome.multiscales[0].axes``."""
+    """File and JSON path, e.g. `/data/img.zarr/zarr.json#attributes.ome.multiscales[0].axes`."""
     rule: str
-    """Stable kebab-case rule id, e.g. ``"axes-order"`` or ``"schema"``."""
+    """Stable kebab-case rule id, e.g. `"axes-order"` or `"schema"`."""
     message: str
-    """Human-readable sentence; it starts with :attr:`path`."""
+    """Human-readable sentence; it starts with [`path`][ngffkit.ValidationIssue.path]."""
     severity: Severity = "error"
-    """``"error"`` breaks a MUST of the spec; ``"warning"`` a SHOULD or a convention."""
+    """`"error"` breaks a MUST of the spec; `"warning"` a SHOULD or a convention."""
 
 
 @dataclass(frozen=True)
 class ValidationReport:
-    """The outcome of :func:`validate`: errors and warnings for one target.
+    """The outcome of [`validate`][ngffkit.validate.validate]: errors and warnings for one target.
 
     Examples
     --------
@@ -115,11 +116,11 @@ class ValidationReport:
     """
 
     version: str | None
-    """The version validated against (``"0.4"``, ``"0.5"``, ``"0.6"``), or None if unknown."""
+    """The version validated against (`"0.4"`, `"0.5"`, `"0.6"`), or None if unknown."""
     errors: tuple[ValidationIssue, ...]
     warnings: tuple[ValidationIssue, ...]
     target: str
-    """What was validated: a store location, ``<attributes>`` or ``<zarr.json>``."""
+    """What was validated: a store location, `<attributes>` or `<zarr.json>`."""
 
     @property
     def ok(self) -> bool:
@@ -127,11 +128,11 @@ class ValidationReport:
         return not self.errors
 
     def raise_for_errors(self) -> None:
-        """Raise :class:`~ngffkit.errors.NgffValidationError` listing every error, if any.
+        """Raise [`NgffValidationError`][ngffkit.NgffValidationError] listing every error, if any.
 
-        ``rule`` and ``path`` of the exception are those of the first error. A store whose arrays
+        `rule` and `path` of the exception are those of the first error. A store whose arrays
         exist without OME metadata raises the subclass
-        :class:`~ngffkit.errors.NgffIncompleteStoreError`.
+        [`NgffIncompleteStoreError`][ngffkit.NgffIncompleteStoreError].
         """
         if not self.errors:
             return
@@ -1459,7 +1460,7 @@ class _Group:
 
 @dataclass
 class _Walk:
-    """Mutable state of one hierarchy walk (local to a single :func:`validate` call)."""
+    """Mutable state of one hierarchy walk (local to a single `validate` call)."""
 
     sp: StorePath
     override: str | None
@@ -2108,18 +2109,18 @@ def validate(
     Parameters
     ----------
     target
-        A mapping - group attributes (0.4 ``.zattrs`` content, 0.5+ ``{"ome": {...}}``) or a whole
-        ``zarr.json`` group document - or a store: local path, fsspec URL, zarr ``Store``,
-        ``StorePath`` or ``Group``. Stores are walked: levels, labels, wells and fields of view.
+        A mapping - group attributes (0.4 `.zattrs` content, 0.5+ `{"ome": {...}}`) or a whole
+        `zarr.json` group document - or a store: local path, fsspec URL, zarr `Store`,
+        `StorePath` or `Group`. Stores are walked: levels, labels, wells and fields of view.
     version
-        Validate as this OME-NGFF version (``"0.4"``, ``"0.5"``, ``"0.6"``; rc/dev tags allowed)
+        Validate as this OME-NGFF version (`"0.4"`, `"0.5"`, `"0.6"`; rc/dev tags allowed)
         instead of the version the metadata declares.
     strict
-        Use the ``strict_*`` schemas, which also require the SHOULD-level keys (multiscale ``name``,
-        ``type`` and ``metadata``, ``image-label.colors``, plate ``name``, ...).
+        Use the `strict_*` schemas, which also require the SHOULD-level keys (multiscale `name`,
+        `type` and `metadata`, `image-label.colors`, plate `name`, ...).
     raise_on_error
         Raise instead of returning a report with errors (see
-        :meth:`ValidationReport.raise_for_errors`).
+        [`ValidationReport.raise_for_errors`][ngffkit.ValidationReport.raise_for_errors]).
     storage_options
         Passed to fsspec for URL targets.
 

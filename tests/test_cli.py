@@ -67,6 +67,29 @@ def test_convert_npy(tmp_path, capsys, version) -> None:
     assert back.images[1].shape == (8, 16, 16)
 
 
+def test_convert_with_memory_limit_workers_and_progress(tmp_path, capsys) -> None:
+    """--memory-limit, --workers and --progress reach the writer; the pixels are the same."""
+    pixels = np.arange(16 * 64 * 64, dtype="u2").reshape(16, 64, 64)
+    np.save(tmp_path / "a.npy", pixels)
+    source = str(tmp_path / "a.npy")
+    options = ["--scale-factors", "2", "--chunks", "16"]
+    assert main(["convert", source, str(tmp_path / "a.zarr"), *options, "--no-progress"]) == 0
+    assert "level 0" not in capsys.readouterr().err
+    more = ["--memory-limit", "64 KiB", "--workers", "3", "--progress"]
+    assert main(["convert", source, str(tmp_path / "b.zarr"), *options, *more]) == 0
+    assert "level 1" in capsys.readouterr().err  # one bar per level, shown when asked
+    for name in ("a.zarr", "b.zarr"):
+        back = ngffkit.from_ngff_zarr(tmp_path / name)
+        np.testing.assert_array_equal(back.images[0].data.compute(), pixels)
+    np.testing.assert_array_equal(
+        ngffkit.from_ngff_zarr(tmp_path / "a.zarr").images[1].data.compute(),
+        ngffkit.from_ngff_zarr(tmp_path / "b.zarr").images[1].data.compute(),
+    )
+    bad = ["--memory-limit", "lots"]
+    assert main(["convert", source, str(tmp_path / "c.zarr"), *options, *bad]) != 0
+    assert "memory_limit" in capsys.readouterr().err
+
+
 def test_convert_tiff(tmp_path) -> None:
     """convert reads a TIFF lazily through tifffile."""
     tifffile = pytest.importorskip("tifffile", reason="needs tifffile: pip install 'ngffkit[tiff]'")
@@ -89,6 +112,21 @@ def test_info_and_validate(tmp_path, capsys) -> None:
         '{"zarr_format": 3, "node_type": "group", "attributes": {}}'
     )
     assert main(["validate", str(tmp_path / "b.zarr")]) == 1
+
+
+def test_convert_to_existing_output_names_the_flag(tmp_path, capsys) -> None:
+    """Converting onto an existing store exits 2, names the path and --overwrite, changes nothing."""
+    out = tmp_path / "d.zarr"
+    assert main(["convert", "--sample", "blobs2d", str(out)]) == 0
+    before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    capsys.readouterr()
+    assert main(["convert", "--sample", "blobs3d", str(out), "--scale-factors", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"ngffkit: error: output {out}: already holds data")
+    assert "--overwrite" in err
+    assert "overwrite=True" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == before
 
 
 def test_errors_are_one_line(tmp_path, capsys) -> None:

@@ -35,6 +35,7 @@ from ngffkit._container._store import (
     ensure_labels_group,
     read_label_names,
     read_table_names,
+    remove_label_name,
     resolve_image_group,
     writable_version,
     write_image_metadata,
@@ -42,11 +43,14 @@ from ngffkit._container._store import (
 from ngffkit.errors import NgffExistsError, NgffKeyError, NgffValueError
 from ngffkit.io.read import from_ngff_zarr, open_group, read_version
 from ngffkit.io.stores import StoreLike, describe_store, open_store
+from ngffkit.io.tables import DEFAULT_BACKEND, delete_table, read_table, write_table
 from ngffkit.io.write import to_ngff_zarr
 from ngffkit.model import Multiscales
 from ngffkit.spec import Omero, OmeroWindow
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from ngffkit.methods import Methods
 
 __all__ = ["OmeZarrContainer", "open_ome_zarr_container", "PixelSizeLike"]
@@ -128,7 +132,7 @@ def open_ome_zarr_container(
     mode = _check_mode(mode)
     sp = open_store(_from_mapper(store, mode), mode=mode, storage_options=storage_options)
     sp = resolve_image_group(sp)
-    ms = from_ngff_zarr(sp, labels=False, validate=validate)
+    ms = from_ngff_zarr(sp, labels=False, tables=False, validate=validate)
     version = read_version(open_group(sp)) or "0.4"
     return OmeZarrContainer(store=sp, multiscales=ms, version=version, mode=mode)
 
@@ -476,12 +480,51 @@ class OmeZarrContainer:
         add_label_name(self.store, name, version)
         return self.get_label(name)
 
+    def delete_label(self, name: str, *, missing_ok: bool = False) -> None:
+        """Delete the label image *name*: unlisted from `labels` first, then its group removed.
+
+        Parameters
+        ----------
+        name
+            A label listed by [`list_labels`][ngffkit.OmeZarrContainer.list_labels].
+        missing_ok
+            Do nothing (instead of raising) when there is no such label.
+
+        Raises
+        ------
+        NgffReadOnlyError
+            If the container is read-only (nothing is changed).
+        NgffKeyError
+            If there is no label *name* and *missing_ok* is False; the message lists the labels.
+
+        Examples
+        --------
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_empty_ome_zarr
+        >>> c = create_empty_ome_zarr(MemoryStore(), (32, 32), pixelsize=1.0)
+        >>> _ = c.derive_label("nuclei"), c.derive_label("cells")
+        >>> c.delete_label("nuclei")
+        >>> c.list_labels()
+        ['cells']
+        """
+        self.get_image()._require_writable("delete_label")
+        names = self.list_labels()
+        label_sp = child(self.store, "labels", name)
+        if name not in names and sync(label_sp.is_empty()):
+            if missing_ok:
+                return
+            raise NgffKeyError(
+                f"label {name!r}: not among the labels of {describe_store(self.store)}: {names}"
+                + ("" if names else " (this image has no labels)")
+            )
+        version = writable_version(self.version, describe_store(self.store))
+        # Unlist first: a reader never sees a listed label whose group is half deleted.
+        remove_label_name(self.store, name, version)
+        sync(label_sp.delete_dir())
+
     # ------------------------------------------------------------------ tables
     def list_tables(self) -> list[str]:
-        """Names listed by the store's ``tables`` group (``{"tables": [...]}``); empty without one.
-
-        Reading and writing table contents is not part of the container yet; the
-        ``tables`` group is kept as it is by every write.
+        """Names listed by the store's `tables` group (`{"tables": [...]}`); empty without one.
 
         Examples
         --------
@@ -492,6 +535,131 @@ class OmeZarrContainer:
         []
         """
         return list(read_table_names(self.store))
+
+    def get_table(self, name: str) -> pd.DataFrame:
+        """Read the table *name* as a pandas DataFrame (any ngio backend); needs `ngffkit[tables]`.
+
+        The index is the table's `index_key` column (`FieldIndex` for ROI tables, `label`
+        for masking ROI and feature tables), typed as its `index_type`.
+
+        Raises
+        ------
+        NgffKeyError
+            If there is no table *name*; the message lists the tables there are.
+        NgffDependencyError
+            If pandas, pyarrow or anndata is missing.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_empty_ome_zarr
+        >>> c = create_empty_ome_zarr(MemoryStore(), (32, 32), pixelsize=1.0)
+        >>> c.add_table("cells", pd.DataFrame({"label": [1, 2], "area": [4.0, 9.5]}),
+        ...             table_type="feature_table", region="nuclei")
+        >>> c.get_table("cells")["area"].to_dict()
+        {1: 4.0, 2: 9.5}
+        >>> c.get_table("nuclei")
+        Traceback (most recent call last):
+        ...
+        ngffkit.errors.NgffKeyError: table 'nuclei': not among the tables of memory://...: ['cells']
+        """
+        return read_table(self.store, name)
+
+    def add_table(
+        self,
+        name: str,
+        table: pd.DataFrame,
+        *,
+        table_type: str = "generic_table",
+        backend: str = DEFAULT_BACKEND,
+        region: str | None = None,
+        index_key: str | None = None,
+        overwrite: bool = False,
+    ) -> None:
+        """Write *table* as `tables/<name>` and list it; the other tables are kept.
+
+        The table is written the way ngio writes it (the V1 table attributes and ngio's
+        default `anndata_v1` backend), so ngio and Fractal read it.
+
+        Parameters
+        ----------
+        name
+            Group name under `tables/`.
+        table
+            A pandas DataFrame; its index (or the column *index_key*) is the table's index.
+        table_type
+            `"generic_table"`, `"roi_table"`, `"masking_roi_table"`, `"feature_table"`,
+            `"generic_roi_table"` or `"condition_table"`.
+        backend
+            `"anndata_v1"` (default), `"anndata"`, `"parquet"`, `"csv"` or `"json"`.
+        region
+            The label a masking ROI or feature table describes (`"nuclei"`, stored as
+            `../labels/nuclei`); required for masking ROI tables.
+        index_key
+            The index column (default: the index's name, else `FieldIndex` for ROI tables
+            and `label` for masking ROI and feature tables).
+        overwrite
+            Replace a table of that name.
+
+        Raises
+        ------
+        NgffReadOnlyError
+            If the container is read-only (nothing is written).
+        NgffExistsError
+            If the table exists and *overwrite* is False (nothing is written).
+        NgffValueError
+            For a bad name, type, backend, region, index or column (nothing is written).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_empty_ome_zarr
+        >>> c = create_empty_ome_zarr(MemoryStore(), (32, 32), pixelsize=0.5)
+        >>> rois = pd.DataFrame({"x_micrometer": [0.0], "y_micrometer": [0.0], "z_micrometer": [0.0],
+        ...                      "len_x_micrometer": [16.0], "len_y_micrometer": [16.0],
+        ...                      "len_z_micrometer": [1.0]}, index=pd.Index(["image"], name="FieldIndex"))
+        >>> c.add_table("image_roi", rois, table_type="roi_table")
+        >>> c.list_tables()
+        ['image_roi']
+        """
+        self.get_image()._require_writable("add_table")
+        write_table(
+            self.store,
+            name,
+            table,
+            table_type=table_type,
+            backend=backend,
+            region=region,
+            index_key=index_key,
+            overwrite=overwrite,
+        )
+
+    def delete_table(self, name: str, *, missing_ok: bool = False) -> None:
+        """Delete the table *name*: unlisted first, then its group removed; other tables are kept.
+
+        Raises
+        ------
+        NgffReadOnlyError
+            If the container is read-only (nothing is changed).
+        NgffKeyError
+            If there is no table *name* and *missing_ok* is False; the message lists the tables.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_empty_ome_zarr
+        >>> c = create_empty_ome_zarr(MemoryStore(), (32, 32), pixelsize=1.0)
+        >>> c.add_table("a", pd.DataFrame({"n": [1]}))
+        >>> c.add_table("b", pd.DataFrame({"n": [2]}))
+        >>> c.delete_table("a")
+        >>> c.list_tables()
+        ['b']
+        """
+        self.get_image()._require_writable("delete_table")
+        delete_table(self.store, name, missing_ok=missing_ok)
 
     # ------------------------------------------------------------------ channels
     def _write_omero(self, omero: Omero, action: str) -> OmeZarrContainer:
@@ -705,6 +873,7 @@ class OmeZarrContainer:
         name: str | None = None,
         labels: Sequence[str] | None = None,
         copy_labels: bool = False,
+        copy_tables: bool = False,
         dtype: Any = None,
         chunks: Any = None,
         version: str | None = None,
@@ -740,6 +909,7 @@ class OmeZarrContainer:
             name=name,
             labels=labels,
             copy_labels=copy_labels,
+            copy_tables=copy_tables,
             dtype=dtype,
             chunks=chunks,
             version=version,

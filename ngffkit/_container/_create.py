@@ -23,6 +23,7 @@ from ngffkit._container._meta import Channel, filled_omero, parse_color
 from ngffkit._container._store import child
 from ngffkit.errors import NgffTypeError, NgffValueError
 from ngffkit.io.stores import StoreLike, describe_store, open_store
+from ngffkit.io.tables import read_table_sources
 from ngffkit.io.write import to_ngff_zarr
 from ngffkit.methods import (
     DEFAULT_IMAGE_METHOD,
@@ -571,6 +572,7 @@ def derive_image(
     name: str | None = None,
     labels: Sequence[str] | None = None,
     copy_labels: bool = False,
+    copy_tables: bool = False,
     dtype: Any = None,
     chunks: ChunksLike | None = None,
     version: str | None = None,
@@ -601,6 +603,9 @@ def derive_image(
         Names of empty label images to create in the new image.
     copy_labels
         Copy *source*'s labels (pixels and metadata); needs an unchanged shape.
+    copy_tables
+        Copy *source*'s tables (every backend, as stored; converted between Zarr v2 and
+        v3 when the versions differ). Masking ROI and feature tables keep their `region`.
     dtype
         Pixel type (default *source*'s).
     chunks
@@ -705,6 +710,9 @@ def derive_image(
             )
         new_labels[label_name] = label_pyramid(ms, name=label_name)
     ms = replace(ms, labels=new_labels)
+    if copy_tables:
+        # Copied as stored (converted between Zarr v2 and v3 if the versions differ).
+        ms = replace(ms, tables=read_table_sources(source.store))
 
     chosen_version = _parse_version_args(
         version, ngff_version, source.version if source.version in ("0.4", "0.5", "0.6") else "0.4"

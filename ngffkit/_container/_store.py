@@ -18,9 +18,10 @@ import zarr
 from zarr.storage import StorePath
 
 from ngffkit._container._select import Selection
-from ngffkit.errors import NgffNotFoundError, NgffValidationError, NgffValueError
+from ngffkit.errors import NgffNotFoundError, NgffValueError
 from ngffkit.io.read import open_group
 from ngffkit.io.stores import READ_PREFIX, describe_store, join_path
+from ngffkit.io.tables import list_tables
 from ngffkit.io.write import image_attrs
 from ngffkit.model import Multiscales
 from ngffkit.spec import (
@@ -42,6 +43,7 @@ __all__ = [
     "add_label_name",
     "ensure_labels_group",
     "read_table_names",
+    "remove_label_name",
     "open_level",
     "reads_from",
     "write_selection",
@@ -167,30 +169,27 @@ def ensure_labels_group(sp: StorePath, version: str) -> None:
 
 
 def read_table_names(sp: StorePath) -> tuple[str, ...]:
-    """The names listed by the ``tables`` group (``{"tables": [...]}``), empty without one.
+    """The names listed by the `tables` group (`{"tables": [...]}`), empty without one.
 
     Raises
     ------
     NgffValidationError
-        If the ``tables`` attribute is not a list of names.
+        If the `tables` attribute is not a list of names.
     """
-    tables_sp = child(sp, "tables")
-    try:
-        group = zarr.open_group(store=tables_sp, mode="r")
-    except (FileNotFoundError, KeyError, zarr.errors.GroupNotFoundError):
-        return ()
-    attrs = dict(group.attrs)
-    ome = attrs.get("ome")
-    names = attrs.get("tables", ome.get("tables") if isinstance(ome, Mapping) else None)
-    if names is None:
-        return ()
-    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise NgffValidationError(
-            f"{describe_store(tables_sp)}: attribute 'tables' must be a list of table names, got {names!r}",
-            rule="tables-list",
-            path=describe_store(tables_sp),
-        )
-    return tuple(names)
+    return list_tables(sp)
+
+
+def remove_label_name(sp: StorePath, name: str, version: str) -> None:
+    """Unlist *name* from the `labels` group, keeping the other names and keys."""
+    version = writable_version(version, describe_store(sp))
+    doc = _labels_doc(sp)
+    if doc is None or name not in doc.labels:
+        return
+    group = zarr.open_group(store=child(sp, "labels"), mode="r+")
+    new = encode_labels_attrs(
+        replace(doc, labels=tuple(n for n in doc.labels if n != name)), version
+    )
+    group.update_attributes(merge_attrs(dict(group.attrs), new))
 
 
 def open_level(sp: StorePath, path: str, *, mode: str) -> zarr.Array[Any]:

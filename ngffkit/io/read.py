@@ -20,6 +20,7 @@ from ngffkit.errors import (
     NgffValueError,
 )
 from ngffkit.io.stores import READ_PREFIX, StoreLike, describe_store, join_path, open_store
+from ngffkit.io.tables import read_table_sources
 from ngffkit.model import Multiscales, NgffImage
 from ngffkit.spec import (
     decode_image_attrs,
@@ -160,14 +161,16 @@ def _read_labels(group: zarr.Group, sp: StorePath) -> dict[str, Multiscales]:
     return out
 
 
-def _read_image(sp: StorePath, *, labels: bool) -> Multiscales:
+def _read_image(sp: StorePath, *, labels: bool, tables: bool = False) -> Multiscales:
     group = open_group(sp)
     attrs = dict(group.attrs)
     zarr_format = group.metadata.zarr_format
     if not is_image_attrs(attrs):
         series = _bioformats2raw_series(group, attrs)
         if series is not None:
-            return _read_image(StorePath(sp.store, join_path(sp.path, series)), labels=labels)
+            return _read_image(
+                StorePath(sp.store, join_path(sp.path, series)), labels=labels, tables=tables
+            )
         _refuse_non_image(group, sp, attrs)
     where = describe_store(sp)
     version = detect_version(attrs, zarr_format=zarr_format)
@@ -227,6 +230,7 @@ def _read_image(sp: StorePath, *, labels: bool) -> Multiscales:
         omero=doc.omero,
         image_label=doc.image_label,
         labels=_read_labels(group, sp) if labels else {},
+        tables=read_table_sources(sp) if tables else {},
         attributes=doc.extra,
         extra_ome=doc.extra_ome,
     )
@@ -237,6 +241,7 @@ def from_ngff_zarr(
     *,
     validate: bool = False,
     labels: bool = True,
+    tables: bool = True,
     storage_options: dict[str, Any] | None = None,
 ) -> Multiscales:
     """Open an OME-Zarr image as a lazy :class:`Multiscales`; no pixels are read.
@@ -254,6 +259,9 @@ def from_ngff_zarr(
         Also run :func:`ngffkit.validate` and raise on any error.
     labels
         Also open the label images under ``labels/`` (lazily) into ``.labels``.
+    tables
+        Also describe the tables under ``tables/`` (attributes only) in ``.tables``, so that
+        ``to_ngff_zarr`` copies them.
     storage_options
         fsspec options for URL stores.
 
@@ -283,7 +291,7 @@ def from_ngff_zarr(
     ([(64, 64), (32, 32)], {'y': 2.0, 'x': 2.0})
     """
     sp = open_store(store, mode="r", storage_options=storage_options)
-    ms = _read_image(sp, labels=labels)
+    ms = _read_image(sp, labels=labels, tables=tables)
     if validate:
         from ngffkit.validate import validate as run_validate
 

@@ -2,8 +2,8 @@
 
 A *store-like* is a local path (``str`` or ``os.PathLike``), an fsspec URL
 (``http://``, ``https://``, ``s3://``, ``memory://`` ...), a zarr ``Store``, a
-zarr ``StorePath`` or an open zarr ``Group``. :func:`open_store` is the one
-function that turns any of them into a ``StorePath``, so the rest of ngffkit
+zarr `StorePath` or an open zarr `Group`. [`open_store`][ngffkit.open_store] is the one
+function that turns any of them into a `StorePath`, so the rest of ngffkit
 never branches on the input form.
 
 Examples

@@ -18,10 +18,19 @@ import dask.array as da
 import numpy as np
 import zarr
 from zarr.core.sync import sync
-from zarr.storage import StorePath
+from zarr.storage import MemoryStore, StorePath
 
 from ngffkit.errors import NgffExistsError, NgffValueError
+from ngffkit.io._progress import WriteProgress
+from ngffkit.io._stream import (
+    Level,
+    active_client,
+    default_workers,
+    parse_memory_limit,
+    stream_levels,
+)
 from ngffkit.io.stores import READ_PREFIX, StoreLike, describe_store, join_path, open_store
+from ngffkit.io.tables import check_tables_to_copy, write_tables
 from ngffkit.model import Multiscales
 from ngffkit.spec import (
     ZARR_FORMAT,
@@ -124,9 +133,11 @@ def _create_arrays(
     version: str,
     compressors: Any,
     chunks_per_shard: Mapping[str, int] | None,
-) -> list[tuple[da.Array, zarr.Array[Any]]]:
+    title: str,
+) -> list[Level]:
     zarr_format = ZARR_FORMAT[version]
-    pairs = []
+    derivations = ms.derivations or (None,) * len(ms.images)
+    levels: list[Level] = []
     for path, image in zip(ms.paths, ms.images, strict=True):
         chunks = tuple(int(c[0]) for c in image.data.chunks)
         if ms.chunks is not None:
@@ -149,16 +160,18 @@ def _create_arrays(
             "shards": shards,
             "compressors": compressors,
             "fill_value": np.zeros((), dtype=image.dtype).item(),
+            # Label images are mostly background: skip their empty chunks. Intensity chunks
+            # are rarely empty, and zarr's emptiness test (a full comparison per chunk on its
+            # event-loop thread) would serialise the parallel writers: write them all.
+            "config": {"write_empty_chunks": not (image.is_label or ms.image_label is not None)},
         }
         if zarr_format == 2:
             kwargs["chunk_key_encoding"] = {"name": "v2", "separator": "/"}
         else:
             kwargs["dimension_names"] = list(image.dims)
         array = group.create_array(name=path, **kwargs)
-        # One dask block per stored unit (chunk or shard): no two tasks write the same object.
-        unit = shards or chunks
-        pairs.append((image.data.rechunk(unit), array))
-    return pairs
+        levels.append(Level(image.data, array, derivations[len(levels)], f"{title}{path}"))
+    return levels
 
 
 # Label 0 is background: transparent. The strict schemas need at least one colour entry.
@@ -235,8 +248,21 @@ def to_ngff_zarr(
     compressors: Any = None,
     compressor: Any = None,
     storage_options: dict[str, Any] | None = None,
+    memory_limit: int | str | None = None,
+    progress: bool | None = None,
+    scheduler: Any = None,
+    max_workers: int | None = None,
 ) -> None:
     """Write *multiscales* to *store* as OME-Zarr: this computes and writes the pixels.
+
+    The pyramid is streamed: each region of level 0 is read once, and the coarser
+    levels planned by [`to_multiscales`][ngffkit.to_multiscales] are computed from it
+    while it is in memory, then every level's chunks (or shards) are encoded and
+    written in parallel threads. Regions are aligned to the stored chunks or shards of
+    every level, so no two of them write the same object, and their number in flight
+    keeps the working set under *memory_limit* whatever the size of the image. Levels
+    that were not planned from an earlier level (read from a store, or replaced) are
+    copied region by region from their own dask graphs.
 
     Parameters
     ----------
@@ -257,6 +283,22 @@ def to_ngff_zarr(
         zarr codecs for the arrays (default zstd level 0). ``compressor`` is an alias.
     storage_options
         fsspec options for URL stores.
+    memory_limit
+        Budget for the pixels the writer holds at once, in bytes or as a string such as
+        ``"1 GiB"``. Default: ``NGFFKIT_MEMORY_LIMIT`` from the environment, else an
+        eighth of the available RAM, between 64 and 256 MiB. The input itself (a numpy
+        array) and the rest of the process are not counted.
+    progress
+        Show a progress bar per level (bytes, throughput, ETA). Default None: in a
+        terminal or notebook, for writes that take more than a second. False: never.
+    scheduler
+        Where the regions run: ``"threads"`` (local threads), ``"sync"`` (one at a time,
+        in this thread), a ``distributed.Client`` or ``"distributed"`` (tasks on that
+        cluster; the store must be reachable from its workers, and *memory_limit*
+        applies to each worker process). Default: the active ``distributed`` client if
+        there is one, else threads.
+    max_workers
+        Regions processed at once by local threads (default: the CPUs available).
 
     Raises
     ------
@@ -283,35 +325,58 @@ def to_ngff_zarr(
     if codecs is None:
         codecs = default_compressors(zarr_format)
     shard_map = _parse_chunks_per_shard(chunks_per_shard, multiscales.images[0].dims, version)
+    budget = parse_memory_limit(memory_limit)
+    client = active_client(scheduler)
+    workers = _parse_workers(max_workers, scheduler)
 
     sp = open_store(store, mode="w", storage_options=storage_options)
     where = describe_store(sp)
     _check_labels(multiscales, where)
     _check_omero(multiscales, where)
+    if client is not None and isinstance(sp.store, MemoryStore):
+        raise NgffValueError(
+            f"store {where}: a MemoryStore lives in this process, where dask.distributed "
+            f"workers cannot write; use scheduler='threads' or a store the workers share "
+            f"(nothing was written)"
+        )
     # Encode before touching the store: metadata errors must not cost a half-written store.
     root_attrs = image_attrs(multiscales, version=version)
     label_attrs = {
         name: image_attrs(_as_label(label), version=version)
         for name, label in multiscales.labels.items()
     }
+    check_tables_to_copy(sp, multiscales.tables)  # before anything is deleted or written
     _prepare_target(sp, multiscales, overwrite=overwrite)
 
     root = zarr.create_group(store=sp, zarr_format=zarr_format, overwrite=True)
-    pairs = _create_arrays(
-        root, multiscales, version=version, compressors=codecs, chunks_per_shard=shard_map
-    )
+    pyramids = [
+        _create_arrays(
+            root,
+            multiscales,
+            version=version,
+            compressors=codecs,
+            chunks_per_shard=shard_map,
+            title="level ",
+        )
+    ]
     label_groups: dict[str, zarr.Group] = {}
     if multiscales.labels:
         labels_group = root.create_group("labels")
         for name, label in multiscales.labels.items():
             group = labels_group.create_group(name)
             label_groups[name] = group
-            pairs += _create_arrays(
-                group, label, version=version, compressors=codecs, chunks_per_shard=shard_map
+            pyramids.append(
+                _create_arrays(
+                    group,
+                    label,
+                    version=version,
+                    compressors=codecs,
+                    chunks_per_shard=shard_map,
+                    title=f"labels/{name} level ",
+                )
             )
-
-    sources, targets = zip(*pairs, strict=True)
-    da.store(list(sources), list(targets), lock=False, compute=True)
+    _write_pixels(pyramids, memory_limit=budget, workers=workers, client=client, progress=progress)
+    write_tables(root, multiscales.tables, version=version)
 
     # Metadata last, innermost first: a reader never sees a level that is not fully written.
     for name, group in label_groups.items():
@@ -321,6 +386,39 @@ def to_ngff_zarr(
             encode_labels_attrs(LabelsAttrs(labels=tuple(multiscales.labels)), version)
         )
     root.attrs.update(root_attrs)
+
+
+def _parse_workers(max_workers: int | None, scheduler: Any) -> int:
+    if scheduler in ("sync", "synchronous", "single-threaded"):
+        return 1
+    if max_workers is None:
+        return default_workers()
+    if isinstance(max_workers, bool) or not isinstance(max_workers, int) or max_workers < 1:
+        raise NgffValueError(f"max_workers: expected an integer >= 1, got {max_workers!r}")
+    return max_workers
+
+
+def _write_pixels(
+    pyramids: Sequence[Sequence[Level]],
+    *,
+    memory_limit: int,
+    workers: int,
+    client: Any,
+    progress: bool | None,
+) -> None:
+    levels = [level for pyramid in pyramids for level in pyramid]
+    index = {id(level): i for i, level in enumerate(levels)}
+    bars = [(level.name, int(level.data.nbytes)) for level in levels]
+    with WriteProgress(progress, bars) as bar:
+        for pyramid in pyramids:
+            offset = index[id(pyramid[0])]
+
+            def report(level: int, nbytes: int, offset: int = offset) -> None:
+                bar.advance(offset + level, nbytes)
+
+            stream_levels(
+                pyramid, memory_limit=memory_limit, workers=workers, client=client, report=report
+            )
 
 
 def _as_label(ms: Multiscales) -> Multiscales:

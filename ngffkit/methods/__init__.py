@@ -98,7 +98,7 @@ __all__ = [
 class Methods(enum.StrEnum):
     """How a level's pixels are computed from the level below.
 
-    Members compare equal to their string value, so ``"mean"`` and ``Methods.MEAN``
+    Members compare equal to their string value, so `"mean"` and `Methods.MEAN`
     are interchangeable wherever a method is accepted.
 
     Examples
@@ -112,15 +112,15 @@ class Methods(enum.StrEnum):
     GAUSSIAN = "gaussian"
     """Separable Gaussian anti-aliasing blur, then the bin mean.
 
-    Per axis, ``sigma**2 = (f**2 - 1) * (1 / (8 ln 2) - 1 / 12)`` input pixels: the
-    blur plus the bin mean (a box filter of variance ``(f**2 - 1) / 12``) smooth as much
-    as itkwasm's scale-space rule ``(f**2 - 1) / (8 ln 2)``. Kernel radius
-    ``ceil(4 * sigma)``, edges extended with the edge pixel (``mode="nearest"``).
+    Per axis, `sigma**2 = (f**2 - 1) * (1 / (8 ln 2) - 1 / 12)` input pixels: the
+    blur plus the bin mean (a box filter of variance `(f**2 - 1) / 12`) smooth as much
+    as itkwasm's scale-space rule `(f**2 - 1) / (8 ln 2)`. Kernel radius
+    `ceil(4 * sigma)`, edges extended with the edge pixel (`mode="nearest"`).
     """
     MODE = "mode"
     """Most frequent value of each bin, the smallest on a tie. The label default."""
     NEAREST = "nearest"
-    """The pixel at offset ``f // 2`` of each bin. Fastest label method."""
+    """The pixel at offset `f // 2` of each bin. Fastest label method."""
     ITKWASM_GAUSSIAN = "itkwasm_gaussian"
     """itkwasm-downsample's Gaussian blur and resampling (ngff-zarr's default)."""
     ITKWASM_BIN_SHRINK = "itkwasm_bin_shrink"
@@ -130,9 +130,9 @@ class Methods(enum.StrEnum):
     DASK_IMAGE_GAUSSIAN = "dask_image_gaussian"
     """dask-image's Gaussian blur, sampled at each bin's centre (needs dask-image)."""
     DASK_IMAGE_MODE = "dask_image_mode"
-    """ngffkit's ``mode`` over dask blocks: dask-image has no mode filter."""
+    """ngffkit's `mode` over dask blocks: dask-image has no mode filter."""
     DASK_IMAGE_NEAREST = "dask_image_nearest"
-    """dask-image's order-0 affine transform at offset ``f // 2`` (needs dask-image)."""
+    """dask-image's order-0 affine transform at offset `f // 2` (needs dask-image)."""
 
 
 DEFAULT_IMAGE_METHOD: Final = Methods.MEAN
@@ -233,7 +233,7 @@ _METADATA: Final[Mapping[Methods, tuple[str, str | None, str]]] = {
 
 
 def parse_method(method: Methods | str | None, *, is_label: bool = False) -> Methods:
-    """Return *method* as a :class:`Methods` member, checking it suits the image kind.
+    """Return *method* as a [`Methods`][ngffkit.Methods] member, checking it suits the image kind.
 
     Parameters
     ----------
@@ -356,10 +356,10 @@ def halo(method: Methods, factors: Sequence[int]) -> tuple[int, ...]:
 
     To downsample a region of a larger array, start and end it on multiples of the
     factors (or at the array's end), widen it by the halo on each side, clipped to the
-    array (never padded), call :func:`downsample_array` on that, and drop
-    ``margin // f`` output pixels on each side, where ``margin`` is the width actually
+    array (never padded), call `downsample_array` on that, and drop
+    `margin // f` output pixels on each side, where `margin` is the width actually
     added on that side. The result is identical to the same pixels of
-    :func:`downsample_array` on the whole array. The halo is a multiple of the factor,
+    `downsample_array` on the whole array. The halo is a multiple of the factor,
     so the widened region stays aligned to the bins: 0 for ``mean``, ``mode``,
     ``nearest`` and ``itkwasm_bin_shrink``; for the Gaussian methods, the blur radius
     ``ceil(4 * sigma)`` (itkwasm's own kernel radius for the itkwasm filters) rounded up
@@ -412,7 +412,7 @@ def downsample_array(
     factors
         One factor per axis; 1 leaves an axis untouched.
     method
-        A :class:`Methods` member or its name.
+        A [`Methods`][ngffkit.Methods] member or its name.
 
     Returns
     -------
@@ -519,9 +519,9 @@ def downsample(data: da.Array, factors: Sequence[int], method: Methods | str) ->
     """Plan the downsampling of a dask array; no pixels are computed.
 
     The input is rechunked so every chunk but the last spans a multiple of its axis's
-    factor (and at least the method's :func:`halo`); each chunk is then downsampled by
-    the same kernel as :func:`downsample_array`, reading the halo from its neighbours
-    when the method needs one. The result equals :func:`downsample_array` on the whole
+    factor (and at least the method's `halo`); each chunk is then downsampled by
+    the same kernel as `downsample_array`, reading the halo from its neighbours
+    when the method needs one. The result equals `downsample_array` on the whole
     array, pixel for pixel.
 
     Parameters
@@ -531,7 +531,7 @@ def downsample(data: da.Array, factors: Sequence[int], method: Methods | str) ->
     factors
         One factor per axis; 1 leaves an axis untouched.
     method
-        A :class:`Methods` member or its name.
+        A [`Methods`][ngffkit.Methods] member or its name.
 
     Returns
     -------

@@ -115,7 +115,7 @@ def _sum_bins(array: np.ndarray, factor: int, axis: int, dtype: np.dtype[Any]) -
 
 
 def _counts_along(n: int, factor: int, axis: int, ndim: int) -> np.ndarray:
-    """Return :func:`bin_counts` shaped to broadcast along *axis* of an *ndim* array."""
+    """Return `bin_counts` shaped to broadcast along *axis* of an *ndim* array."""
     shape = [1] * ndim
     shape[axis] = -(-n // factor)
     return bin_counts(n, factor).reshape(shape)
@@ -125,7 +125,7 @@ def _mean_accumulator(dtype: np.dtype[Any], count: int) -> np.dtype[Any] | None:
     """Return the narrowest dtype that sums *count* pixels of *dtype* (plus rounding) exactly.
 
     None when no 64-bit integer holds the sum: 64-bit pixels with large values, which
-    :func:`_mean_split` averages exactly in two halves.
+    `_mean_split` averages exactly in two halves.
     """
     if dtype.kind == "f":
         return np.dtype(np.float64) if dtype.itemsize <= 8 else dtype
@@ -251,9 +251,9 @@ def block_mean(array: np.ndarray, factors: Sequence[int]) -> np.ndarray:
 def gaussian_mean(array: np.ndarray, factors: Sequence[int]) -> np.ndarray:
     """Blur each downsampled axis with a Gaussian, then take the bin mean.
 
-    Per axis with ``f > 1``: ``scipy.ndimage.gaussian_filter1d`` (float64, sigma from
-    :func:`~ngffkit.methods._support.gaussian_sigma`, radius ``ceil(4 * sigma)``,
-    ``mode="nearest"``), then the bin mean along that axis. Blur and mean are linear and
+    Per axis with `f > 1`: `scipy.ndimage.gaussian_filter1d` (float64, sigma from
+    `ngffkit.methods._support.gaussian_sigma`, radius `ceil(4 * sigma)`,
+    `mode="nearest"`), then the bin mean along that axis. Blur and mean are linear and
     separable, so doing them one axis at a time equals blurring every axis first and
     averaging the N-d bins after, at a fraction of the cost: each later axis works on an
     array already shrunk by the earlier factors. The block mean keeps the result centred

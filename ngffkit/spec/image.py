@@ -1,7 +1,7 @@
 """OME-NGFF image metadata as frozen, version-neutral dataclasses.
 
 These classes hold the *meaning* of the metadata, not one version's JSON
-layout: :mod:`ngffkit.spec.versions` turns them into 0.4, 0.5 or 0.6 JSON and
+layout: `ngffkit.spec.versions` turns them into 0.4, 0.5 or 0.6 JSON and
 back. Each class checks the rules that make it usable when it is built (axis
 names unique, one scale per axis ...) and keeps unknown keys in ``extra`` so
 they survive a read/write round trip.

@@ -113,8 +113,8 @@ UNIT_ALIASES: Final[dict[str, str]] = {
 def parse_unit(unit: object, *, axis: str, axis_type: str | None) -> str:
     """Normalise *unit* for an axis of *axis_type* to a spec unit name.
 
-    Common spellings (``um``, ``µm``, ``micron``, ``s`` ...) become the UDUNITS-2
-    name with an :class:`~ngffkit.errors.NgffUnitWarning`. Anything else that is
+    Common spellings (`um`, `µm`, `micron`, `s` ...) become the UDUNITS-2
+    name with an [`NgffUnitWarning`][ngffkit.NgffUnitWarning]. Anything else that is
     not in the spec's list for the axis type is an error.
 
     Parameters

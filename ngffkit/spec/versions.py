@@ -8,7 +8,8 @@ This is the only module that knows the version differences:
 - 0.6: Zarr v3 like 0.5, axes inside ``coordinateSystems`` and transforms with
   ``input``/``output`` (RFC-5).
 
-:func:`encode_image_attrs` and :func:`decode_image_attrs` are inverses for the
+[`encode_image_attrs`][ngffkit.spec.encode_image_attrs] and
+[`decode_image_attrs`][ngffkit.spec.decode_image_attrs] are inverses for the
 versions ngffkit writes.
 
 Examples
