@@ -413,10 +413,12 @@ def direct_source(data: da.Array) -> Any:
     Examples
     --------
     >>> import numpy as np
+    >>> from ngffkit.to_ngff_image import to_ngff_image
     >>> pixels = np.zeros((8, 8), "u1")
-    >>> direct_source(da.from_array(pixels, chunks=4).rechunk(2)) is pixels
+    >>> lazy = to_ngff_image(pixels).data
+    >>> direct_source(lazy.rechunk(2)) is pixels
     True
-    >>> direct_source(da.from_array(pixels, chunks=4) + 1) is None
+    >>> direct_source(lazy + 1) is None
     True
     """
     layers = data.dask.layers

@@ -19,6 +19,7 @@ from ngffkit.errors import (
     NgffValidationWarning,
     NgffValueError,
 )
+from ngffkit.io._engine import codec_pipeline
 from ngffkit.io.stores import READ_PREFIX, StoreLike, describe_store, join_path, open_store
 from ngffkit.io.tables import read_table_sources
 from ngffkit.model import Multiscales, NgffImage
@@ -77,7 +78,8 @@ def _meta_file(group: zarr.Group) -> str:
 
 def _open_level(sp: StorePath, path: str, where: str) -> zarr.Array[Any]:
     try:
-        return zarr.open_array(store=StorePath(sp.store, join_path(sp.path, path)), mode="r")
+        with codec_pipeline(sp.store):
+            return zarr.open_array(store=StorePath(sp.store, join_path(sp.path, path)), mode="r")
     except Exception as exc:  # zarr raises several types (and groups of them) for a missing array
         raise NgffValidationError(
             f"{where}: dataset path {path!r} is listed in multiscales but no array can be opened "

@@ -21,6 +21,7 @@ from zarr.core.sync import sync
 from zarr.storage import MemoryStore, StorePath
 
 from ngffkit.errors import NgffExistsError, NgffValueError
+from ngffkit.io._engine import codec_pipeline
 from ngffkit.io._progress import WriteProgress
 from ngffkit.io._stream import (
     Level,
@@ -169,7 +170,8 @@ def _create_arrays(
             kwargs["chunk_key_encoding"] = {"name": "v2", "separator": "/"}
         else:
             kwargs["dimension_names"] = list(image.dims)
-        array = group.create_array(name=path, **kwargs)
+        with codec_pipeline(group.store):
+            array = group.create_array(name=path, **kwargs)
         levels.append(Level(image.data, array, derivations[len(levels)], f"{title}{path}"))
     return levels
 

@@ -70,9 +70,20 @@ def test_streamed_levels_equal_the_lazy_graphs(tmp_path, method, dtype, memory_l
     assert_levels_equal(read_levels(target), planned(ms))
 
 
+@pytest.fixture(params=["zarrs", "zarr-python"])
+def engine(request, monkeypatch) -> str:
+    """Run the test with the zarrs codec pipeline (when installed) and without it."""
+    if request.param == "zarrs":
+        pytest.importorskip("zarrs", reason="needs zarrs: pip install 'ngffkit[zarrs]'")
+        monkeypatch.setenv("NGFFKIT_ZARRS", "1")
+    else:
+        monkeypatch.setenv("NGFFKIT_ZARRS", "0")
+    return str(request.param)
+
+
 @pytest.mark.parametrize("version", ["0.4", "0.5", "0.6"])
 @pytest.mark.parametrize("workers", [1, 3])
-def test_versions_and_workers_give_the_same_pixels(tmp_path, version, workers) -> None:
+def test_versions_and_workers_give_the_same_pixels(tmp_path, version, workers, engine) -> None:
     ms = ngffkit.to_multiscales(make_array((2, 20, 70, 66)), scale_factors=[2, 4], chunks=16)
     ms = replace(ms, images=ms.images)  # replace keeps the derivations: still streamed
     target = tmp_path / "img.zarr"
@@ -80,6 +91,23 @@ def test_versions_and_workers_give_the_same_pixels(tmp_path, version, workers) -
         target, ms, version=version, max_workers=workers, memory_limit="1 MiB", progress=False
     )
     assert_levels_equal(read_levels(target), planned(ms))
+
+
+@pytest.mark.parametrize("chunks_per_shard", [None, 2])
+def test_the_engine_is_the_one_asked_for(tmp_path, engine, chunks_per_shard) -> None:
+    from zarr.storage import StorePath
+
+    from ngffkit.io._engine import codec_pipeline
+    from ngffkit.io.read import _open_level
+
+    ms = ngffkit.to_multiscales(make_array((16, 64, 64)), scale_factors=[2], chunks=16)
+    target = tmp_path / "img.zarr"
+    ngffkit.to_ngff_zarr(target, ms, chunks_per_shard=chunks_per_shard, progress=False)
+    array = _open_level(StorePath(LocalStore(target), ""), "0", str(target))  # as the reader does
+    name = type(array._async_array.codec_pipeline).__name__
+    assert name == ("ZarrsCodecPipeline" if engine == "zarrs" else "BatchedCodecPipeline")
+    with codec_pipeline(LocalStore(target)):  # and the written bytes read back the same
+        assert_levels_equal(read_levels(target), planned(ms))
 
 
 def make_levels(ms: ngffkit.Multiscales, units: list[tuple[int, ...]] | None = None) -> list[Level]:
