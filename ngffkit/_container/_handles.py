@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias, cast
 
 import dask.array as da
 import numpy as np
+import zarr
 from zarr.storage import StorePath
 
 from ngffkit._container._meta import (
@@ -34,6 +35,7 @@ from ngffkit.errors import (
     NgffTypeError,
     NgffValueError,
 )
+from ngffkit.io._stream import direct_source
 from ngffkit.io.read import from_ngff_zarr
 from ngffkit.io.stores import describe_store
 from ngffkit.methods import DEFAULT_IMAGE_METHOD, DEFAULT_LABEL_METHOD, Methods, parse_method
@@ -119,7 +121,10 @@ class _LevelHandle:
 
     @property
     def chunks(self) -> tuple[int, ...]:
-        """Size of the blocks this level is read in (the stored chunk or shard)."""
+        """The stored chunk or shard shape of this level (the dask blocks, if not stored)."""
+        stored = direct_source(self.image.data)
+        if isinstance(stored, zarr.Array):
+            return tuple(int(c) for c in (stored.shards or stored.chunks))
         return tuple(int(c[0]) for c in self.image.data.chunks)
 
     @property

@@ -9,6 +9,7 @@ from typing import Any
 
 import dask.array as da
 import zarr
+from dask.array.core import normalize_chunks
 from zarr.errors import GroupNotFoundError
 from zarr.storage import StorePath
 
@@ -199,13 +200,19 @@ def _read_image(sp: StorePath, *, labels: bool, tables: bool = False) -> Multisc
                 rule="level-ndim",
                 path=f"{where}/{ds.path}",
             )
-        # Read whole shards (or chunks) per task: one store request per task.
+        # Dask blocks are whole shards (or chunks), as many per block as fit dask's
+        # array.chunk-size: a full read is a few large zarr reads (decoded in parallel by the
+        # codec pipeline), while a small slice still reads only the chunks it touches.
         block = array.shards or array.chunks
+        chunks = normalize_chunks(
+            "auto", shape=array.shape, dtype=array.dtype, previous_chunks=block
+        )
         data = da.from_array(
             array,
-            chunks=block,
+            chunks=chunks,
             lock=False,
-            inline_array=True,
+            # The array as its own graph key: the writer reads it directly, without the graph.
+            inline_array=False,
             # The name records the source, so a writer can refuse to overwrite what it reads.
             name=f"{READ_PREFIX}{where}/{ds.path}-{uuid.uuid4().hex}",
         )
