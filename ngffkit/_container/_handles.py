@@ -612,7 +612,7 @@ class _LevelHandle:
             target = open_level(self.store, path, mode="r+")
             unit = target.shards or target.chunks
             data = _fit(level.data, tuple(target.shape)).astype(target.dtype)
-            sources.append(data.rechunk(unit))
+            sources.append(data.rechunk(unit, method="tasks"))
             targets.append(target)
         da.store(sources, cast(Any, targets), lock=False, compute=True)
         return self._reopen()

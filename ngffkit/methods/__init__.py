@@ -489,7 +489,7 @@ def _blockwise(
         for axis_chunks, f, h in zip(lazy.chunks, factors, margins, strict=True)
     )
     if chunks != lazy.chunks:
-        lazy = lazy.rechunk(chunks)
+        lazy = lazy.rechunk(chunks, method="tasks")
     out_chunks = tuple(
         tuple(-(-c // f) for c in axis_chunks)
         for axis_chunks, f in zip(chunks, factors, strict=True)
@@ -566,7 +566,7 @@ def downsample(data: da.Array, factors: Sequence[int], method: Methods | str) ->
             plan_chunks(c, f, h)
             for c, f, h in zip(data.chunks, parsed_factors, margins, strict=True)
         )
-        aligned: da.Array = data.rechunk(chunks)
+        aligned: da.Array = data.rechunk(chunks, method="tasks")
         blurred = _dask_image.dask_image_gaussian_blur(aligned, parsed_factors)
         sample = functools.partial(_dask_image.sample_centres, dtype=dtype)
         # The blur already read its halo; sampling needs none.
