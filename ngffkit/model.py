@@ -1,7 +1,7 @@
-"""The data model: :class:`NgffImage` (one level) and :class:`Multiscales` (a pyramid).
+"""The data model: [`NgffImage`][ngffkit.NgffImage] (one level) and [`Multiscales`][ngffkit.Multiscales] (a pyramid).
 
 Both are frozen dataclasses holding lazy dask arrays: nothing here computes
-pixels. Changed copies are made with :func:`dataclasses.replace`, which runs the
+pixels. Changed copies are made with `dataclasses.replace`, which runs the
 checks again. ``Multiscales.metadata`` is derived from its images when not
 given, so the metadata always describes the arrays it travels with.
 
@@ -77,7 +77,7 @@ def _per_axis(
 class NgffImage:
     """One resolution level: lazy pixels plus where they sit in physical space.
 
-    Build one with :func:`ngffkit.to_ngff_image`, which accepts numpy, dask,
+    Build one with [`to_ngff_image`][ngffkit.to_ngff_image], which accepts numpy, dask,
     xarray and zarr input and normalises units.
     """
 
@@ -323,7 +323,7 @@ class TableSource:
 
     @property
     def name(self) -> str:
-        """The last component of :attr:`path`."""
+        """The last component of `path`."""
         return self.path.rsplit("/", 1)[-1]
 
     @property
@@ -354,7 +354,7 @@ class Multiscales:
     scale_factors: tuple[Mapping[str, int], ...] | None = None
     """Per-level factors relative to level 0 (level 0 excluded), as used to build the pyramid."""
     method: str | None = None
-    """Name of the downsampling method (a :class:`ngffkit.Methods` value)."""
+    """Name of the downsampling method (a [`Methods`][ngffkit.Methods] value)."""
     chunks: Mapping[str, int] | None = None
     """Chunk size per dim used for every level."""
     omero: Omero | None = None

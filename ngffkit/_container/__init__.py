@@ -1,4 +1,4 @@
-"""Private implementation of :mod:`ngffkit.container`; import from there, not from here.
+"""Private implementation of `ngffkit.container`; import from there, not from here.
 
 The package is split by room: ``_meta`` (pixel sizes, dimensions, channels: pure
 values), ``_select`` (pixel and physical selections: pure functions), ``_store``

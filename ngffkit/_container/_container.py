@@ -98,13 +98,13 @@ def open_ome_zarr_container(
         Local path, URL (``https://``, ``s3://``), zarr store, StorePath, zarr group,
         or an fsspec mapper; for an HCS plate, the path of one field (``plate.zarr/B/03/0``).
     mode
-        ``"r"`` (default): read-only, every write raises :class:`~ngffkit.errors.NgffReadOnlyError`.
+        ``"r"`` (default): read-only, every write raises [`NgffReadOnlyError`][ngffkit.NgffReadOnlyError].
         ``"r+"``: pixels and metadata may be written. (ngio defaults to ``"r+"``; ngffkit
         makes writing a choice.)
     storage_options
         fsspec options for URLs (credentials, headers ...).
     validate
-        Also validate the store (see :func:`ngffkit.validate`) and raise on errors.
+        Also validate the store (see [`validate`][ngffkit.validate]) and raise on errors.
 
     Returns
     -------
@@ -161,7 +161,7 @@ class OmeZarrContainer:
     # ------------------------------------------------------------------ overview
     @property
     def image_meta(self) -> ImageMeta:
-        """The image metadata (ngio 0.4 name; same as :attr:`meta`)."""
+        """The image metadata (ngio 0.4 name; same as `meta`)."""
         return image_meta_of(self.multiscales, self.version)
 
     @property
@@ -303,7 +303,7 @@ class OmeZarrContainer:
         path
             A level path (``"0"``, ``"2"``).
         pixel_size
-            A :class:`PixelSize`, a number (y/x size), ``(y, x)``, ``(z, y, x)`` or
+            A `PixelSize`, a number (y/x size), ``(y, x)``, ``(z, y, x)`` or
             ``{"x": ...}``: the level with the nearest pixel size.
         strict
             With *pixel_size*, require a level of exactly that size.
@@ -360,7 +360,7 @@ class OmeZarrContainer:
         *,
         lowest: bool = False,
     ) -> Label:
-        """Return one resolution level of the label image *name* (level chosen as in :meth:`get_image`).
+        """Return one resolution level of the label image *name* (level chosen as in `get_image`).
 
         Raises
         ------
@@ -771,7 +771,7 @@ class OmeZarrContainer:
         )
 
     def set_channel_labels(self, labels: Sequence[str]) -> OmeZarrContainer:
-        """Write the channel labels; returns a new container (see :meth:`set_channel_meta`).
+        """Write the channel labels; returns a new container (see `set_channel_meta`).
 
         Examples
         --------
@@ -785,7 +785,7 @@ class OmeZarrContainer:
         return self.set_channel_meta(labels=labels)
 
     def set_channel_colors(self, colors: Sequence[str]) -> OmeZarrContainer:
-        """Write the channel colours; returns a new container (see :meth:`set_channel_meta`).
+        """Write the channel colours; returns a new container (see `set_channel_meta`).
 
         Examples
         --------
@@ -883,7 +883,7 @@ class OmeZarrContainer:
     ) -> OmeZarrContainer:
         """Create a new, empty image like this one (same axes, units, channels, pyramid).
 
-        See :func:`ngffkit.container.derive_image` for the parameters.
+        See `ngffkit.container.derive_image` for the parameters.
 
         Examples
         --------

@@ -1,8 +1,8 @@
 """Creating stores: from an array, empty, derived from a container, and empty label pyramids.
 
-Each one is the pipeline: :func:`~ngffkit.to_ngff_image.to_ngff_image`, then
-:func:`~ngffkit.to_multiscales.to_multiscales`, then
-:func:`~ngffkit.io.write.to_ngff_zarr`. Empty images get lazy ``dask.array.zeros``
+Each one is the pipeline: [`to_ngff_image`][ngffkit.to_ngff_image], then
+[`to_multiscales`][ngffkit.to_multiscales], then
+[`to_ngff_zarr`][ngffkit.to_ngff_zarr]. Empty images get lazy ``dask.array.zeros``
 levels; zarr skips chunks that equal the fill value (``write_empty_chunks`` is off
 by default in zarr 3.1), so an empty image costs metadata only.
 """
@@ -332,7 +332,7 @@ def create_ome_zarr_from_array(
         ``czyx``, ``tczyx``.
     channel_labels, channels_meta
         One label per channel (``channels_meta`` is ngio 1.x's name and also takes
-        :class:`Channel` values). Default ``channel_0``, ``channel_1`` ...
+        `Channel` values). Default ``channel_0``, ``channel_1`` ...
     channel_colors, channel_active
         One colour (``"RRGGBB"`` or a name) / active flag per channel.
     percentiles
@@ -431,7 +431,7 @@ def create_empty_ome_zarr(
 ) -> OmeZarrContainer:
     """Create a new OME-Zarr image of zeros: metadata and empty arrays, no chunk is written.
 
-    Takes the options of :func:`create_ome_zarr_from_array` (except ``percentiles``),
+    Takes the options of `create_ome_zarr_from_array` (except ``percentiles``),
     plus *shape* and *dtype*. Fill it with ``get_image().set_array(...)`` and then
     ``consolidate()``.
 

@@ -1,7 +1,7 @@
 """``Image`` and ``Label``: frozen handles on one resolution level of a stored pyramid.
 
 A handle holds the store, the level path and the metadata read when it was made
-(a lazy :class:`~ngffkit.model.Multiscales`). Reads go through that pyramid's
+(a lazy [`Multiscales`][ngffkit.Multiscales]). Reads go through that pyramid's
 dask arrays; writes go to the zarr arrays and metadata in the store, and return
 a handle (a new one when metadata changed) instead of mutating this one.
 """
@@ -73,7 +73,7 @@ def _fit(data: da.Array, shape: tuple[int, ...]) -> da.Array:
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
 class _LevelHandle:
-    """Common part of :class:`Image` and :class:`Label`."""
+    """Common part of `Image` and `Label`."""
 
     store: StorePath
     """The image (or label) group."""
@@ -100,7 +100,7 @@ class _LevelHandle:
 
     @property
     def image(self) -> NgffImage:
-        """This level as a lazy :class:`~ngffkit.model.NgffImage`."""
+        """This level as a lazy [`NgffImage`][ngffkit.NgffImage]."""
         return self.multiscales.images[self.level_index]
 
     @property
@@ -358,10 +358,10 @@ class _LevelHandle:
         roi
             The ranges as a mapping, instead of (or with) keyword arguments.
         mode, axes_order, channel_selection
-            As in :meth:`get_array`.
+            As in `get_array`.
         **ranges
             Per axis: ``(start, stop)`` selects the pixels whose centres lie in
-            ``[start, stop)``; one number the nearest pixel. See :meth:`roi_slices`.
+            ``[start, stop)``; one number the nearest pixel. See `roi_slices`.
 
         Raises
         ------
@@ -406,7 +406,7 @@ class _LevelHandle:
     ) -> Self:
         """Write *patch* into this level, optionally into a region (``x=slice(0, 100)``, ``z=3``).
 
-        Lower levels are not updated: call :meth:`consolidate` when done writing.
+        Lower levels are not updated: call `consolidate` when done writing.
 
         Parameters
         ----------
@@ -418,7 +418,7 @@ class _LevelHandle:
         axes_order
             Order of *patch*'s axes, a permutation of the axes left after the selection.
         channel_selection, **slices
-            The region, as in :meth:`get_array`.
+            The region, as in `get_array`.
 
         Returns
         -------
@@ -460,7 +460,7 @@ class _LevelHandle:
         channel_selection: object = None,
         **ranges: object,
     ) -> Self:
-        """Write *patch* into a region given in physical units (see :meth:`get_roi`).
+        """Write *patch* into a region given in physical units (see `get_roi`).
 
         Examples
         --------
@@ -567,7 +567,7 @@ class _LevelHandle:
         """Recompute every lower level from the highest resolution and write them.
 
         Computes the pixels (one pass, level by level from the coarsest earlier level
-        that divides, as :func:`ngffkit.to_multiscales` plans it).
+        that divides, as [`to_multiscales`][ngffkit.to_multiscales] plans it).
 
         Parameters
         ----------
@@ -633,7 +633,7 @@ class _LevelHandle:
 class Image(_LevelHandle):
     """One resolution level of an image: shape, pixel size, channels, pixel reads and writes.
 
-    Get one with :meth:`OmeZarrContainer.get_image`.
+    Get one with [`OmeZarrContainer.get_image`][ngffkit.OmeZarrContainer.get_image].
     """
 
     @property
@@ -659,7 +659,10 @@ class Image(_LevelHandle):
     def get_channel_idx(
         self, channel_label: str | None = None, wavelength_id: str | None = None
     ) -> int:
-        """Index of a channel by label or wavelength id (see :meth:`ChannelsMeta.get_channel_idx`)."""
+        """Index of a channel by label or wavelength id.
+
+        See [`ChannelsMeta.get_channel_idx`][ngffkit.ChannelsMeta.get_channel_idx].
+        """
         return self.channels_meta.get_channel_idx(channel_label, wavelength_id)
 
     def _channel_labels(self) -> tuple[str, ...] | None:
@@ -726,8 +729,8 @@ def parse_label_properties(
 class Label(_LevelHandle):
     """One resolution level of a label image, with its colours and properties.
 
-    Same array API as :class:`Image`; :meth:`consolidate` uses a label-safe method.
-    Get one with :meth:`OmeZarrContainer.get_label` or :meth:`OmeZarrContainer.derive_label`.
+    Same array API as `Image`; `consolidate` uses a label-safe method.
+    Get one with `get_label` or `derive_label`.
     """
 
     @property

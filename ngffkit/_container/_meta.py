@@ -1,7 +1,7 @@
 """Pure values the container shows: pixel sizes, dimensions, channels and image metadata.
 
 Nothing here touches a store; each value is built from the model
-(:class:`~ngffkit.model.NgffImage`, :class:`~ngffkit.model.Multiscales`) by a
+([`NgffImage`][ngffkit.NgffImage], [`Multiscales`][ngffkit.Multiscales]) by a
 ``*_of`` function.
 """
 
@@ -574,7 +574,7 @@ class ImageMeta:
         path
             A dataset path (``"0"``, ``"2"``).
         pixel_size
-            A :class:`PixelSize`, a number (the y/x size), ``(y, x)``, ``(z, y, x)``
+            A `PixelSize`, a number (the y/x size), ``(y, x)``, ``(z, y, x)``
             or a mapping per axis: the level whose pixel size is nearest, or equal
             when *strict*.
         strict
@@ -640,7 +640,7 @@ class ImageMeta:
 
 
 def _parse_pixel_size(value: object, reference: PixelSize) -> PixelSize:
-    """Turn a pixel-size selector into a :class:`PixelSize`; missing axes keep *reference*'s."""
+    """Turn a pixel-size selector into a `PixelSize`; missing axes keep *reference*'s."""
     if isinstance(value, PixelSize):
         return value
     sizes = reference.as_dict()
@@ -678,7 +678,7 @@ def _parse_pixel_size(value: object, reference: PixelSize) -> PixelSize:
 
 
 def image_meta_of(ms: Multiscales, version: str) -> ImageMeta:
-    """Return the :class:`ImageMeta` of a pyramid.
+    """Return the `ImageMeta` of a pyramid.
 
     Examples
     --------

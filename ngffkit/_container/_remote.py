@@ -54,7 +54,7 @@ def fractal_fsspec_store(
 
     The ngio helper of the same name, for zarr v3: *fractal_token* becomes an
     ``Authorization: Bearer <token>`` header on every request. Pass the result to
-    :func:`ngffkit.container.open_ome_zarr_container`.
+    [`open_ome_zarr_container`][ngffkit.open_ome_zarr_container].
 
     Parameters
     ----------

@@ -43,7 +43,7 @@ def _is_int(value: object) -> bool:
 
 @dataclass(frozen=True)
 class Selection:
-    """A normalised selection: one :data:`AxisIndex` per axis of the array, in array order.
+    """A normalised selection: one `AxisIndex` per axis of the array, in array order.
 
     Examples
     --------
@@ -289,7 +289,7 @@ def physical_to_pixel(
     Returns
     -------
     dict
-        ``{axis: int or slice}``, ready for :func:`parse_selection`.
+        ``{axis: int or slice}``, ready for `parse_selection`.
 
     Raises
     ------

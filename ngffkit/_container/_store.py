@@ -1,4 +1,4 @@
-"""The few store operations the container adds to :mod:`ngffkit.io`.
+"""The few store operations the container adds to `ngffkit.io`.
 
 Everything here *merges*: group attributes are read, updated and written back
 with every key ngffkit does not own kept, so rewriting an image's metadata never
@@ -207,7 +207,7 @@ def open_level(sp: StorePath, path: str, *, mode: str) -> zarr.Array[Any]:
 
 
 def reads_from(data: da.Array, where: str) -> bool:
-    """True if the dask graph of *data* reads the array at *where* (a :func:`describe_store` text).
+    """True if the dask graph of *data* reads the array at *where* (a `describe_store` text).
 
     Examples
     --------

@@ -19,7 +19,7 @@ _DELAY_S = 1.0
 
 
 class WriteProgress:
-    """A context manager with one bar per level; :meth:`advance` reports written bytes.
+    """A context manager with one bar per level; `advance` reports written bytes.
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""``from_ngff_zarr``: open an OME-Zarr image of any version as a lazy :class:`Multiscales`."""
+"""``from_ngff_zarr``: open an OME-Zarr image of any version as a lazy [`Multiscales`][ngffkit.Multiscales]."""
 
 from __future__ import annotations
 
@@ -253,7 +253,7 @@ def from_ngff_zarr(
     tables: bool = True,
     storage_options: dict[str, Any] | None = None,
 ) -> Multiscales:
-    """Open an OME-Zarr image as a lazy :class:`Multiscales`; no pixels are read.
+    """Open an OME-Zarr image as a lazy [`Multiscales`][ngffkit.Multiscales]; no pixels are read.
 
     Reads OME-NGFF 0.1 to 0.6 written by any tool (ngff-zarr's ``scale0/image``,
     ome-zarr-py's ``s0``, ngio's ``0`` dataset paths alike); a bioformats2raw
@@ -265,7 +265,7 @@ def from_ngff_zarr(
         Local path, URL (``https://``, ``s3://``), zarr store, StorePath or group
         of an image (for an HCS plate, the path of one field: ``plate.zarr/B/03/0``).
     validate
-        Also run :func:`ngffkit.validate` and raise on any error.
+        Also run [`validate`][ngffkit.validate] and raise on any error.
     labels
         Also open the label images under ``labels/`` (lazily) into ``.labels``.
     tables

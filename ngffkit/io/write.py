@@ -1,9 +1,9 @@
-"""``to_ngff_zarr``: write a :class:`Multiscales` (and its labels) as OME-Zarr.
+"""``to_ngff_zarr``: write a [`Multiscales`][ngffkit.Multiscales] (and its labels) as OME-Zarr.
 
 The order of writes is the safety rule: arrays first, then label metadata,
 then the image's own metadata last. A reader treats metadata as the truth, so
 an interrupted write leaves a store with arrays but no ``multiscales``, which
-:func:`ngffkit.from_ngff_zarr` refuses with a clear error instead of showing a
+[`from_ngff_zarr`][ngffkit.from_ngff_zarr] refuses with a clear error instead of showing a
 half-written image as if it were whole.
 """
 
@@ -271,8 +271,8 @@ def to_ngff_zarr(
     store
         Local path, fsspec URL (``s3://``, ...), zarr store, StorePath or group.
     multiscales
-        The pyramid to write (from :func:`ngffkit.to_multiscales` or
-        :func:`ngffkit.from_ngff_zarr`); its ``labels`` are written under ``labels/``.
+        The pyramid to write (from [`to_multiscales`][ngffkit.to_multiscales] or
+        [`from_ngff_zarr`][ngffkit.from_ngff_zarr]); its ``labels`` are written under ``labels/``.
     version
         ``"0.5"`` (Zarr v3, default), ``"0.6"`` (Zarr v3, RFC-5 coordinate systems)
         or ``"0.4"`` (Zarr v2 with ``/`` chunk keys).
