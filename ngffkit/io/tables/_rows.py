@@ -1,0 +1,486 @@
+"""Reading and writing table rows as pandas DataFrames, per backend, and deleting tables."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from typing import TYPE_CHECKING, Any, Literal
+
+import zarr
+from zarr.core.sync import sync
+from zarr.storage import StorePath
+
+from ngffkit.errors import (
+    NgffExistsError,
+    NgffNotFoundError,
+    NgffTypeError,
+    NgffValidationError,
+    NgffValueError,
+)
+from ngffkit.io.stores import StoreLike, describe_store, join_path, open_store
+from ngffkit.io.tables._meta import (
+    _ANNDATA,
+    _DEFAULT_INDEX,
+    _FILE_NAMES,
+    _LEGACY_BACKENDS,
+    DEFAULT_BACKEND,
+    TABLE_BACKENDS,
+    TABLE_TYPES,
+    TableInfo,
+    _anndata,
+    _pandas,
+    _pyarrow,
+    _table_attrs,
+    parse_table_info,
+)
+from ngffkit.io.tables._store import (
+    _child,
+    _exists,
+    _get,
+    _image_group,
+    _open_group,
+    _require_listed,
+    _set,
+    _write_names,
+    list_tables,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+# ---------------------------------------------------------------------------- reading rows
+
+
+def _index_by(frame: Any, key: str | None) -> Any:
+    """*frame* indexed by *key* (a column, or a name for an unnamed index); None if it can't be."""
+    if key is None or frame.index.name == key:
+        return frame
+    if key in frame.columns:
+        return frame.set_index(key)
+    if frame.index.name is None:
+        return frame.rename_axis(key)
+    return None
+
+
+def _indexed(frame: Any, info: TableInfo, where: str) -> Any:
+    """Apply the stored index convention: *index_key* as the index, typed as *index_type*."""
+    pd = _pandas("reading a table")
+    key = info.index_key
+    indexed = _index_by(frame, key)
+    if indexed is None:
+        raise NgffValidationError(
+            f"{where}: index_key {key!r} is neither a column nor the index "
+            f"({frame.index.name!r}); columns: {list(frame.columns)}",
+            rule="table-index",
+            path=where,
+        )
+    frame = indexed
+    integer = pd.api.types.is_integer_dtype(frame.index.dtype)
+    if info.index_type == "int" and not integer:
+        try:
+            frame = frame.set_axis(frame.index.astype("int64"), axis=0)
+        except (TypeError, ValueError) as exc:
+            raise NgffValidationError(
+                f"{where}: index_type 'int', but the index holds {frame.index[:5].tolist()!r}",
+                rule="table-index",
+                path=where,
+            ) from exc
+    elif info.index_type == "str" and integer:
+        frame = frame.set_axis(frame.index.astype(str), axis=0)
+    return frame
+
+
+def _read_anndata(group: zarr.Group) -> Any:
+    pd = _pandas("reading an AnnData table")
+    anndata = _anndata("reading an AnnData table")
+    import numpy as np
+
+    adata = anndata.io.read_elem(group)
+    matrix = adata.X
+    if matrix is None:
+        matrix = np.zeros((adata.n_obs, 0))
+    elif hasattr(matrix, "toarray"):  # a sparse X
+        matrix = matrix.toarray()
+    frame = pd.DataFrame(
+        np.asarray(matrix), index=adata.obs_names.copy(), columns=list(adata.var_names)
+    )
+    # Numeric columns first, then obs columns: the order ngio gives too.
+    for column in adata.obs.columns:
+        frame[column] = adata.obs[column].array
+    return frame.rename_axis(adata.obs.index.name)
+
+
+def read_table_group(
+    table: StoreLike, *, storage_options: dict[str, Any] | None = None
+) -> pd.DataFrame:
+    """Read the table group at *table* (any backend) as a pandas DataFrame.
+
+    The index follows the stored `index_key` / `index_type` (ngio's convention).
+
+    Raises
+    ------
+    NgffNotFoundError
+        If there is no table group, or its data (`table.parquet` ...) is missing.
+    NgffValidationError
+        If the attributes name an unknown backend or an index that is not there.
+    NgffDependencyError
+        If pandas, pyarrow or anndata is missing (`pip install 'ngffkit[tables]'`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from zarr.storage import MemoryStore
+    >>> from zarr.storage import StorePath
+    >>> from ngffkit.container import create_empty_ome_zarr
+    >>> store = MemoryStore()
+    >>> _ = create_empty_ome_zarr(store, (16, 16), pixelsize=1.0)
+    >>> write_table(store, "t", pd.DataFrame({"n": [1, 2]}), backend="json")
+    >>> read_table_group(StorePath(store, "tables/t"))["n"].tolist()
+    [1, 2]
+    """
+    sp = open_store(table, mode="r", storage_options=storage_options)
+    where = describe_store(sp)
+    group = _open_group(sp)
+    if group is None:
+        raise NgffNotFoundError(f"{where}: no table group here")
+    info = parse_table_info(dict(group.attrs), where=where)
+    pd = _pandas(f"reading the {info.backend} table {where}")
+    if info.backend in _ANNDATA:
+        frame = _read_anndata(group)
+    elif info.backend in _FILE_NAMES:
+        key = join_path(sp.path, _FILE_NAMES[info.backend])
+        data = _get(sp.store, key)
+        if data is None:
+            raise NgffNotFoundError(
+                f"{where}: a {info.backend} table needs {_FILE_NAMES[info.backend]!r} in its "
+                f"group, which is missing"
+            )
+        pa = _pyarrow(f"reading the {info.backend} table {where}")
+        reader = pa.parquet.read_table if info.backend == "parquet" else pa.csv.read_csv
+        frame = reader(pa.BufferReader(data)).to_pandas()
+    else:
+        rows = _open_group(_child(sp, "table"))
+        if rows is None:
+            raise NgffNotFoundError(
+                f"{where}: a json table keeps its columns in the attributes of a 'table' "
+                f"sub-group, which is missing"
+            )
+        frame = pd.DataFrame.from_dict(dict(rows.attrs))
+    return _indexed(frame, info, where)
+
+
+def read_table(
+    image: StoreLike, name: str, *, storage_options: dict[str, Any] | None = None
+) -> pd.DataFrame:
+    """Read the table *name* of an image as a pandas DataFrame.
+
+    Parameters
+    ----------
+    image
+        The image group (path, URL, zarr store, StorePath or group).
+    name
+        A name listed by the image's `tables` group.
+    storage_options
+        fsspec options for URLs.
+
+    Raises
+    ------
+    NgffKeyError
+        If the image lists no table *name*; the message names the tables there are.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from zarr.storage import MemoryStore
+    >>> from ngffkit.container import create_empty_ome_zarr
+    >>> store = MemoryStore()
+    >>> _ = create_empty_ome_zarr(store, (16, 16), pixelsize=1.0)
+    >>> rois = pd.DataFrame({"x_micrometer": [0.0], "len_x_micrometer": [16.0]},
+    ...                     index=pd.Index(["image"], name="FieldIndex"))
+    >>> write_table(store, "roi", rois, table_type="roi_table")
+    >>> back = read_table(store, "roi")
+    >>> back.index.name, back.to_dict("index")
+    ('FieldIndex', {'image': {'x_micrometer': 0.0, 'len_x_micrometer': 16.0}})
+    >>> read_table(store, "nuclei")
+    Traceback (most recent call last):
+    ...
+    ngffkit.errors.NgffKeyError: table 'nuclei': not among the tables of memory://...: ['roi']
+    """
+    sp = open_store(image, mode="r", storage_options=storage_options)
+    _require_listed(sp, name)
+    return read_table_group(_child(sp, "tables", name))
+
+
+# ---------------------------------------------------------------------------- writing rows
+
+
+def _check_name(name: object, what: str) -> str:
+    if not isinstance(name, str) or not name or "/" in name or name in (".", ".."):
+        raise NgffValueError(f"{what}: expected a plain group name without '/', got {name!r}")
+    return name
+
+
+def _prepared(
+    frame: Any, *, table_type: str, index_key: str | None, backend: str
+) -> tuple[Any, str | None, Literal["int", "str"]]:
+    """The frame with its index set as stored, the index key and the index type."""
+    pd = _pandas("writing a table")
+    bad = [c for c in frame.columns if not isinstance(c, str)]
+    if bad or frame.columns.has_duplicates:
+        raise NgffValueError(
+            f"dataframe: expected unique string column names, got {list(frame.columns)!r}"
+        )
+    key = index_key
+    if key is None:
+        key = frame.index.name
+    if key is None and table_type in _DEFAULT_INDEX:
+        key = _DEFAULT_INDEX[table_type][0]
+    if key is None and backend not in _ANNDATA:
+        default = pd.RangeIndex(len(frame))
+        if not frame.index.equals(default):
+            key = "index"  # files keep named columns only: name the index so it survives
+    indexed = _index_by(frame, key)
+    if indexed is None:
+        raise NgffValueError(
+            f"index_key {key!r}: neither a column nor the index name "
+            f"({frame.index.name!r}); columns: {list(frame.columns)}"
+        )
+    frame = indexed
+    if pd.api.types.is_integer_dtype(frame.index.dtype):
+        index_type: Literal["int", "str"] = "int"
+    elif all(isinstance(v, str) for v in frame.index):
+        index_type = "str"
+    else:
+        raise NgffValueError(
+            f"dataframe index: expected integer or string values, got dtype {frame.index.dtype} "
+            f"({frame.index[:5].tolist()!r})"
+        )
+    return frame, key, index_type
+
+
+def _as_anndata(frame: Any) -> Any:
+    """Split *frame* the way ngio does: floats and booleans in X, integers and strings in obs."""
+    pd = _pandas("writing an AnnData table")
+    anndata = _anndata("writing an AnnData table")
+    import numpy as np
+
+    types = pd.api.types
+    matrix_columns, obs_columns = [], []
+    for column in frame.columns:
+        series = frame[column]
+        if types.is_bool_dtype(series.dtype) or (
+            types.is_numeric_dtype(series.dtype) and not types.is_integer_dtype(series.dtype)
+        ):
+            matrix_columns.append(column)
+        elif types.is_integer_dtype(series.dtype) or all(
+            isinstance(v, str) for v in series.dropna()
+        ):
+            obs_columns.append(column)
+        else:
+            raise NgffValueError(
+                f"dataframe column {column!r}: an AnnData table holds numbers and strings, got "
+                f"dtype {series.dtype}; convert the column or use backend='parquet'"
+            )
+    matrix = frame[matrix_columns]
+    if matrix.dtypes.nunique() > 1:
+        matrix = matrix.astype("float64")
+    values = matrix.to_numpy() if matrix_columns else np.zeros((len(frame), 0), "float64")
+    obs = frame[obs_columns].copy()
+    obs.index = pd.Index([str(v) for v in frame.index], name=frame.index.name, dtype=object)
+    var = pd.DataFrame(index=pd.Index(matrix_columns, dtype=object))
+    return anndata.AnnData(X=values, obs=obs, var=var)
+
+
+def _write_anndata(tables: zarr.Group, name: str, adata: Any) -> None:
+    anndata = _anndata("writing an AnnData table")
+    shard = tables.metadata.zarr_format == 3
+    with contextlib.ExitStack() as stack:
+        # Shard v3 tables as ngio does (anndata warns when the choice is left to it).
+        stack.enter_context(anndata.settings.override(auto_shard_zarr_v3=shard))
+        anndata.io.write_elem(tables, name, adata)
+    group = zarr.open_group(store=StorePath(tables.store, join_path(tables.path, name)), mode="r+")
+    if "raw" in group and dict(group["raw"].attrs).get("encoding-type") == "null":
+        del group["raw"]  # anndata < 0.11 (and so older ngio) cannot read a null `raw`
+
+
+def write_table(
+    image: StoreLike,
+    name: str,
+    dataframe: pd.DataFrame,
+    *,
+    table_type: str = "generic_table",
+    backend: str = DEFAULT_BACKEND,
+    region: str | None = None,
+    index_key: str | None = None,
+    overwrite: bool = False,
+    storage_options: dict[str, Any] | None = None,
+) -> None:
+    """Write *dataframe* as the table `tables/<name>` of an image, and list it; writes to the store.
+
+    The table group carries the V1 table attributes (`type`, `table_version`,
+    `backend`, `index_key`, `index_type`, and `region` / `instance_key` for masking ROI
+    and feature tables), laid out as ngio lays them out, so ngio reads it. The names
+    already listed are kept; *name* is listed after its data is written.
+
+    Parameters
+    ----------
+    image
+        The image group (path, URL, zarr store, StorePath or group), writable.
+    name
+        The table's group name under `tables/`.
+    dataframe
+        The rows. Its index (or the column *index_key*) becomes the table's index.
+    table_type
+        `"generic_table"` (default), `"roi_table"`, `"masking_roi_table"`, `"feature_table"`,
+        `"generic_roi_table"` or `"condition_table"`.
+    backend
+        `"anndata_v1"` (ngio's default), `"anndata"`, `"parquet"`, `"csv"` or `"json"`.
+    region
+        The label a masking ROI or feature table describes: a label name (stored as
+        `../labels/<name>`) or a relative path. Required for `masking_roi_table`.
+    index_key
+        The index column; default the index's name, else the table type's convention
+        (`FieldIndex` for ROI tables, `label` for masking ROI and feature tables).
+    overwrite
+        Replace a table of that name.
+    storage_options
+        fsspec options for URLs.
+
+    Raises
+    ------
+    NgffExistsError
+        If the table exists and *overwrite* is False (nothing is written).
+    NgffValueError
+        For a bad name, type, backend, index or column (nothing is written).
+    NgffTypeError
+        If *dataframe* is not a pandas DataFrame.
+    NgffDependencyError
+        If pandas, pyarrow or anndata is missing (`pip install 'ngffkit[tables]'`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from zarr.storage import MemoryStore
+    >>> from ngffkit.container import create_empty_ome_zarr
+    >>> store = MemoryStore()
+    >>> _ = create_empty_ome_zarr(store, (16, 16), pixelsize=1.0)
+    >>> features = pd.DataFrame({"label": [1, 2], "area": [10.0, 12.0]})
+    >>> write_table(store, "features", features, table_type="feature_table", region="nuclei")
+    >>> back = read_table(store, "features")
+    >>> back.index.name, back.to_dict()
+    ('label', {'area': {1: 10.0, 2: 12.0}})
+    """
+    sp = open_store(image, mode="r+", storage_options=storage_options)
+    where = describe_store(sp)
+    _check_name(name, "name")
+    if table_type not in TABLE_TYPES:
+        raise NgffValueError(f"table_type: expected one of {list(TABLE_TYPES)}, got {table_type!r}")
+    chosen = _LEGACY_BACKENDS.get(backend, backend)
+    if chosen not in TABLE_BACKENDS:
+        raise NgffValueError(f"backend: expected one of {list(TABLE_BACKENDS)}, got {backend!r}")
+    if table_type == "masking_roi_table" and region is None:
+        raise NgffValueError(
+            "region: a masking_roi_table needs the label it masks, e.g. region='nuclei'"
+        )
+    if region is not None and (not isinstance(region, str) or not region):
+        raise NgffValueError(f"region: expected a label name or a relative path, got {region!r}")
+    pd = _pandas("writing a table")
+    if not isinstance(dataframe, pd.DataFrame):
+        raise NgffTypeError(
+            f"dataframe: expected a pandas DataFrame, got {type(dataframe).__name__}"
+        )
+    zarr_format = _image_group(sp).metadata.zarr_format
+    names = list_tables(sp)
+    table_sp = _child(sp, "tables", name)
+    if (name in names or _exists(table_sp)) and not overwrite:
+        raise NgffExistsError(
+            f"table {name!r} already exists in {where}/tables; pass overwrite=True to replace it "
+            f"(nothing was written)"
+        )
+
+    # Encode everything before touching the store: a bad column must not cost a table.
+    frame, key, index_type = _prepared(
+        dataframe, table_type=table_type, index_key=index_key, backend=chosen
+    )
+    attrs = _table_attrs(
+        table_type=table_type, backend=chosen, index_key=key, index_type=index_type, region=region
+    )
+    flat = frame.reset_index() if frame.index.name is not None else frame
+    payload: Any
+    if chosen in _ANNDATA:
+        payload = _as_anndata(frame)
+    elif chosen in _FILE_NAMES:
+        pa = _pyarrow(f"writing a {chosen} table")
+        arrow = pa.Table.from_pandas(flat, preserve_index=False)
+        sink = pa.BufferOutputStream()
+        if chosen == "parquet":
+            pa.parquet.write_table(arrow, sink)
+        else:
+            pa.csv.write_csv(arrow, sink)
+        payload = sink.getvalue().to_pybytes()
+    else:
+        payload = json.loads(json.dumps(flat.to_dict(orient="list")))
+
+    if _exists(table_sp):
+        sync(table_sp.delete_dir())
+    tables = _open_group(_child(sp, "tables"))
+    if tables is None:
+        _write_names(sp, names, zarr_format)
+    tables = zarr.open_group(store=_child(sp, "tables"), mode="r+")
+    if chosen in _ANNDATA:
+        _write_anndata(tables, name, payload)
+        group = zarr.open_group(store=table_sp, mode="r+")
+        group.update_attributes({**dict(group.attrs), **attrs})
+    else:
+        zarr.create_group(store=table_sp, zarr_format=zarr_format, attributes=attrs)
+        if chosen in _FILE_NAMES:
+            _set(sp.store, join_path(table_sp.path, _FILE_NAMES[chosen]), payload)
+        else:
+            zarr.create_group(
+                store=_child(table_sp, "table"), zarr_format=zarr_format, attributes=payload
+            )
+    if name not in names:
+        _write_names(sp, (*names, name), zarr_format)
+
+
+def delete_table(
+    image: StoreLike,
+    name: str,
+    *,
+    missing_ok: bool = False,
+    storage_options: dict[str, Any] | None = None,
+) -> None:
+    """Delete the table *name* of an image: unlisted first, then its group removed.
+
+    Raises
+    ------
+    NgffKeyError
+        If there is no table *name* and *missing_ok* is False.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from zarr.storage import MemoryStore
+    >>> from ngffkit.container import create_empty_ome_zarr
+    >>> store = MemoryStore()
+    >>> _ = create_empty_ome_zarr(store, (16, 16), pixelsize=1.0)
+    >>> write_table(store, "a", pd.DataFrame({"n": [1]}), backend="csv")
+    >>> write_table(store, "b", pd.DataFrame({"n": [2]}), backend="csv")
+    >>> delete_table(store, "a")
+    >>> list_tables(store)
+    ('b',)
+    """
+    sp = open_store(image, mode="r+", storage_options=storage_options)
+    names = list_tables(sp)
+    table_sp = _child(sp, "tables", name)
+    if name not in names and not _exists(table_sp):
+        if missing_ok:
+            return
+        _require_listed(sp, name)
+    if name in names:
+        # Unlist first: a reader never sees a listed table whose group is half deleted.
+        _write_names(
+            sp, tuple(n for n in names if n != name), _image_group(sp).metadata.zarr_format
+        )
+    sync(table_sp.delete_dir())
