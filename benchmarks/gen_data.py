@@ -185,9 +185,13 @@ MAKERS = {"w1": ("w1.npy", make_w1), "w2": ("w2_src.zarr", make_w2), "w3": ("w3.
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("which", nargs="*", default=list(MAKERS), choices=list(MAKERS))
+    # No choices=: Python 3.11's argparse checks an empty nargs="*" list against them and fails.
+    parser.add_argument("which", nargs="*", help=f"any of {', '.join(MAKERS)} (default: all)")
     parser.add_argument("--force", action="store_true", help="regenerate existing files")
     args = parser.parse_args(argv)
+    unknown = sorted(set(args.which) - set(MAKERS))
+    if unknown:
+        parser.error(f"unknown inputs {unknown}: choose from {', '.join(MAKERS)}")
     folder = data_dir()
     folder.mkdir(parents=True, exist_ok=True)
     for name in args.which or list(MAKERS):

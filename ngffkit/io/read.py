@@ -21,6 +21,7 @@ from ngffkit.errors import (
     NgffValueError,
 )
 from ngffkit.io._engine import codec_pipeline
+from ngffkit.io._stored import as_stored
 from ngffkit.io.stores import READ_PREFIX, StoreLike, describe_store, join_path, open_store
 from ngffkit.io.tables import read_table_sources
 from ngffkit.model import Multiscales, NgffImage
@@ -207,14 +208,18 @@ def _read_image(sp: StorePath, *, labels: bool, tables: bool = False) -> Multisc
         chunks = normalize_chunks(
             "auto", shape=array.shape, dtype=array.dtype, previous_chunks=block
         )
-        data = da.from_array(
-            array,
-            chunks=chunks,
-            lock=False,
-            # The array as its own graph key: the writer reads it directly, without the graph.
-            inline_array=False,
-            # The name records the source, so a writer can refuse to overwrite what it reads.
-            name=f"{READ_PREFIX}{where}/{ds.path}-{uuid.uuid4().hex}",
+        # A whole level computes into one buffer (see ngffkit.io._stored): half the time
+        # and half the memory of dask's concatenation of the blocks.
+        data = as_stored(
+            da.from_array(
+                array,
+                chunks=chunks,
+                lock=False,
+                # The array as its own graph key: the writer reads it directly, without the graph.
+                inline_array=False,
+                # The name records the source, so a writer can refuse to overwrite what it reads.
+                name=f"{READ_PREFIX}{where}/{ds.path}-{uuid.uuid4().hex}",
+            )
         )
         if channel_names is not None and len(channel_names) != array.shape[dims.index("c")]:
             channel_names = None
