@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import dask
@@ -11,19 +12,22 @@ import pytest
 from dask.core import flatten
 
 import ngffkit
-from ngffkit.io._stored import StoredArray
+from ngffkit.io._stored import StoredArray, _empty
 from tests.conftest import make_array, requires
 
 
 @pytest.fixture
 def stored(tmp_path: Path) -> tuple[da.Array, np.ndarray]:
-    """Level 0 of a written image whose dask blocks (several) do not divide its shape."""
-    pixels = make_array((70, 90, 110))
+    """Level 0 of a written image whose dask blocks (several) do not divide its shape.
+
+    At 5.6 MB it is above the 4 MiB from which the buffer is mapped without huge-page advice.
+    """
+    pixels = make_array((70, 190, 210))
     image = ngffkit.to_ngff_image(pixels, dims=("z", "y", "x"))
     ngffkit.to_ngff_zarr(
         tmp_path / "img.zarr", ngffkit.to_multiscales(image, chunks=16), progress=False
     )
-    with dask.config.set({"array.chunk-size": "64 KiB"}):
+    with dask.config.set({"array.chunk-size": "256 KiB"}):
         level = ngffkit.from_ngff_zarr(tmp_path / "img.zarr").images[0].data
     assert level.npartitions > 8
     return level, pixels
@@ -59,7 +63,7 @@ def test_whole_level_fills_one_buffer(
     assert isinstance(level, StoredArray)
     monkeypatch.setattr(da.core, "concatenate3", _pixels_not_concatenated(da.core.concatenate3))
     got = compute(level)
-    assert type(got) is np.ndarray and got.flags.c_contiguous
+    assert type(got) is np.ndarray and got.flags.c_contiguous and got.flags.writeable
     np.testing.assert_array_equal(got, pixels)
 
 
@@ -86,3 +90,15 @@ def test_a_cluster_computes_it_the_usual_way(stored: tuple[da.Array, np.ndarray]
         Client(cluster),
     ):
         np.testing.assert_array_equal(level.compute(), pixels)
+
+
+@pytest.mark.parametrize(
+    "shape", [(0, 5), (3, 5), (1024, 1024, 3)], ids=["empty", "small", "12MiB"]
+)
+def test_the_buffer_is_an_ordinary_writable_array(shape: tuple[int, ...]) -> None:
+    got = _empty(shape, np.dtype("float32"))
+    assert got.shape == shape and got.dtype == np.float32 and got.flags.c_contiguous
+    got[...] = 1.5
+    assert float(got.sum()) == 1.5 * got.size
+    copy = pickle.loads(pickle.dumps(got))
+    np.testing.assert_array_equal(copy, got)
