@@ -1,24 +1,30 @@
-"""A dask array read from a store whose whole computation fills one numpy buffer.
+"""Dask arrays read from a store that compute straight from zarr, into one numpy buffer.
 
-`dask.array.Array.compute` reads every block and then concatenates the blocks into a fresh
-result: a whole level costs twice its size in memory, and the concatenation is a serial copy
-into memory touched for the first time (page faults are slow and erratic on virtual machines).
-[`StoredArray`][ngffkit.io._stored.StoredArray] computes itself with `dask.array.store` into one
-preallocated buffer instead: each block is copied into place by the worker thread that read it
-and freed at once, so a whole level costs its size plus a block per thread, in about half the
-time (W4 in `docs/performance.md`).
+dask's `compute` costs more than the read itself at both ends of the scale:
 
-Only the array that [`from_ngff_zarr`][ngffkit.from_ngff_zarr] returns is a `StoredArray`: any
-operation on it (a slice, arithmetic, a rechunk) gives a plain dask array, and `dask.compute`
-of several collections takes dask's usual path. On a `dask.distributed` cluster or any other
-scheduler whose tasks run outside this process, the usual path is taken too, since worker
-processes cannot write into this process's memory.
+- A whole level: dask reads every block and then concatenates the blocks into a fresh result,
+  so the level costs twice its size in memory plus a serial copy into memory touched for the
+  first time. [`StoredArray`][ngffkit.io._stored.StoredArray] instead computes with
+  `dask.array.store` into one preallocated buffer: each block is copied into place by the
+  thread that read it and freed at once, so a whole level costs its size plus a block per
+  thread, in about half the time (W4 in `docs/performance.md`).
+- A small read, such as one chunk: building, optimising and scheduling the graph takes 1-2 ms,
+  more than zarr takes to read and decode a 64³ chunk. A selection up to dask's
+  `array.chunk-size` is therefore one zarr read into the result.
+
+The arrays that [`from_ngff_zarr`][ngffkit.from_ngff_zarr] returns are `StoredArray`s, and so
+are their basic slices (integers and unit-step slices); any other operation (arithmetic,
+fancy indexing, a rechunk) gives a plain dask array, and `dask.compute` of several
+collections takes dask's usual path. On a `dask.distributed` cluster or any other scheduler
+whose tasks run outside this process, the usual path is taken too: worker processes cannot
+write into this process's memory, and a configured scheduler is the user's choice.
 """
 
 from __future__ import annotations
 
 import math
 import mmap
+import numbers
 import sys
 from typing import Any
 
@@ -27,6 +33,10 @@ import dask.array as da
 import dask.local
 import dask.threaded
 import numpy as np
+import zarr
+from dask.array.slicing import normalize_index
+from dask.utils import parse_bytes
+from zarr.core.buffer.cpu import NDBuffer
 
 __all__ = ["StoredArray", "as_stored"]
 
@@ -38,30 +48,93 @@ _IN_PROCESS = (dask.threaded.get, dask.local.get_sync)
 
 
 class StoredArray(da.Array):
-    """A dask array of a stored level; `compute()` and `numpy.asarray` fill a single buffer.
+    """A dask array of a stored level, or a plain slice of one, that computes straight from zarr.
+
+    `compute()` and `numpy.asarray` of a selection up to dask's `array.chunk-size` are one
+    zarr read into the result, without a dask graph; larger ones fill a single buffer
+    through `dask.array.store`. Basic slicing (integers and unit-step slices) keeps a
+    `StoredArray`; anything else gives a plain dask array.
 
     Examples
     --------
     >>> import numpy as np, zarr
     >>> z = zarr.create_array(zarr.storage.MemoryStore(), shape=(4, 6), chunks=(2, 3), dtype="u1")
     >>> z[:] = np.arange(24, dtype="u1").reshape(4, 6)
-    >>> x = as_stored(da.from_array(z, chunks=(2, 3)))
-    >>> x.compute().sum(), type(x[1:]).__name__
-    (np.uint64(276), 'Array')
+    >>> x = as_stored(da.from_array(z, chunks=(2, 3)), z)
+    >>> x.compute().sum(), x[1:, 2].compute().tolist()
+    (np.uint64(276), [8, 14, 20])
+    >>> type(x[1:]).__name__, type(x + 1).__name__
+    ('StoredArray', 'Array')
     """
 
-    __slots__ = ()
+    __slots__ = ("_selection", "_source")
+    _source: zarr.Array[Any]
+    # Per axis of the source: an int (an axis indexed away) or the (start, stop) it covers.
+    _selection: tuple[int | tuple[int, int], ...]
+
+    def __getitem__(self, index: Any) -> Any:
+        sliced = super().__getitem__(index)  # type: ignore[no-untyped-call]
+        try:
+            selection = _compose(self._selection, self.shape, index)
+        except (TypeError, ValueError, IndexError):
+            selection = None
+        if selection is None or not isinstance(sliced, da.Array):
+            return sliced
+        return as_stored(sliced, self._source, selection)
 
     def compute(self, **kwargs: Any) -> Any:
         scheduler = dask.base.get_scheduler(scheduler=kwargs.get("scheduler"), collections=[self])
         local = scheduler in _IN_PROCESS
         known = kwargs.keys() <= {"scheduler", "num_workers", "optimize_graph"}
-        if not (local and known and self.size and isinstance(self._meta, np.ndarray)):
+        if not (local and known and self.ndim and self.size and _numpy_meta(self)):
             return super().compute(**kwargs)  # type: ignore[no-untyped-call]
         out = _empty(self.shape, self.dtype)
-        kwargs.pop("optimize_graph", None)
-        da.store(self, out, lock=False, **kwargs)
+        if out.nbytes <= parse_bytes(dask.config.get("array.chunk-size")):
+            # One zarr read: the codec pipeline decodes the chunks in parallel itself, and a
+            # small read skips the graph's overhead (1-2 ms, more than the read of a chunk).
+            selection = tuple(s if isinstance(s, int) else slice(*s) for s in self._selection)
+            self._source.get_basic_selection(selection, out=NDBuffer.from_numpy_array(out))
+        else:
+            kwargs.pop("optimize_graph", None)
+            da.store(self, out, lock=False, **kwargs)
         return out
+
+
+def _numpy_meta(array: da.Array) -> bool:
+    return isinstance(array._meta, np.ndarray)
+
+
+def _compose(
+    selection: tuple[int | tuple[int, int], ...], shape: tuple[int, ...], index: Any
+) -> tuple[int | tuple[int, int], ...] | None:
+    """*index* applied to the view *selection* of the source: the new view, or None if not basic.
+
+    Examples
+    --------
+    >>> _compose(((0, 10), 3, (2, 8)), (10, 6), (slice(-4, None), 1))
+    ((6, 10), 3, 3)
+    >>> _compose(((0, 10),), (10,), slice(None, None, 2)) is None
+    True
+    """
+    items = normalize_index(index, shape)
+    if any(item is None or not isinstance(item, slice | numbers.Integral) for item in items):
+        return None
+    composed: list[int | tuple[int, int]] = []
+    view_axes = iter(zip(items, shape, strict=True))
+    for axis in selection:
+        if isinstance(axis, int):
+            composed.append(axis)
+            continue
+        item, length = next(view_axes)
+        start = axis[0]
+        if isinstance(item, slice):
+            first, stop, step = item.indices(length)
+            if step != 1:
+                return None
+            composed.append((start + first, start + max(first, stop)))
+        else:
+            composed.append(start + int(item))
+    return tuple(composed)
 
 
 def _empty(shape: tuple[int, ...], dtype: np.dtype[Any]) -> np.ndarray[Any, Any]:
@@ -69,9 +142,9 @@ def _empty(shape: tuple[int, ...], dtype: np.dtype[Any]) -> np.ndarray[Any, Any]
 
     For arrays of 4 MiB and more, numpy asks the kernel for huge pages (`madvise`); where the
     kernel's `transparent_hugepage/defrag` is `madvise` (Debian's default), a first touch of
-    such memory may stall while the kernel compacts memory to find them. Filling a 256 MiB
-    level took 0.38-0.71 s in five fresh processes, 0.40-0.52 s without the advice
-    (tensorstore, whose buffers carry none: 0.28-0.32 s). Large allocations are private
+    such memory may stall while the kernel compacts memory to find them. A whole read of a
+    256 MiB level took 0.38-0.71 s in five fresh processes into `np.empty`, 0.40-0.47 s into
+    this buffer (tensorstore, whose buffers carry no advice: 0.28-0.32 s). Large allocations are private
     anonymous mappings either way; this one simply skips the advice. Elsewhere: `np.empty`.
     """
     nbytes = math.prod(shape) * dtype.itemsize
@@ -82,14 +155,25 @@ def _empty(shape: tuple[int, ...], dtype: np.dtype[Any]) -> np.ndarray[Any, Any]
     return np.frombuffer(buffer, dtype=dtype).reshape(shape)
 
 
-def as_stored(array: da.Array) -> StoredArray:
-    """The same dask array (graph, name, chunks, meta) as a [`StoredArray`][ngffkit.io._stored.StoredArray].
+def as_stored(
+    array: da.Array,
+    source: zarr.Array[Any],
+    selection: tuple[int | tuple[int, int], ...] | None = None,
+) -> StoredArray:
+    """*array* (graph, name, chunks, meta kept) as a [`StoredArray`][ngffkit.io._stored.StoredArray].
+
+    *array* must be the part *selection* of the zarr array *source* (all of it by default).
 
     Examples
     --------
-    >>> as_stored(da.zeros((4, 4), chunks=2)).compute().shape
+    >>> import zarr
+    >>> z = zarr.zeros((4, 4), chunks=(2, 2), store=zarr.storage.MemoryStore())
+    >>> as_stored(da.from_array(z, chunks=2), z).compute().shape
     (4, 4)
     """
     # dask's constructor has no annotations (dask is in mypy's untyped_calls_exclude, but
     # this call is to the subclass, which mypy names after our module).
-    return StoredArray(array.dask, array.name, array.chunks, meta=array._meta)  # type: ignore[no-untyped-call]
+    stored = StoredArray(array.dask, array.name, array.chunks, meta=array._meta)  # type: ignore[no-untyped-call]
+    stored._source = source
+    stored._selection = selection if selection is not None else tuple((0, n) for n in source.shape)
+    return stored

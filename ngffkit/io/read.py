@@ -219,7 +219,8 @@ def _read_image(sp: StorePath, *, labels: bool, tables: bool = False) -> Multisc
                 inline_array=False,
                 # The name records the source, so a writer can refuse to overwrite what it reads.
                 name=f"{READ_PREFIX}{where}/{ds.path}-{uuid.uuid4().hex}",
-            )
+            ),
+            array,
         )
         if channel_names is not None and len(channel_names) != array.shape[dims.index("c")]:
             channel_names = None

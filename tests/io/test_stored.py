@@ -1,34 +1,34 @@
-"""A level read by from_ngff_zarr computes whole into one buffer, and stays a dask array otherwise."""
+"""Levels read by from_ngff_zarr compute straight from zarr into one buffer, and stay dask arrays."""
 
 from __future__ import annotations
 
 import pickle
-from pathlib import Path
+from typing import Any
 
 import dask
 import dask.array as da
 import numpy as np
 import pytest
 from dask.core import flatten
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import ngffkit
 from ngffkit.io._stored import StoredArray, _empty
 from tests.conftest import make_array, requires
 
+SHAPE = (70, 190, 210)  # 5.6 MB: above the 4 MiB from which the buffer skips huge-page advice
 
-@pytest.fixture
-def stored(tmp_path: Path) -> tuple[da.Array, np.ndarray]:
-    """Level 0 of a written image whose dask blocks (several) do not divide its shape.
 
-    At 5.6 MB it is above the 4 MiB from which the buffer is mapped without huge-page advice.
-    """
-    pixels = make_array((70, 190, 210))
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory: pytest.TempPathFactory) -> tuple[da.Array, np.ndarray]:
+    """Level 0 of a written image whose dask blocks (several) do not divide its shape."""
+    pixels = make_array(SHAPE)
+    path = tmp_path_factory.mktemp("stored") / "img.zarr"
     image = ngffkit.to_ngff_image(pixels, dims=("z", "y", "x"))
-    ngffkit.to_ngff_zarr(
-        tmp_path / "img.zarr", ngffkit.to_multiscales(image, chunks=16), progress=False
-    )
+    ngffkit.to_ngff_zarr(path, ngffkit.to_multiscales(image, chunks=16), progress=False)
     with dask.config.set({"array.chunk-size": "256 KiB"}):
-        level = ngffkit.from_ngff_zarr(tmp_path / "img.zarr").images[0].data
+        level = ngffkit.from_ngff_zarr(path).images[0].data
     assert level.npartitions > 8
     return level, pixels
 
@@ -46,6 +46,21 @@ def _pixels_not_concatenated(concatenate3):
     return checked
 
 
+@pytest.fixture
+def store_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts dask.array.store calls, and fails any concatenation of pixel blocks."""
+    calls: list[int] = []
+    store = da.store
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return store(*args, **kwargs)
+
+    monkeypatch.setattr(da, "store", counted)
+    monkeypatch.setattr(da.core, "concatenate3", _pixels_not_concatenated(da.core.concatenate3))
+    return calls
+
+
 @pytest.mark.parametrize(
     "compute",
     [
@@ -56,20 +71,104 @@ def _pixels_not_concatenated(concatenate3):
     ],
     ids=["compute", "asarray", "sync", "threads"],
 )
+@pytest.mark.parametrize(
+    ("chunk_size", "through_dask"),
+    [("128 MiB", False), ("256 KiB", True)],
+    ids=["one-zarr-read", "dask-store"],
+)
 def test_whole_level_fills_one_buffer(
-    stored: tuple[da.Array, np.ndarray], compute, monkeypatch: pytest.MonkeyPatch
+    stored: tuple[da.Array, np.ndarray],
+    compute,
+    chunk_size: str,
+    through_dask: bool,
+    store_calls: list[int],
 ) -> None:
+    """Up to array.chunk-size, one zarr read; above it, dask.array.store: never concatenation."""
     level, pixels = stored
     assert isinstance(level, StoredArray)
-    monkeypatch.setattr(da.core, "concatenate3", _pixels_not_concatenated(da.core.concatenate3))
-    got = compute(level)
+    with dask.config.set({"array.chunk-size": chunk_size}):
+        got = compute(level)
     assert type(got) is np.ndarray and got.flags.c_contiguous and got.flags.writeable
     np.testing.assert_array_equal(got, pixels)
+    assert len(store_calls) == int(through_dask)
 
 
-def test_anything_derived_is_a_plain_dask_array(stored: tuple[da.Array, np.ndarray]) -> None:
+def test_a_chunk_read_builds_no_graph(
+    stored: tuple[da.Array, np.ndarray], raise_if_dask_computes, store_calls: list[int]
+) -> None:
+    """A small read is one zarr read; the graph stays for everything else (and stays lazy)."""
     level, pixels = stored
-    for derived in (level[3:50, ::2], level + 1, level.rechunk(16)):
+    region = level[16:32, 32:48, 48:64]
+    assert type(region) is StoredArray
+    with dask.config.set(scheduler="threads"):
+        np.testing.assert_array_equal(region.compute(), pixels[16:32, 32:48, 48:64])
+    with raise_if_dask_computes(), pytest.raises(AssertionError, match="pixels were computed"):
+        region.compute()  # a scheduler the user configured is used as it is
+    assert store_calls == []
+
+
+# Basic indexes of one axis of length n: integers (also negative), unit-step slices with any
+# bounds (also out of range and empty), and strided ones (which give a plain dask array).
+def _axis_index(n: int) -> st.SearchStrategy[Any]:
+    bound = st.one_of(st.none(), st.integers(-n - 3, n + 3))
+    integers = [st.integers(-n, n - 1)] if n else []  # an empty axis has no integer index
+    return st.one_of(
+        *integers,
+        st.builds(slice, bound, bound),
+        st.builds(slice, bound, bound, st.sampled_from([None, 1, 2, -1])),
+    )
+
+
+@st.composite
+def _index(draw: st.DrawFn, shape: tuple[int, ...]) -> tuple[Any, ...]:
+    items = [draw(_axis_index(n)) for n in shape]
+    if draw(st.booleans()) and len(items) > 1:
+        items = [*items[:-1], Ellipsis]  # Ellipsis stands for the last axis
+    return tuple(items)
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_slices_of_slices_read_the_same_pixels_as_numpy(
+    stored: tuple[da.Array, np.ndarray], data: st.DataObject
+) -> None:
+    level, pixels = stored
+    first = data.draw(_index(level.shape), label="first")
+    view, want = level[first], pixels[first]
+    if view.ndim and isinstance(view, StoredArray):
+        second = data.draw(_index(view.shape), label="second")
+        view, want = view[second], want[second]
+    if isinstance(view, StoredArray) and view.size and view.ndim:
+        plain = all(isinstance(i, int) or i is Ellipsis or i.step in (None, 1) for i in first)
+        assert plain  # only basic, unit-step indexing keeps a StoredArray
+    np.testing.assert_array_equal(np.asarray(view.compute()), want)
+
+
+@pytest.mark.parametrize(
+    "indexes",
+    [
+        ((slice(2, 40),), (3,)),  # an integer inside an offset view
+        ((slice(5, None), 7), (slice(-20, -3), -1)),
+        ((Ellipsis, slice(100, 205)), (slice(60, 80), 9, slice(None, 50))),
+        ((4, slice(10, 10)), (slice(None), slice(None))),  # empty
+        ((slice(69, 500), -1, -1), (0,)),  # out-of-range stop; every axis indexed away
+    ],
+    ids=["int-in-offset", "negative", "ellipsis", "empty", "scalar"],
+)
+def test_known_nested_views(stored: tuple[da.Array, np.ndarray], indexes) -> None:
+    level, pixels = stored
+    view, want = level, pixels
+    for index in indexes:
+        view, want = view[index], want[index]
+    assert isinstance(view, StoredArray)
+    np.testing.assert_array_equal(np.asarray(view.compute()), want)
+
+
+def test_anything_else_is_a_plain_dask_array(stored: tuple[da.Array, np.ndarray]) -> None:
+    level, pixels = stored
+    for derived in (level[::2], level[[1, 5]], level[None], level + 1, level.rechunk(16)):
         assert type(derived) is da.Array
     np.testing.assert_array_equal(level[3:50, ::2].compute(), pixels[3:50, ::2])
     np.testing.assert_array_equal((level.astype("int64") - 7).compute(), pixels.astype("int64") - 7)
@@ -90,6 +189,7 @@ def test_a_cluster_computes_it_the_usual_way(stored: tuple[da.Array, np.ndarray]
         Client(cluster),
     ):
         np.testing.assert_array_equal(level.compute(), pixels)
+        np.testing.assert_array_equal(level[5, 10:20].compute(), pixels[5, 10:20])
 
 
 @pytest.mark.parametrize(
