@@ -208,8 +208,8 @@ def _read_image(sp: StorePath, *, labels: bool, tables: bool = False) -> Multisc
         chunks = normalize_chunks(
             "auto", shape=array.shape, dtype=array.dtype, previous_chunks=block
         )
-        # A whole level computes into one buffer (see ngffkit.io._stored): half the time
-        # and half the memory of dask's concatenation of the blocks.
+        # Computing it reads straight from zarr (see ngffkit.io._stored): a small selection is
+        # one zarr read without a graph, a whole level fills one buffer without concatenation.
         data = as_stored(
             da.from_array(
                 array,
