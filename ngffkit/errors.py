@@ -31,6 +31,12 @@ __all__ = [
     "NgffDependencyError",
     "NgffConversionError",
     "NgffIncompleteStoreError",
+    "NgffCorruptDataError",
+    "NgffResumeError",
+    "NgffLockError",
+    "NgffRemoteError",
+    "NgffTimeoutError",
+    "NgffAuthError",
     "NgffWarning",
     "NgffValidationWarning",
     "NgffUnitWarning",
@@ -97,6 +103,33 @@ class NgffConversionError(NgffError, ValueError):
     copying a table from an OME-NGFF 0.4 store into a 0.5 one. The message names the node
     and what was expected.
     """
+
+
+class NgffCorruptDataError(NgffError, ValueError):
+    """Stored bytes cannot be decoded: a truncated or corrupt chunk or metadata document.
+
+    The message names the store, the key and what the decoder reported.
+    """
+
+
+class NgffResumeError(NgffError, ValueError):
+    """``resume=True`` met a store whose interrupted write had a different plan (or none)."""
+
+
+class NgffLockError(NgffError, TimeoutError):
+    """Another writer held a store's lock for longer than the lock timeout."""
+
+
+class NgffRemoteError(NgffError, ConnectionError):
+    """A remote store failed: a server error (5xx) or a lost connection, after the retries."""
+
+
+class NgffTimeoutError(NgffRemoteError, TimeoutError):
+    """A remote store did not answer within the configured timeout."""
+
+
+class NgffAuthError(NgffError, PermissionError):
+    """A remote store refused the credentials (HTTP 401 / 403)."""
 
 
 class NgffWarning(UserWarning):
