@@ -13,22 +13,13 @@ and the rules they cannot express.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
 
-from ngffkit import errors, spec
-from ngffkit.container import (
-    Channel,
-    ChannelsMeta,
-    Dimensions,
-    Image,
-    ImageMeta,
-    Label,
-    OmeZarrContainer,
-    PixelSize,
-    create_empty_ome_zarr,
-    create_ome_zarr_from_array,
-    open_ome_zarr_container,
-)
+# Errors are plain classes with no dependencies: the one room imported eagerly.
+from ngffkit import errors
 from ngffkit.errors import (
     NgffAuthError,
     NgffConversionError,
@@ -51,18 +42,120 @@ from ngffkit.errors import (
     NgffValueError,
     NgffWarning,
 )
-from ngffkit.io import from_ngff_zarr, open_store, to_ngff_zarr
-from ngffkit.io.tables import copy_tables, read_table, write_table
-from ngffkit.methods import Methods
-from ngffkit.model import Multiscales, NgffImage, TableSource
-from ngffkit.to_multiscales import to_multiscales
-from ngffkit.to_ngff_image import to_ngff_image
-from ngffkit.validate import ValidationIssue, ValidationReport, validate
 
-try:
-    __version__ = version("ngffkit")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0"
+if TYPE_CHECKING:  # type checkers and IDEs see the real names; the interpreter defers them
+    from ngffkit import spec
+    from ngffkit.container import (
+        Channel,
+        ChannelsMeta,
+        Dimensions,
+        Image,
+        ImageMeta,
+        Label,
+        OmeZarrContainer,
+        PixelSize,
+        create_empty_ome_zarr,
+        create_ome_zarr_from_array,
+        open_ome_zarr_container,
+    )
+    from ngffkit.io import (
+        from_ngff_zarr,
+        open_store,
+        to_ngff_zarr,
+    )
+    from ngffkit.io.tables import (
+        copy_tables,
+        read_table,
+        write_table,
+    )
+    from ngffkit.methods import (
+        Methods,
+    )
+    from ngffkit.model import (
+        Multiscales,
+        NgffImage,
+        TableSource,
+    )
+    from ngffkit.to_multiscales import (
+        to_multiscales,
+    )
+    from ngffkit.to_ngff_image import (
+        to_ngff_image,
+    )
+    from ngffkit.validate import (
+        ValidationIssue,
+        ValidationReport,
+        validate,
+    )
+
+# Public name -> the module that defines it. `import ngffkit` loads none of them (no dask,
+# zarr, xarray, scipy or rich): each is imported the first time its name is used (PEP 562).
+_LAZY: dict[str, str] = {
+    "Channel": "ngffkit.container",
+    "ChannelsMeta": "ngffkit.container",
+    "Dimensions": "ngffkit.container",
+    "Image": "ngffkit.container",
+    "ImageMeta": "ngffkit.container",
+    "Label": "ngffkit.container",
+    "OmeZarrContainer": "ngffkit.container",
+    "PixelSize": "ngffkit.container",
+    "create_empty_ome_zarr": "ngffkit.container",
+    "create_ome_zarr_from_array": "ngffkit.container",
+    "open_ome_zarr_container": "ngffkit.container",
+    "from_ngff_zarr": "ngffkit.io",
+    "open_store": "ngffkit.io",
+    "to_ngff_zarr": "ngffkit.io",
+    "copy_tables": "ngffkit.io.tables",
+    "read_table": "ngffkit.io.tables",
+    "write_table": "ngffkit.io.tables",
+    "Methods": "ngffkit.methods",
+    "Multiscales": "ngffkit.model",
+    "NgffImage": "ngffkit.model",
+    "TableSource": "ngffkit.model",
+    "to_multiscales": "ngffkit.to_multiscales",
+    "to_ngff_image": "ngffkit.to_ngff_image",
+    "ValidationIssue": "ngffkit.validate",
+    "ValidationReport": "ngffkit.validate",
+    "validate": "ngffkit.validate",
+}
+_ROOMS = ("spec",)
+# Functions that share their module's name. Importing the module (as any room does with
+# `from ngffkit.validate import ...`) makes Python set `ngffkit.validate` to the module;
+# the package keeps the function there instead, as the eager imports of old did.
+_SHADOWED = ("validate", "to_multiscales", "to_ngff_image")
+
+
+class _Package(types.ModuleType):
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SHADOWED and isinstance(value, types.ModuleType):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    elif name in _ROOMS:
+        value = importlib.import_module(f"ngffkit.{name}")
+    elif name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            value = version("ngffkit")
+        except PackageNotFoundError:  # pragma: no cover - a source tree without install
+            value = "0.0.0"
+    else:
+        raise AttributeError(f"module 'ngffkit' has no attribute {name!r}")
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     # pipeline
