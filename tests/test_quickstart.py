@@ -92,6 +92,16 @@ def test_command_one_in_a_stock_venv(tmp_path: Path, stock_venv: dict[str, str])
     assert "validation: ok" in result.stdout
     report = ngffkit.validate(src / "demo.ome.zarr")
     assert report.ok, report.errors
+    # The default install brings the fast codec pipeline where zarrs has wheels (here: yes).
+    engine = subprocess.run(
+        ["python", "-c", "from ngffkit.io._engine import _installed; print(_installed())"],
+        env=stock_venv,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert engine.stdout.strip() == "True", engine.stderr
     print(f"README command 1 in a stock venv: {elapsed:.0f} s")
 
 

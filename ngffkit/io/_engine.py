@@ -1,13 +1,13 @@
 """The zarr codec pipeline ngffkit uses: zarrs (Rust) when installed, zarr-python's otherwise.
 
 zarr-python runs every chunk's bookkeeping on one event-loop thread, which caps a write at
-about one core however many threads encode. The `zarrs` package (the `ngffkit[zarrs]`
-extra) is a drop-in codec pipeline for zarr-python, backed by the zarrs Rust crate, that
-encodes, decodes and does the chunk I/O in parallel: on a 2-core machine it writes a
-512³ uint16 level about twice as fast and reads it three times as fast (see the
-performance page). It is used for arrays in local directories (the stores it handles
-natively); everything else, and any array it does not support, goes through
-zarr-python as before. ``NGFFKIT_ZARRS=0`` turns it off.
+about one core however many threads encode. The `zarrs` package (a core dependency
+where it has wheels; the `ngffkit[zarrs]` extra elsewhere) is a drop-in codec pipeline
+for zarr-python, backed by the zarrs Rust crate, that encodes, decodes and does the
+chunk I/O in parallel: on a 2-core machine it writes a 512³ uint16 level about twice as
+fast and reads it three times as fast (see the performance page). It is used for arrays
+in local directories (the stores it handles natively); everything else, and any array it
+does not support, goes through zarr-python as before. ``NGFFKIT_ZARRS=0`` turns it off.
 """
 
 from __future__ import annotations
