@@ -119,6 +119,13 @@ _LAZY: dict[str, str] = {
     "validate": "ngffkit.validate",
 }
 _ROOMS = ("spec",)
+
+__version__: str
+"""The installed distribution's version (``"0.0.0"`` from a source tree without install).
+
+Looked up on first use: reading the installed metadata costs more than the rest of
+``import ngffkit``.
+"""
 # Functions that share their module's name. Importing the module (as any room does with
 # `from ngffkit.validate import ...`) makes Python set `ngffkit.validate` to the module;
 # the package keeps the function there instead, as the eager imports of old did.
