@@ -76,6 +76,7 @@ if TYPE_CHECKING:  # type checkers and IDEs see the real names; the interpreter 
         NgffImage,
         TableSource,
     )
+    from ngffkit.pictures import preview, pyramid_overview
     from ngffkit.to_multiscales import (
         to_multiscales,
     )
@@ -109,6 +110,8 @@ _LAZY: dict[str, str] = {
     "read_table": "ngffkit.io.tables",
     "write_table": "ngffkit.io.tables",
     "Methods": "ngffkit.methods",
+    "preview": "ngffkit.pictures",
+    "pyramid_overview": "ngffkit.pictures",
     "Multiscales": "ngffkit.model",
     "NgffImage": "ngffkit.model",
     "TableSource": "ngffkit.model",
@@ -171,6 +174,9 @@ __all__ = [
     "to_ngff_zarr",
     "from_ngff_zarr",
     "validate",
+    # pictures
+    "preview",
+    "pyramid_overview",
     # container (notebooks)
     "open_ome_zarr_container",
     "create_ome_zarr_from_array",

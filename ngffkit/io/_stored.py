@@ -68,6 +68,9 @@ class StoredArray(da.Array):
     """
 
     __slots__ = ("_selection", "_source")
+
+    is_stored = True
+    """Its pixels are in a store: a thumbnail may read them without computing a pyramid."""
     _source: zarr.Array[Any]
     # Per axis of the source: an int (an axis indexed away) or the (start, stop) it covers.
     _selection: tuple[int | tuple[int, int], ...]
