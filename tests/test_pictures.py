@@ -138,7 +138,8 @@ def test_preview_of_container_objects(tmp_path: Path) -> None:
 
 def test_default_level_fits_1024_pixels() -> None:
     ms = ngffkit.to_multiscales(
-        ngffkit.to_ngff_image(da.zeros((4096, 4096), dtype="uint8", chunks=1024)), scale_factors=[2, 4]
+        ngffkit.to_ngff_image(da.zeros((4096, 4096), dtype="uint8", chunks=1024)),
+        scale_factors=[2, 4],
     )
     assert "level 2 (1024 × 1024)" in ngffkit.preview(ms).axes[0].get_title()
 
