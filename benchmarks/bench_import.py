@@ -14,6 +14,7 @@ reports for ``import ngffkit`` and for ``ngffkit --help``.
 from __future__ import annotations
 
 import argparse
+import ast
 import statistics
 import subprocess
 import sys
@@ -45,7 +46,7 @@ def heavy_modules(code: str) -> list[str]:
     out = subprocess.run(
         [sys.executable, "-c", probe], check=True, capture_output=True, text=True
     ).stdout
-    loaded = eval(out.strip().splitlines()[-1])  # a list literal printed by the probe
+    loaded = ast.literal_eval(out.strip().splitlines()[-1])
     return [m for m in HEAVY if m in loaded]
 
 
