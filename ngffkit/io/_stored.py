@@ -76,6 +76,7 @@ class StoredArray(da.Array):
     _selection: tuple[int | tuple[int, int], ...]
 
     def __getitem__(self, index: Any) -> Any:
+        index = _explicit_steps(index, self.shape)
         sliced = super().__getitem__(index)  # type: ignore[no-untyped-call]
         try:
             selection = _compose(self._selection, self.shape, index)
@@ -101,6 +102,46 @@ class StoredArray(da.Array):
             kwargs.pop("optimize_graph", None)
             da.store(self, out, lock=False, **kwargs)
         return out
+
+
+def _explicit_steps(index: Any, shape: tuple[int, ...]) -> Any:
+    """*index* with its negative-step slices bounded as numpy reads them; else unchanged.
+
+    dask normalises a negative-step slice that starts before the axis, such as
+    `slice(-211, None, -1)` on an axis of 210, to the whole axis reversed, where numpy
+    selects nothing; bounded first with `slice.indices`, both agree.
+
+    Examples
+    --------
+    >>> _explicit_steps((0, slice(-211, None, -1)), (5, 210))
+    (0, slice(0, 0, 1))
+    >>> _explicit_steps((..., slice(None, 2, -1)), (3, 6))
+    (slice(None, None, None), slice(5, 2, -1))
+    >>> _explicit_steps(slice(4, None, -2), (6,))
+    (slice(4, None, -2),)
+    """
+    items = index if isinstance(index, tuple) else (index,)
+    if (
+        not all(item is Ellipsis or isinstance(item, slice | numbers.Integral) for item in items)
+        or sum(item is Ellipsis for item in items) > 1
+    ):
+        return index
+    if not any(isinstance(item, slice) and (item.step or 1) < 0 for item in items):
+        return index
+    if Ellipsis in items:
+        at = items.index(Ellipsis)
+        fill = (slice(None),) * (len(shape) - len(items) + 1)
+        items = items[:at] + fill + items[at + 1 :]
+    if len(items) > len(shape):
+        return index
+    bounded: list[Any] = []
+    for item, length in zip(items, shape, strict=False):
+        if isinstance(item, slice) and (item.step or 1) < 0:
+            span = range(*item.indices(length))
+            stop = span.stop if span.stop >= 0 else None
+            item = slice(span.start, stop, span.step) if span else slice(0, 0, 1)
+        bounded.append(item)
+    return tuple(bounded)
 
 
 def _numpy_meta(array: da.Array) -> bool:

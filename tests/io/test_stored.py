@@ -154,8 +154,10 @@ def test_slices_of_slices_read_the_same_pixels_as_numpy(
         ((Ellipsis, slice(100, 205)), (slice(60, 80), 9, slice(None, 50))),
         ((4, slice(10, 10)), (slice(None), slice(None))),  # empty
         ((slice(69, 500), -1, -1), (0,)),  # out-of-range stop; every axis indexed away
+        # A reversed slice that starts before the axis is empty in numpy, whole in dask.
+        ((0, 0, slice(-211, None, -1)), ()),
     ],
-    ids=["int-in-offset", "negative", "ellipsis", "empty", "scalar"],
+    ids=["int-in-offset", "negative", "ellipsis", "empty", "scalar", "reversed"],
 )
 def test_known_nested_views(stored: tuple[da.Array, np.ndarray], indexes) -> None:
     level, pixels = stored
