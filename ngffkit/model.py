@@ -111,6 +111,12 @@ class NgffImage:
             )
         if len(set(dims)) != len(dims) or not all(isinstance(d, str) and d for d in dims):
             raise NgffValueError(f"dims: expected unique, non-empty names, got {list(dims)}")
+        empty = [d for d, n in zip(dims, self.data.shape, strict=True) if n == 0]
+        if empty:
+            raise NgffValueError(
+                f"data: expected at least one pixel along every axis, got length 0 along "
+                f"{empty} (shape {tuple(self.data.shape)})"
+            )
         object.__setattr__(self, "dims", dims)
         scale = _per_axis(self.scale, dims, "scale", 1.0)
         for d, s in scale.items():

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import dask.array as da
 import numpy as np
@@ -23,6 +23,7 @@ from zarr.storage import MemoryStore, StorePath
 from ngffkit.errors import NgffExistsError, NgffValueError
 from ngffkit.io._engine import codec_pipeline
 from ngffkit.io._progress import WriteProgress
+from ngffkit.io._replace import staged_write
 from ngffkit.io._stream import (
     Level,
     active_client,
@@ -62,6 +63,24 @@ def default_compressors(zarr_format: int) -> Any:
     from zarr.codecs import ZstdCodec
 
     return [ZstdCodec(level=0, checksum=False)]
+
+
+def _check_compressors(codecs: Any, zarr_format: int, argument: str) -> None:
+    """Refuse codecs zarr cannot use, before the store is touched: a one-pixel trial array."""
+    try:
+        zarr.create_array(
+            MemoryStore(),
+            shape=(1,),
+            dtype="u1",
+            compressors=codecs,
+            zarr_format=cast(Literal[2, 3], zarr_format),
+        )
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise NgffValueError(
+            f"{argument}: expected zarr codecs for Zarr v{zarr_format} (such as "
+            f"{default_compressors(zarr_format)!r}, or None for the default), got {codecs!r}: {exc} "
+            f"(nothing was written)"
+        ) from None
 
 
 def _parse_chunks_per_shard(
@@ -124,7 +143,6 @@ def _prepare_target(sp: StorePath, ms: Multiscales, *, overwrite: bool) -> None:
                     f"store {where}: the pixels to write are read from this same store; write to a "
                     f"new location instead of overwriting the source (nothing was changed)"
                 )
-        sync(sp.delete_dir())
 
 
 def _create_arrays(
@@ -326,6 +344,10 @@ def to_ngff_zarr(
     codecs = compressors if compressors is not None else compressor
     if codecs is None:
         codecs = default_compressors(zarr_format)
+    else:
+        _check_compressors(
+            codecs, zarr_format, "compressors" if compressor is None else "compressor"
+        )
     shard_map = _parse_chunks_per_shard(chunks_per_shard, multiscales.images[0].dims, version)
     budget = parse_memory_limit(memory_limit)
     client = active_client(scheduler)
@@ -349,6 +371,37 @@ def to_ngff_zarr(
     }
     check_tables_to_copy(sp, multiscales.tables)  # before anything is deleted or written
     _prepare_target(sp, multiscales, overwrite=overwrite)
+    with staged_write(sp, overwrite=overwrite, where=where, local_only=client is not None) as stage:
+        _write_store(
+            stage,
+            multiscales,
+            version=version,
+            codecs=codecs,
+            shard_map=shard_map,
+            root_attrs=root_attrs,
+            label_attrs=label_attrs,
+            pixels={
+                "memory_limit": budget,
+                "workers": workers,
+                "client": client,
+                "progress": progress,
+            },
+        )
+
+
+def _write_store(
+    sp: StorePath,
+    multiscales: Multiscales,
+    *,
+    version: str,
+    codecs: Any,
+    shard_map: Any,
+    root_attrs: dict[str, Any],
+    label_attrs: dict[str, dict[str, Any]],
+    pixels: dict[str, Any],
+) -> None:
+    """Write every array, then the metadata, into the empty store *sp*."""
+    zarr_format = ZARR_FORMAT[version]
 
     root = zarr.create_group(store=sp, zarr_format=zarr_format, overwrite=True)
     pyramids = [
@@ -377,7 +430,7 @@ def to_ngff_zarr(
                     title=f"labels/{name} level ",
                 )
             )
-    _write_pixels(pyramids, memory_limit=budget, workers=workers, client=client, progress=progress)
+    _write_pixels(pyramids, **pixels)
     write_tables(root, multiscales.tables, version=version)
 
     # Metadata last, innermost first: a reader never sees a level that is not fully written.

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from ngffkit.errors import NgffValidationError
+from ngffkit.spec.names import name_problem
 
 __all__ = [
     "AXIS_TYPES",
@@ -141,6 +142,15 @@ class Dataset:
                 f"dataset path: expected a non-empty string, got {self.path!r}",
                 rule="dataset-path",
             )
+        # Nested paths are allowed (some tools write them); each segment must stay inside.
+        for segment in self.path.split("/"):
+            problem = name_problem(segment)
+            if problem:
+                raise NgffValidationError(
+                    f"dataset path {self.path!r}: segment {segment!r} {problem}; a level's path "
+                    f"must name an array inside the image",
+                    rule="dataset-path",
+                )
         scale = tuple(float(s) for s in self.scale)
         for i, s in enumerate(scale):
             if not s > 0:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import numpy as np
@@ -65,40 +65,98 @@ def test_overwrite_own_source_refused(tmp_path, make_image) -> None:
     assert tree_digest(target) == before
 
 
+# Writes one of two images (all 1s or all 2s) slowly enough to be killed at any moment.
 WRITER = textwrap.dedent(
     """
-    import sys, time, numpy as np, dask.array as da, ngffkit
+    import sys, time, dask.array as da, ngffkit
+    target, version, value, overwrite = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
     def slow(block):
-        time.sleep(0.05)
-        return block
-    data = da.map_blocks(slow, da.ones((64, 256, 256), chunks=(8, 64, 64), dtype="u2"), dtype="u2")
-    ms = ngffkit.to_multiscales(ngffkit.to_ngff_image(data), scale_factors=[2], chunks=(8, 64, 64))
+        time.sleep(0.01)
+        return block * value
+    data = da.map_blocks(slow, da.ones((32, 128, 128), chunks=(8, 32, 32), dtype="u2"), dtype="u2")
+    ms = ngffkit.to_multiscales(ngffkit.to_ngff_image(data), scale_factors=[2], chunks=(8, 32, 32))
     print("start", flush=True)
-    ngffkit.to_ngff_zarr(sys.argv[1], ms, version=sys.argv[2])
+    ngffkit.to_ngff_zarr(target, ms, version=version, overwrite=overwrite, progress=False)
     print("done", flush=True)
     """
 )
 
 
-@pytest.mark.parametrize("version", ["0.4", "0.5"])
-def test_killed_write_is_refused(tmp_path, version) -> None:
-    """A write killed halfway (SIGKILL) leaves a store that from_ngff_zarr refuses clearly."""
-    target = tmp_path / "img.zarr"
+def _run_writer(target: Path, version: str, value: int, overwrite: bool, kill_after: float) -> bool:
+    """Run WRITER and SIGKILL it *kill_after* seconds after it starts writing; True if it finished."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(target), version], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", WRITER, str(target), version, str(value), str(int(overwrite))],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "start"
-    deadline = time.monotonic() + 60
-    level0 = target / "0"
-    while time.monotonic() < deadline and not any(
-        p.is_file() for p in level0.rglob("*") if p.name[0] != "." and p.name != "zarr.json"
-    ):
-        time.sleep(0.05)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    try:
+        proc.wait(timeout=kill_after)
+    except subprocess.TimeoutExpired:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    finished = proc.stdout.read().strip() == "done"
     proc.stdout.close()
-    assert any(level0.rglob("*")), "the writer was killed before writing any chunk"
+    return finished
+
+
+def _held_value(target: Path) -> int:
+    """The value every pixel of every level of the complete image at *target* holds."""
+    ms = ngffkit.from_ngff_zarr(target)
+    values = {int(v) for level in ms.images for v in np.unique(level.data.compute())}
+    assert len(values) == 1, f"a mix of images: {values}"
+    assert [level.shape for level in ms.images] == [(32, 128, 128), (16, 64, 64)]
+    return values.pop()
+
+
+@pytest.mark.parametrize(
+    ("version", "overwrite", "kills"), [("0.5", False, 20), ("0.5", True, 20), ("0.4", True, 8)]
+)
+def test_killed_writes_lose_nothing(tmp_path, version, overwrite, kills) -> None:
+    """SIGKILL at random moments of a write: the old image intact or the new one complete.
+
+    A fresh write killed before it is published leaves nothing at the path; an overwrite
+    leaves the previous image byte-identical. Stages of killed writers are removed by the
+    next write to the same path.
+    """
+    target = tmp_path / "img.zarr"
+    rng = np.random.default_rng(9)
+    held = None
+    if overwrite:
+        assert _run_writer(target, version, 1, False, kill_after=30)
+        held = 1
+    outcomes = {"old intact": 0, "new complete": 0}
+    for _ in range(kills):
+        value = held % 3 + 1 if held is not None else 1
+        before = tree_digest(target) if target.exists() else None
+        finished = _run_writer(target, version, value, overwrite, rng.uniform(0.0, 1.6))
+        if held is not None and target.exists() and tree_digest(target) == before:
+            outcomes["old intact"] += 1
+            assert not finished
+        elif not overwrite and not target.exists():
+            outcomes["old intact"] += 1
+            with pytest.raises(NgffNotFoundError):
+                ngffkit.from_ngff_zarr(target)
+        else:
+            assert _held_value(target) == value
+            outcomes["new complete"] += 1
+            held = value
+            if not overwrite:
+                shutil.rmtree(target)
+    assert all(outcomes.values()), outcomes  # the kills fell both before and after publishing
+    assert _run_writer(target, version, 7, True, kill_after=30)
+    assert _held_value(target) == 7
+    assert [p.name for p in tmp_path.iterdir()] == ["img.zarr"]  # no stage left behind
+
+
+def test_metadata_missing_is_refused_as_interrupted(tmp_path, make_image) -> None:
+    """A store with arrays but no image metadata (a write cut short) is refused clearly."""
+    import zarr
+
+    target = tmp_path / "img.zarr"
+    ngffkit.to_ngff_zarr(target, ngffkit.to_multiscales(make_image((8, 16, 16)), scale_factors=[2]))
+    zarr.open_group(target, mode="r+").attrs.clear()
     with pytest.raises(NgffIncompleteStoreError, match="interrupted") as info:
         ngffkit.from_ngff_zarr(target)
     assert info.value.rule == "no-ome-metadata"
@@ -144,3 +202,144 @@ def test_bad_version_argument(tmp_path, make_image) -> None:
         ngffkit.to_ngff_zarr(tmp_path / "x.zarr", ms, version="0.7")
     assert not (tmp_path / "x.zarr").exists()
     assert np.all(ms.images[0].shape)
+
+
+def _raising(block: np.ndarray) -> np.ndarray:
+    if block.flat[0] >= 0:  # every block: the write fails after some chunks are written
+        raise RuntimeError("sensor read failed")
+    return block
+
+
+FAILURES = {
+    "codec": (lambda ms: ms, {"compressors": "zstd"}),
+    "shards": (lambda ms: ms, {"chunks_per_shard": 0}),
+    "version": (lambda ms: ms, {"version": "0.7"}),
+    "pixels-raise": (
+        lambda ms: ngffkit.to_multiscales(
+            ngffkit.to_ngff_image(
+                ms.images[0].data.map_blocks(_raising, dtype=ms.images[0].data.dtype),
+                dims=ms.images[0].dims,
+            ),
+            scale_factors=[2],
+        ),
+        {},
+    ),
+}
+
+
+@pytest.fixture
+def old_store(tmp_path, make_image) -> tuple[Path, str, ngffkit.Multiscales]:
+    """An existing image on disk, its tree digest, and another pyramid to overwrite it with."""
+    import dask.array as da
+
+    target = tmp_path / "img.zarr"
+    ngffkit.to_ngff_zarr(target, ngffkit.to_multiscales(make_image((8, 32, 32)), scale_factors=[2]))
+    pixels = da.from_array(np.full((16, 32, 32), 5, "u2"), chunks=(4, 16, 16))
+    new = ngffkit.to_multiscales(ngffkit.to_ngff_image(pixels), scale_factors=[2, 4])
+    return target, tree_digest(target), new
+
+
+@pytest.mark.parametrize("failure", sorted(FAILURES))
+def test_failed_overwrite_keeps_the_old_store(old_store, failure) -> None:
+    """overwrite=True that fails (bad argument, pixels that raise) leaves the old store intact."""
+    target, before, new = old_store
+    make, kwargs = FAILURES[failure]
+    with pytest.raises((ngffkit.NgffError, RuntimeError)):
+        ngffkit.to_ngff_zarr(target, make(new), overwrite=True, progress=False, **kwargs)
+    assert tree_digest(target) == before
+    assert [p.name for p in target.parent.iterdir()] == ["img.zarr"]  # the stage is gone
+
+
+def test_overwrite_through_a_symlink_keeps_the_link(old_store) -> None:
+    """A store reached through a symlink is replaced where it lives; the link still points there."""
+    target, _, new = old_store
+    link = target.parent / "link.zarr"
+    link.symlink_to(target, target_is_directory=True)
+    ngffkit.to_ngff_zarr(link, new, overwrite=True, progress=False)
+    assert link.is_symlink()
+    assert ngffkit.from_ngff_zarr(link).images[2].shape == (4, 8, 8)
+
+
+def test_overwrite_of_a_file_is_refused(tmp_path, make_image) -> None:
+    """A path that is a file is not a store: it is refused and kept."""
+    target = tmp_path / "notes.zarr"
+    target.write_text("keep me")
+    ms = ngffkit.to_multiscales(make_image((8, 8)), scale_factors=[])
+    with pytest.raises(ngffkit.NgffError, match=r"notes\.zarr"):
+        ngffkit.to_ngff_zarr(target, ms, overwrite=True)
+    assert target.read_text() == "keep me"
+
+
+def test_concurrent_fresh_writer_keeps_the_first(tmp_path, make_image, monkeypatch) -> None:
+    """A fresh write that finds the path taken when it publishes is discarded, the other kept."""
+    from ngffkit.io import _replace
+
+    target = tmp_path / "img.zarr"
+    first = ngffkit.to_multiscales(make_image((8, 8)), scale_factors=[])
+    publish = _replace._publish_directory
+
+    def other_writer_first(stage, path, **kwargs):
+        monkeypatch.setattr(_replace, "_publish_directory", publish)
+        ngffkit.to_ngff_zarr(path, first)  # another writer publishes while this one writes
+        publish(stage, path, **kwargs)
+
+    monkeypatch.setattr(_replace, "_publish_directory", other_writer_first)
+    second = ngffkit.to_multiscales(make_image((4, 4)), scale_factors=[])
+    with pytest.raises(NgffExistsError, match="another writer"):
+        ngffkit.to_ngff_zarr(target, second)
+    assert ngffkit.from_ngff_zarr(target).images[0].shape == (8, 8)
+    assert [p.name for p in tmp_path.iterdir()] == ["img.zarr"]
+
+
+@pytest.mark.parametrize("path", ["", "plate.zarr/B/03/0"])
+def test_memory_overwrite_replaces_only_when_complete(make_image, path) -> None:
+    """In a store without renames, a failed overwrite leaves every old key; a good one no stale key."""
+    import dask.array as da
+    from zarr.storage import MemoryStore, StorePath
+
+    sp = StorePath(MemoryStore(), path)
+    ngffkit.to_ngff_zarr(sp, ngffkit.to_multiscales(make_image((8, 32, 32)), scale_factors=[2, 4]))
+    before = dict(sp.store._store_dict)
+    pixels = da.from_array(np.full((8, 32, 32), 5, "u2"), chunks=(4, 16, 16))
+    failing = FAILURES["pixels-raise"][0](ngffkit.to_multiscales(ngffkit.to_ngff_image(pixels)))
+    with pytest.raises(RuntimeError, match="sensor"):
+        ngffkit.to_ngff_zarr(sp, failing, overwrite=True, progress=False)
+    assert dict(sp.store._store_dict) == before
+    new = ngffkit.to_multiscales(ngffkit.to_ngff_image(pixels), scale_factors=[])
+    ngffkit.to_ngff_zarr(sp, new, overwrite=True, progress=False)
+    back = ngffkit.from_ngff_zarr(sp)
+    assert len(back.images) == 1 and int(back.images[0].data.max().compute()) == 5
+    prefix = f"{path}/" if path else ""
+    assert not [k for k in sp.store._store_dict if k.startswith(f"{prefix}1/")]  # stale level gone
+    assert not [k for k in sp.store._store_dict if "ngffkit-new" in k]  # stage gone
+
+
+def test_s3_overwrite_replaces_only_when_complete(s3_endpoint, make_image) -> None:
+    """On S3 (moto on loopback) a failed overwrite keeps every old object; a good one leaves none stale."""
+    import dask.array as da
+    import s3fs
+
+    options = {"key": "test", "secret": "test", "client_kwargs": {"endpoint_url": s3_endpoint}}
+    fs = s3fs.S3FileSystem(**options)
+    fs.mkdir("ngffkit-safety")
+    url = "s3://ngffkit-safety/img.zarr"
+    ngffkit.to_ngff_zarr(
+        url,
+        ngffkit.to_multiscales(make_image((8, 32, 32)), scale_factors=[2]),
+        storage_options=options,
+    )
+    before = {key: fs.cat_file(key) for key in fs.find("ngffkit-safety")}
+    pixels = da.from_array(np.full((8, 32, 32), 5, "u2"), chunks=(4, 16, 16))
+    failing = FAILURES["pixels-raise"][0](ngffkit.to_multiscales(ngffkit.to_ngff_image(pixels)))
+    with pytest.raises(RuntimeError, match="sensor"):
+        ngffkit.to_ngff_zarr(url, failing, overwrite=True, storage_options=options, progress=False)
+    fs.invalidate_cache()
+    assert {key: fs.cat_file(key) for key in fs.find("ngffkit-safety")} == before
+    new = ngffkit.to_multiscales(ngffkit.to_ngff_image(pixels), scale_factors=[])
+    ngffkit.to_ngff_zarr(url, new, overwrite=True, storage_options=options, progress=False)
+    fs.invalidate_cache()
+    keys = fs.find("ngffkit-safety")
+    assert not [k for k in keys if k.startswith("ngffkit-safety/img.zarr/1/") or "ngffkit-new" in k]
+    back = ngffkit.from_ngff_zarr(url, storage_options=options)
+    assert len(back.images) == 1 and int(back.images[0].data.max().compute()) == 5
+    assert ngffkit.validate(url, storage_options=options).ok

@@ -265,7 +265,10 @@ def test_memory_stays_near_the_budget(tmp_path) -> None:
     assert peak < 2 * limit, f"peak {peak / 2**20:.1f} MiB for a {limit / 2**20:.0f} MiB budget"
 
 
-def test_a_failing_region_leaves_a_store_readers_refuse(tmp_path) -> None:
+@pytest.mark.parametrize("where", ["disk", "memory"])
+def test_a_failing_region_leaves_nothing_a_reader_takes_for_an_image(tmp_path, where) -> None:
+    """On disk the failed write is never published; in memory its arrays lack the metadata."""
+
     def block(block_info: Any = None) -> np.ndarray:
         if tuple(block_info[None]["chunk-location"]) == (1, 1):
             raise RuntimeError("disk on fire")
@@ -273,11 +276,14 @@ def test_a_failing_region_leaves_a_store_readers_refuse(tmp_path) -> None:
 
     source = da.map_blocks(block, chunks=((32,) * 2, (32,) * 2), dtype=np.uint8)
     ms = ngffkit.to_multiscales(source, scale_factors=[2], chunks=32)
-    target = tmp_path / "img.zarr"
+    target = tmp_path / "img.zarr" if where == "disk" else zarr.storage.MemoryStore()
     with pytest.raises(RuntimeError, match="disk on fire"):
         ngffkit.to_ngff_zarr(target, ms, progress=False)
-    with pytest.raises(NgffIncompleteStoreError):
-        ngffkit.from_ngff_zarr(target)
+    if where == "disk":
+        assert list(tmp_path.iterdir()) == []
+    else:
+        with pytest.raises(NgffIncompleteStoreError):
+            ngffkit.from_ngff_zarr(target)
 
 
 def test_direct_source_reads_numpy_and_zarr_without_the_graph(tmp_path) -> None:
