@@ -32,6 +32,7 @@ from ngffkit.spec import (
     Omero,
     default_axis_type,
 )
+from ngffkit.spec.names import check_name
 
 if TYPE_CHECKING:
     import dask.array as da
@@ -411,13 +412,13 @@ class Multiscales:
                 f"got {len(derivations)}"
             )
         object.__setattr__(self, "derivations", derivations)
-        object.__setattr__(self, "labels", dict(self.labels))
+        labels = dict(self.labels)
+        for name in labels:
+            check_name(name, "label")
+        object.__setattr__(self, "labels", labels)
         tables = dict(self.tables)
         for name, source in tables.items():
-            if not isinstance(name, str) or not name or "/" in name or name in (".", ".."):
-                raise NgffValueError(
-                    f"tables: expected plain group names without '/', got {name!r}"
-                )
+            check_name(name, "table")
             if not isinstance(source, TableSource):
                 raise NgffValueError(
                     f"tables[{name!r}]: expected a TableSource, got {type(source).__name__}"

@@ -805,7 +805,7 @@ BAD_INPUT: list[tuple[str, str, Callable[[OmeZarrContainer], object], type[Excep
         NgffExistsError,
         "label 'nuclei' already exists",
     ),
-    ("label-name", "r+", lambda c: c.derive_label("a/b"), NgffValueError, "plain group name"),
+    ("label-name", "r+", lambda c: c.derive_label("a/b"), NgffValueError, "plain name"),
     (
         "label-float-dtype",
         "r+",

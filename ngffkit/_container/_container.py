@@ -47,6 +47,7 @@ from ngffkit.io.tables import DEFAULT_BACKEND, delete_table, read_table, write_t
 from ngffkit.io.write import to_ngff_zarr
 from ngffkit.model import Multiscales
 from ngffkit.spec import Omero, OmeroWindow
+from ngffkit.spec.names import check_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -381,6 +382,7 @@ class OmeZarrContainer:
         ...
         ngffkit.errors.NgffKeyError: label 'cells': not among the labels of memory://...: ['nuclei']
         """
+        check_name(name, "label", where=describe_store(self.store))
         names = self.list_labels()
         if name not in names:
             raise NgffKeyError(
@@ -452,6 +454,7 @@ class OmeZarrContainer:
         >>> label.shape, label.dtype, label.pixel_size.x, label.meta.levels
         ((64, 64), dtype('uint32'), 0.5, 2)
         """
+        check_name(name, "label", where=describe_store(self.store))
         from ngffkit._container._create import label_pyramid
 
         self.get_image()._require_writable("derive_label")
@@ -507,6 +510,7 @@ class OmeZarrContainer:
         >>> c.list_labels()
         ['cells']
         """
+        check_name(name, "label", where=describe_store(self.store))
         self.get_image()._require_writable("delete_label")
         names = self.list_labels()
         label_sp = child(self.store, "labels", name)

@@ -19,6 +19,7 @@ from zarr.storage import StorePath
 
 from ngffkit._container._select import Selection
 from ngffkit.errors import NgffNotFoundError, NgffValueError
+from ngffkit.io._lock import image_lock
 from ngffkit.io.read import open_group
 from ngffkit.io.stores import READ_PREFIX, describe_store, join_path
 from ngffkit.io.tables import list_tables
@@ -32,6 +33,7 @@ from ngffkit.spec import (
     is_image_attrs,
     parse_version,
 )
+from ngffkit.spec.names import check_name
 
 __all__ = [
     "child",
@@ -144,7 +146,13 @@ def read_label_names(sp: StorePath) -> tuple[str, ...]:
 
 def add_label_name(sp: StorePath, name: str, version: str) -> None:
     """List *name* in the ``labels`` group (created if missing), keeping the names already there."""
+    check_name(name, "label", where=describe_store(sp))
     version = writable_version(version, describe_store(sp))
+    with image_lock(sp):  # read and rewrite the list as one step: no entry is lost
+        _add_label_name(sp, name, version)
+
+
+def _add_label_name(sp: StorePath, name: str, version: str) -> None:
     labels_sp = child(sp, "labels")
     doc = _labels_doc(sp)
     if doc is None:
@@ -160,8 +168,12 @@ def add_label_name(sp: StorePath, name: str, version: str) -> None:
 
 def ensure_labels_group(sp: StorePath, version: str) -> None:
     """Create an empty ``labels`` group (listing nothing) if the image has none."""
-    if _labels_doc(sp) is None:
-        version = writable_version(version, describe_store(sp))
+    if _labels_doc(sp) is not None:
+        return
+    version = writable_version(version, describe_store(sp))
+    with image_lock(sp):
+        if _labels_doc(sp) is not None:
+            return  # another writer made it meanwhile
         group = zarr.open_group(
             store=child(sp, "labels"), mode="a", zarr_format=ZARR_FORMAT[version]
         )
@@ -181,7 +193,13 @@ def read_table_names(sp: StorePath) -> tuple[str, ...]:
 
 def remove_label_name(sp: StorePath, name: str, version: str) -> None:
     """Unlist *name* from the `labels` group, keeping the other names and keys."""
+    check_name(name, "label", where=describe_store(sp))
     version = writable_version(version, describe_store(sp))
+    with image_lock(sp):
+        _remove_label_name(sp, name, version)
+
+
+def _remove_label_name(sp: StorePath, name: str, version: str) -> None:
     doc = _labels_doc(sp)
     if doc is None or name not in doc.labels:
         return

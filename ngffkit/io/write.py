@@ -44,6 +44,7 @@ from ngffkit.spec import (
     encode_labels_attrs,
     parse_version,
 )
+from ngffkit.spec.names import check_name
 
 __all__ = ["to_ngff_zarr", "default_compressors"]
 
@@ -207,8 +208,7 @@ def _label_doc(ms: Multiscales) -> ImageLabel:
 
 def _check_labels(ms: Multiscales, where: str) -> None:
     for name, label in ms.labels.items():
-        if "/" in name or not name:
-            raise NgffValueError(f"labels[{name!r}]: expected a plain group name without '/'")
+        check_name(name, "label", where=where)
         if len(label.images) != len(ms.images):
             raise NgffValueError(
                 f"labels[{name!r}] at {where}: a label image needs as many levels as its image "

@@ -54,6 +54,7 @@ from ngffkit.spec.image import (
     OmeroWindow,
     default_axis_type,
 )
+from ngffkit.spec.names import name_problem
 
 __all__ = [
     "NgffVersion",
@@ -812,6 +813,19 @@ def encode_image_attrs(doc: ImageAttrs, version: str) -> dict[str, Any]:
     return {**rest, "ome": ome}
 
 
+def _safe_listed(name: str, where: str) -> str | None:
+    """*name* if it can be a node name; else None, with a warning: one bad entry hides only itself."""
+    problem = name_problem(name)
+    if problem is None:
+        return name
+    warnings.warn(
+        f"{where}: entry {name!r} skipped: it {problem}, so it cannot name a group inside the image",
+        NgffValidationWarning,
+        stacklevel=4,
+    )
+    return None
+
+
 def decode_labels_attrs(
     attrs: Mapping[str, Any], *, zarr_format: int, where: str = "labels"
 ) -> LabelsAttrs:
@@ -825,7 +839,11 @@ def decode_labels_attrs(
     ome = attrs.get("ome")
     source: Mapping[str, Any] = ome if isinstance(ome, Mapping) and "labels" in ome else attrs
     names = expect_list(source.get("labels", []), f"{where}.labels", rule="labels-list")
-    labels = tuple(expect_str(n, f"{where}.labels[{i}]") for i, n in enumerate(names))
+    listed = (
+        _safe_listed(expect_str(n, f"{where}.labels[{i}]"), f"{where}.labels[{i}]")
+        for i, n in enumerate(names)
+    )
+    labels = tuple(dict.fromkeys(n for n in listed if n is not None))
     extra_ome = (
         {k: freeze(v) for k, v in ome.items() if k not in ("labels", "version")}
         if isinstance(ome, Mapping)

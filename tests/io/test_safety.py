@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -343,3 +344,165 @@ def test_s3_overwrite_replaces_only_when_complete(s3_endpoint, make_image) -> No
     back = ngffkit.from_ngff_zarr(url, storage_options=options)
     assert len(back.images) == 1 and int(back.images[0].data.max().compute()) == 5
     assert ngffkit.validate(url, storage_options=options).ok
+
+
+HOSTILE_NAMES = [
+    "",
+    ".",
+    "..",
+    "/",
+    "a/b",
+    "..\\x",
+    "/abs",
+    "C:x",
+    "zarr.json",
+    ".zattrs",
+    "a\x00b",
+    " x",
+]
+
+
+@pytest.fixture
+def labelled(tmp_path) -> Path:
+    """An image on disk with a label and a table, through the container."""
+    import pandas as pd
+
+    from ngffkit.container import create_empty_ome_zarr
+
+    target = tmp_path / "img.zarr"
+    c = create_empty_ome_zarr(target, (16, 16), pixelsize=1.0)
+    c.derive_label("nuclei")
+    c.add_table("roi", pd.DataFrame({"n": [1]}))
+    return target
+
+
+ENTRY_POINTS = {
+    "delete_label": lambda c, name: c.delete_label(name),
+    "delete_label_missing_ok": lambda c, name: c.delete_label(name, missing_ok=True),
+    "derive_label": lambda c, name: c.derive_label(name),
+    "get_label": lambda c, name: c.get_label(name),
+    "delete_table": lambda c, name: c.delete_table(name),
+    "delete_table_missing_ok": lambda c, name: c.delete_table(name, missing_ok=True),
+    "get_table": lambda c, name: c.get_table(name),
+    "add_table": lambda c, name: c.add_table(name, __import__("pandas").DataFrame({"n": [1]})),
+}
+
+
+@pytest.mark.parametrize("entry", sorted(ENTRY_POINTS))
+@pytest.mark.parametrize("name", HOSTILE_NAMES, ids=repr)
+def test_hostile_names_are_refused_before_the_store_is_touched(labelled, entry, name) -> None:
+    """delete_label("") used to delete every label: each name API now refuses unsafe names."""
+    from ngffkit.container import open_ome_zarr_container
+
+    pytest.importorskip("pandas", reason="needs pandas: pip install 'ngffkit[tables]'")
+    before = tree_digest(labelled)
+    container = open_ome_zarr_container(labelled, mode="r+")
+    with pytest.raises(ngffkit.NgffValueError, match="name") as info:
+        ENTRY_POINTS[entry](container, name)
+    assert isinstance(info.value, ValueError)
+    assert "img.zarr" in str(info.value)
+    assert tree_digest(labelled) == before
+
+
+@pytest.mark.parametrize("name", ["..", "zarr.json", "a/b"])
+def test_hostile_label_name_in_to_ngff_zarr(tmp_path, make_image, name) -> None:
+    """A label name that would leave labels/ is refused before a byte is written."""
+    ms = ngffkit.to_multiscales(make_image((16, 16)), scale_factors=[])
+    label = ngffkit.to_multiscales(
+        ngffkit.to_ngff_image(np.zeros((16, 16), "u1"), is_label=True), scale_factors=[]
+    )
+    from dataclasses import replace
+
+    with pytest.raises(ngffkit.NgffValueError, match="label name"):
+        ngffkit.to_ngff_zarr(tmp_path / "img.zarr", replace(ms, labels={name: label}))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_hostile_entries_in_read_metadata_are_skipped(labelled) -> None:
+    """Another tool's labels/tables list with '..' or '' entries: those are skipped with a warning."""
+    import zarr
+
+    from ngffkit.container import open_ome_zarr_container
+
+    pytest.importorskip("pandas", reason="needs pandas: pip install 'ngffkit[tables]'")
+    labels = zarr.open_group(labelled / "labels", mode="r+")
+    ome = dict(labels.attrs["ome"])
+    labels.attrs["ome"] = {**ome, "labels": ["..", "nuclei", "", "../../etc"]}
+    tables = zarr.open_group(labelled / "tables", mode="r+")
+    tables.attrs["tables"] = ["roi", "/", "zarr.json"]
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        ms = ngffkit.from_ngff_zarr(labelled)
+        container = open_ome_zarr_container(labelled)
+        assert container.list_labels() == ["nuclei"]
+        assert container.list_tables() == ["roi"]
+        assert container.get_table("roi")["n"].tolist() == [1]
+    assert list(ms.labels) == ["nuclei"]
+    assert {w.category for w in record} == {ngffkit.NgffValidationWarning}
+    messages = " ".join(str(w.message) for w in record)
+    assert "'..'" in messages and "'../../etc'" in messages and "'zarr.json'" in messages
+
+
+CONCURRENT = textwrap.dedent(
+    """
+    import sys, warnings
+    import pandas as pd
+    from ngffkit.container import open_ome_zarr_container
+    from ngffkit.errors import NgffExistsError
+    target, me, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    c = open_ome_zarr_container(target, mode="r+")
+    for k in range(rounds):
+        c.derive_label(f"l{me}_{k}")
+        c.add_table(f"t{me}_{k}", pd.DataFrame({"n": [k]}))
+        try:  # every process tries the same names once: one of them wins
+            c.add_table(f"shared{k}", pd.DataFrame({"who": [me]}))
+            print(f"won shared{k}", flush=True)
+        except NgffExistsError:
+            pass
+    """
+)
+
+
+def test_concurrent_writers_lose_no_label_or_table(tmp_path) -> None:
+    """4 processes add labels and tables to one image for 3 rounds: every entry is listed."""
+    pytest.importorskip("pandas", reason="needs pandas: pip install 'ngffkit[tables]'")
+    from ngffkit.container import create_empty_ome_zarr, open_ome_zarr_container
+
+    target = tmp_path / "img.zarr"
+    create_empty_ome_zarr(target, (32, 32), pixelsize=1.0)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", CONCURRENT, str(target), str(me), "3"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for me in range(4)
+    ]
+    wins = [p.communicate(timeout=300)[0].split() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0, 0]
+    c = open_ome_zarr_container(target)
+    expected_labels = {f"l{me}_{k}" for me in range(4) for k in range(3)}
+    assert set(c.list_labels()) == expected_labels
+    expected_tables = {f"t{me}_{k}" for me in range(4) for k in range(3)}
+    assert set(c.list_tables()) == expected_tables | {f"shared{k}" for k in range(3)}
+    won = [word for words in wins for word in words if word.startswith("shared")]
+    assert sorted(won) == ["shared0", "shared1", "shared2"]  # exactly one winner each
+    for k in range(3):
+        winner = next(me for me, words in enumerate(wins) if f"shared{k}" in words)
+        assert c.get_table(f"shared{k}")["who"].tolist() == [str(winner)]
+    assert ngffkit.validate(target).ok
+    assert not (target / ".ngffkit-lock").exists()
+
+
+def test_concurrent_threads_lose_no_table(tmp_path) -> None:
+    """8 threads of one process adding tables at once: every table is listed."""
+    pd = pytest.importorskip("pandas", reason="needs pandas: pip install 'ngffkit[tables]'")
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ngffkit.container import create_empty_ome_zarr
+
+    target = tmp_path / "img.zarr"
+    c = create_empty_ome_zarr(target, (16, 16), pixelsize=1.0)
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda i: c.add_table(f"t{i}", pd.DataFrame({"n": [i]})), range(24)))
+    assert sorted(c.list_tables()) == sorted(f"t{i}" for i in range(24))

@@ -26,9 +26,6 @@ from ngffkit.io.tables._meta import (
     _V3_META,
     ZarrFormat,
 )
-from ngffkit.io.tables._rows import (
-    _check_name,
-)
 from ngffkit.io.tables._store import (
     _child,
     _exists,
@@ -44,6 +41,7 @@ from ngffkit.io.tables._store import (
 )
 from ngffkit.model import TableSource
 from ngffkit.spec import ZARR_FORMAT, parse_version
+from ngffkit.spec.names import check_name
 
 if TYPE_CHECKING:
     from zarr.abc.store import Store
@@ -277,10 +275,9 @@ def copy_tables(
 def check_tables_to_copy(target: StorePath, tables: Mapping[str, TableSource]) -> None:
     """Check, before anything is written, that each table of *tables* can be copied into *target*.
 
-    [`to_ngff_zarr`][ngffkit.to_ngff_zarr] deletes an existing target before writing, so
-    a table read from it would be gone before it is copied (pixels read from the target
-    are refused in the same way). A table is copied key by key, so its store must be
-    able to list its keys (plain HTTP cannot).
+    Each name must be a plain node name. A table read from *target* itself is refused, as
+    pixels read from it are: write to a new path, then replace. A table is copied key by
+    key, so its store must be able to list its keys (plain HTTP cannot).
 
     Raises
     ------
@@ -303,6 +300,7 @@ def check_tables_to_copy(target: StorePath, tables: Mapping[str, TableSource]) -
     store memory://.../old: table 'roi' to copy is read from this same store
     """
     for name, source in tables.items():
+        check_name(name, "table", where=describe_store(target))
         if _inside(source.store, source.path, target):
             raise NgffValueError(
                 f"store {describe_store(target)}: table {name!r} to copy is read from this same "
@@ -342,7 +340,7 @@ def write_tables(root: zarr.Group, tables: Mapping[str, TableSource], *, version
             source.store,
             source.path,
             base.store,
-            join_path(base.path, _check_name(name, "tables")),
+            join_path(base.path, check_name(name, "table", where=describe_store(base))),
             zarr_format=zarr_format,
         )
     _write_names(StorePath(root.store, root.path), tuple(tables), zarr_format)

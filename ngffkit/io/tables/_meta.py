@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
@@ -9,7 +10,9 @@ from typing import TYPE_CHECKING, Any, Final, Literal, TypeAlias
 from ngffkit.errors import (
     NgffDependencyError,
     NgffValidationError,
+    NgffValidationWarning,
 )
+from ngffkit.spec.names import name_problem
 
 if TYPE_CHECKING:
     pass
@@ -135,18 +138,25 @@ def parse_table_names(attrs: Mapping[str, Any], *, where: str) -> tuple[str, ...
         names = ome.get("tables")
     if names is None:
         return ()
-    if (
-        not isinstance(names, list)
-        or not all(isinstance(n, str) and n and "/" not in n for n in names)
-        or len(set(names)) != len(names)
-    ):
+    if not isinstance(names, list):
         raise NgffValidationError(
-            f"{where}: attribute 'tables': expected a list of unique table names without '/', "
-            f"got {names!r}",
+            f"{where}: attribute 'tables': expected a list of table names, got {names!r}",
             rule="tables-list",
             path=where,
         )
-    return tuple(names)
+    kept: list[str] = []
+    for i, name in enumerate(names):
+        problem = name_problem(name) or ("is listed twice" if name in kept else None)
+        if problem is None:
+            kept.append(name)
+            continue
+        # One hostile or broken entry hides only itself; the other tables stay readable.
+        warnings.warn(
+            f"{where}: tables[{i}] {name!r} skipped: it {problem}",
+            NgffValidationWarning,
+            stacklevel=3,
+        )
+    return tuple(kept)
 
 
 def parse_table_info(attrs: Mapping[str, Any], *, where: str) -> TableInfo:

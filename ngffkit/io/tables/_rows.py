@@ -17,6 +17,7 @@ from ngffkit.errors import (
     NgffValidationError,
     NgffValueError,
 )
+from ngffkit.io._lock import image_lock
 from ngffkit.io.stores import StoreLike, describe_store, join_path, open_store
 from ngffkit.io.tables._meta import (
     _ANNDATA,
@@ -27,6 +28,7 @@ from ngffkit.io.tables._meta import (
     TABLE_BACKENDS,
     TABLE_TYPES,
     TableInfo,
+    ZarrFormat,
     _anndata,
     _pandas,
     _pyarrow,
@@ -44,6 +46,7 @@ from ngffkit.io.tables._store import (
     _write_names,
     list_tables,
 )
+from ngffkit.spec.names import check_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -208,17 +211,12 @@ def read_table(
     ngffkit.errors.NgffKeyError: table 'nuclei': not among the tables of memory://...: ['roi']
     """
     sp = open_store(image, mode="r", storage_options=storage_options)
+    check_name(name, "table", where=describe_store(sp))
     _require_listed(sp, name)
     return read_table_group(_child(sp, "tables", name))
 
 
 # ---------------------------------------------------------------------------- writing rows
-
-
-def _check_name(name: object, what: str) -> str:
-    if not isinstance(name, str) or not name or "/" in name or name in (".", ".."):
-        raise NgffValueError(f"{what}: expected a plain group name without '/', got {name!r}")
-    return name
 
 
 def _prepared(
@@ -373,7 +371,7 @@ def write_table(
     """
     sp = open_store(image, mode="r+", storage_options=storage_options)
     where = describe_store(sp)
-    _check_name(name, "name")
+    check_name(name, "table", where=describe_store(sp))
     if table_type not in TABLE_TYPES:
         raise NgffValueError(f"table_type: expected one of {list(TABLE_TYPES)}, got {table_type!r}")
     chosen = _LEGACY_BACKENDS.get(backend, backend)
@@ -422,6 +420,28 @@ def write_table(
     else:
         payload = json.loads(json.dumps(flat.to_dict(orient="list")))
 
+    with image_lock(sp):
+        _write_locked(sp, name, table_sp, payload, attrs, chosen, zarr_format, overwrite=overwrite)
+
+
+def _write_locked(
+    sp: StorePath,
+    name: str,
+    table_sp: StorePath,
+    payload: Any,
+    attrs: dict[str, Any],
+    chosen: str,
+    zarr_format: ZarrFormat,
+    *,
+    overwrite: bool,
+) -> None:
+    """Write one encoded table and list it; the caller holds the image's lock."""
+    names = list_tables(sp)  # again, under the lock: another writer may have listed one
+    if (name in names or _exists(table_sp)) and not overwrite:
+        raise NgffExistsError(
+            f"table {name!r}: another writer created it in {describe_store(sp)}/tables "
+            f"meanwhile; it was kept and this write discarded (pass overwrite=True to replace it)"
+        )
     if _exists(table_sp):
         sync(table_sp.delete_dir())
     tables = _open_group(_child(sp, "tables"))
@@ -472,6 +492,12 @@ def delete_table(
     ('b',)
     """
     sp = open_store(image, mode="r+", storage_options=storage_options)
+    check_name(name, "table", where=describe_store(sp))  # "" would be every table
+    with image_lock(sp):
+        _delete_locked(sp, name, missing_ok=missing_ok)
+
+
+def _delete_locked(sp: StorePath, name: str, *, missing_ok: bool) -> None:
     names = list_tables(sp)
     table_sp = _child(sp, "tables", name)
     if name not in names and not _exists(table_sp):
