@@ -96,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     'validate'
     """
     parser = argparse.ArgumentParser(prog="ngffkit", description="OME-Zarr conversion and checks.")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True)
     conv = sub.add_parser(
         "convert", help="write an image (or a built-in sample) as an OME-Zarr pyramid"
@@ -242,20 +243,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     0
     """
     args = build_parser().parse_args(argv)
+    if args.debug:
+        return _run(args)
     try:
-        if args.command == "convert":
-            return _convert(args)
-        if args.command == "info":
-            from rich.console import Console
-
-            Console().print(from_ngff_zarr(args.store))
-            return 0
-        report = validate(args.store, strict=args.strict)
-        print(report)
-        return 0 if report.ok else 1
+        return _run(args)
     except NgffError as exc:
-        print(f"ngffkit: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc), 2)
+    except OSError as exc:  # a missing or unreadable input or output file is the user's to fix
+        path = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+        return _fail(f"{exc.strerror or exc}:{path}".rstrip(":"), 2)
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+    except Exception as exc:  # a bug of ours: still one line; --debug shows where
+        return _fail(
+            f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", 1
+        )
+
+
+def _fail(message: str, status: int) -> int:
+    one_line = " / ".join(line.strip() for line in message.splitlines() if line.strip())
+    print(f"ngffkit: error: {one_line}", file=sys.stderr)
+    return status
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "convert":
+        return _convert(args)
+    if args.command == "info":
+        from rich.console import Console
+
+        Console().print(from_ngff_zarr(args.store))
+        return 0
+    report = validate(args.store, strict=args.strict)
+    print(report)
+    return 0 if report.ok else 1
 
 
 if __name__ == "__main__":  # pragma: no cover

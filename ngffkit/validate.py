@@ -58,7 +58,7 @@ from ngffkit.errors import (
     NgffValidationError,
     NgffValueError,
 )
-from ngffkit.io.stores import describe_store, join_path, open_store
+from ngffkit.io.stores import METADATA_ERRORS, describe_store, join_path, open_store
 
 if TYPE_CHECKING:
     from ngffkit.io.stores import StoreLike
@@ -1532,7 +1532,7 @@ def _visit_group(
         # Hand-made stores sometimes carry a Zarr v2 .zattrs without its .zgroup: still check the
         # metadata, and say what is missing.
         loose = _read_json(walk.sp, join_path(path, ".zattrs")) if node is None else None
-    except ValueError as exc:  # JSONDecodeError and zarr's metadata errors
+    except METADATA_ERRORS as exc:  # JSONDecodeError, zarr's metadata errors, deep nesting
         walk.issues.append(
             _issue(
                 _Loc(location),
@@ -1715,7 +1715,7 @@ def _open_level(walk: _Walk, group: _Group, path: str, loc: _Loc) -> Any:
     location = describe_store(walk.sp, full)
     try:
         node = _open_node(walk.sp, full)
-    except ValueError as exc:
+    except METADATA_ERRORS as exc:
         walk.issues.append(
             _issue(
                 _Loc(location),
@@ -1874,7 +1874,7 @@ def _visit_labels_child(walk: _Walk, group: _Group) -> _Group | None:
     full = join_path(group.path, "labels")
     try:
         node = _open_node(walk.sp, full)
-    except ValueError:
+    except METADATA_ERRORS:
         node = True  # let _visit_group report the unreadable metadata
     if node is None or (node is not True and not isinstance(node, zarr.Group)):
         return None
@@ -2067,7 +2067,7 @@ def _walk_bf2raw(walk: _Walk, root: _Group) -> None:
 def _open_node_quiet(sp: StorePath, path: str) -> Any:
     try:
         return _open_node(sp, path)
-    except ValueError:
+    except METADATA_ERRORS:
         return None
 
 

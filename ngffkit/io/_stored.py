@@ -34,11 +34,16 @@ import dask.local
 import dask.threaded
 import numpy as np
 import zarr
+from dask.array.core import getter as dask_getter
 from dask.array.slicing import normalize_index
 from dask.utils import parse_bytes
 from zarr.core.buffer.cpu import NDBuffer
+from zarr.storage import StorePath
 
-__all__ = ["StoredArray", "as_stored"]
+from ngffkit.errors import NgffCorruptDataError, NgffError
+from ngffkit.io.stores import describe_store
+
+__all__ = ["StoredArray", "as_stored", "checked_getter", "corrupt_error"]
 
 # The size from which numpy asks for huge pages (multiarray/alloc.c in numpy's source).
 _HUGE_ADVICE_MIN = 4 << 20
@@ -92,6 +97,15 @@ class StoredArray(da.Array):
         known = kwargs.keys() <= {"scheduler", "num_workers", "optimize_graph"}
         if not (local and known and self.ndim and self.size and _numpy_meta(self)):
             return super().compute(**kwargs)  # type: ignore[no-untyped-call]
+        try:
+            return self._compute_into(kwargs)
+        except Exception as exc:
+            error = corrupt_error(exc, _where(self._source))
+            if error is None:
+                raise
+            raise error from None
+
+    def _compute_into(self, kwargs: dict[str, Any]) -> np.ndarray:
         out = _empty(self.shape, self.dtype)
         if out.nbytes <= parse_bytes(dask.config.get("array.chunk-size")):
             # One zarr read: the codec pipeline decodes the chunks in parallel itself, and a
@@ -142,6 +156,49 @@ def _explicit_steps(index: Any, shape: tuple[int, ...]) -> Any:
             item = slice(span.start, stop, span.step) if span else slice(0, 0, 1)
         bounded.append(item)
     return tuple(bounded)
+
+
+def corrupt_error(exc: BaseException, where: str) -> NgffCorruptDataError | None:
+    """The error to raise for *exc* from decoding the chunks of *where*, or None to let it pass.
+
+    Codecs report damaged bytes with whatever they like (``OSError("Unknown frame
+    descriptor")``, ``RuntimeError``, ``ValueError``); real I/O errors (with an errno), memory
+    errors and ngffkit's own errors pass unchanged.
+
+    Examples
+    --------
+    >>> str(corrupt_error(OSError("Unknown frame descriptor"), "img.zarr/0")).split(";")[0]
+    'store img.zarr/0: a chunk cannot be decoded (OSError: Unknown frame descriptor)'
+    >>> corrupt_error(FileNotFoundError(2, "gone"), "img.zarr/0") is None
+    True
+    """
+    if isinstance(exc, NgffError) or (isinstance(exc, OSError) and exc.errno is not None):
+        return None
+    if not isinstance(exc, OSError | RuntimeError | ValueError | TypeError):
+        return None
+    return NgffCorruptDataError(
+        f"store {where}: a chunk cannot be decoded ({type(exc).__name__}: {str(exc)[:200]}); "
+        f"the store is damaged: copy it again or rewrite it"
+    )
+
+
+def checked_getter(where: str) -> Any:
+    """A dask ``getitem`` for zarr arrays that reports undecodable chunks as `NgffCorruptDataError`."""
+
+    def getter(a: Any, b: Any, asarray: bool = True, lock: Any = None) -> Any:
+        try:
+            return dask_getter(a, b, asarray=asarray, lock=lock)
+        except Exception as exc:
+            error = corrupt_error(exc, where)
+            if error is None:
+                raise
+            raise error from None
+
+    return getter
+
+
+def _where(source: zarr.Array[Any]) -> str:
+    return describe_store(StorePath(source.store, source.path))
 
 
 def _numpy_meta(array: da.Array) -> bool:

@@ -21,8 +21,15 @@ from ngffkit.errors import (
     NgffValueError,
 )
 from ngffkit.io._engine import codec_pipeline
-from ngffkit.io._stored import as_stored
-from ngffkit.io.stores import READ_PREFIX, StoreLike, describe_store, join_path, open_store
+from ngffkit.io._stored import as_stored, checked_getter
+from ngffkit.io.stores import (
+    METADATA_ERRORS,
+    READ_PREFIX,
+    StoreLike,
+    describe_store,
+    join_path,
+    open_store,
+)
 from ngffkit.io.tables import read_table_sources
 from ngffkit.model import Multiscales, NgffImage
 from ngffkit.spec import (
@@ -59,6 +66,13 @@ def open_group(sp: StorePath) -> zarr.Group:
         raise NgffValueError(
             f"{where}: this is a zarr array, not an OME-Zarr image group; open its parent group"
         ) from exc
+    except METADATA_ERRORS as exc:
+        # Truncated or non-JSON zarr.json / .zattrs, attributes of the wrong type, deep nesting.
+        raise NgffValidationError(
+            f"{describe_store(sp)}: the group's Zarr metadata cannot be read: "
+            f"{type(exc).__name__}: {str(exc)[:200]}",
+            rule="zarr-metadata-unreadable",
+        ) from None
     return node
 
 
@@ -215,6 +229,7 @@ def _read_image(sp: StorePath, *, labels: bool, tables: bool = False) -> Multisc
                 array,
                 chunks=chunks,
                 lock=False,
+                getitem=checked_getter(f"{where}/{ds.path}"),
                 # The array as its own graph key: the writer reads it directly, without the graph.
                 inline_array=False,
                 # The name records the source, so a writer can refuse to overwrite what it reads.

@@ -43,6 +43,10 @@ _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://")
 _PROTOCOL_EXTRAS = {"http": "http", "https": "http", "s3": "s3", "s3a": "s3"}
 
 
+METADATA_ERRORS = (ValueError, TypeError, RecursionError, UnicodeDecodeError)
+"""What zarr and json raise for a metadata document that is not JSON, too deep, or mistyped."""
+
+
 def join_path(*parts: str) -> str:
     """Join zarr node paths with ``/``, ignoring empty parts.
 

@@ -506,3 +506,107 @@ def test_concurrent_threads_lose_no_table(tmp_path) -> None:
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda i: c.add_table(f"t{i}", pd.DataFrame({"n": [i]})), range(24)))
     assert sorted(c.list_tables()) == sorted(f"t{i}" for i in range(24))
+
+
+def _damage(root: Path, kind: str) -> None:
+    """Damage the written 0.5 (v3) or 0.4 (v2) store at *root* in the way *kind* names."""
+    v3 = (root / "zarr.json").exists()
+    meta = root / ("zarr.json" if v3 else ".zattrs")
+    if kind == "truncated-json":
+        meta.write_bytes(meta.read_bytes()[: len(meta.read_bytes()) // 2])
+    elif kind == "not-json":
+        meta.write_bytes(b"\x89PNG\r\n\x1a\n not json at all")
+    elif kind == "deep-json":
+        meta.write_text("[" * 100_000 + "]" * 100_000)
+    elif kind == "attributes-wrong-type":
+        doc = __import__("json").loads(meta.read_text())
+        if v3:
+            doc["attributes"] = ["not", "a", "mapping"]
+        else:
+            doc = ["not", "a", "mapping"]
+        meta.write_text(__import__("json").dumps(doc))
+    elif kind == "level-metadata-garbage":
+        (root / "0" / ("zarr.json" if v3 else ".zarray")).write_text("{")
+    elif kind == "corrupt-chunk":
+        chunk = next(
+            p for p in sorted((root / "0").rglob("*")) if p.is_file() and p.name[0] not in ".z"
+        )
+        chunk.write_bytes(b"garbage" * 3)
+    else:
+        raise AssertionError(kind)
+
+
+DAMAGE = [
+    "truncated-json",
+    "not-json",
+    "deep-json",
+    "attributes-wrong-type",
+    "level-metadata-garbage",
+    "corrupt-chunk",
+]
+
+
+@pytest.mark.parametrize("version", ["0.4", "0.5"])
+@pytest.mark.parametrize("kind", DAMAGE)
+def test_damaged_stores_give_ngff_errors_everywhere(tmp_path, make_image, version, kind) -> None:
+    """Each damaged store: the readers raise an NgffError naming it, validate reports it, the CLI says one line."""
+    target = tmp_path / "img.zarr"
+    ms = ngffkit.to_multiscales(make_image((16, 32, 32)), scale_factors=[2], chunks=16)
+    ngffkit.to_ngff_zarr(target, ms, version=version)
+    _damage(target, kind)
+
+    def read() -> None:
+        back = ngffkit.from_ngff_zarr(target)
+        for level in back.images:
+            level.data.compute()
+
+    from ngffkit.container import open_ome_zarr_container
+
+    def read_container() -> None:
+        np.asarray(open_ome_zarr_container(target).get_image().get_array())
+
+    for reader in (read, read_container):
+        with pytest.raises(ngffkit.NgffError, match=r"img\.zarr"):
+            reader()
+    if kind != "corrupt-chunk":  # validate reads metadata; chunks are read with chunks=True
+        assert not ngffkit.validate(target).ok
+    for command in (["info"], ["validate"]):
+        run = subprocess.run(
+            [sys.executable, "-m", "ngffkit", *command, str(target)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert "Traceback" not in run.stderr, run.stderr
+        # info and validate read metadata only: a corrupt chunk is found when pixels are read.
+        expected = (0, 1, 2) if kind == "corrupt-chunk" else (1, 2)
+        assert run.returncode in expected, (run.returncode, run.stdout, run.stderr)
+        if run.returncode == 2:
+            assert len(run.stderr.strip().splitlines()) == 1, run.stderr
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_cli_missing_input_is_one_line(tmp_path, debug) -> None:
+    """A missing input file: one line on stderr and exit 2; --debug shows the traceback."""
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ngffkit",
+            *(["--debug"] if debug else []),
+            "convert",
+            str(tmp_path / "missing.tif"),
+            str(tmp_path / "out.zarr"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if debug:
+        assert "Traceback" in run.stderr and run.returncode == 1
+    else:
+        assert run.returncode == 2
+        assert run.stderr.strip().splitlines() == [
+            f"ngffkit: error: No such file or directory: {tmp_path / 'missing.tif'}"
+        ]
+    assert not (tmp_path / "out.zarr").exists()
