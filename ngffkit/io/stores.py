@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import urllib.parse
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
@@ -144,6 +145,20 @@ def open_store(
     return sp
 
 
+def _redacted(url: str) -> str:
+    """*url* without credentials or query (tokens, signatures): safe for messages and logs.
+
+    Examples
+    --------
+    >>> _redacted("https://user:pw@host/img.zarr?X-Amz-Signature=abc")
+    'https://host/img.zarr?...'
+    """
+    parts = urllib.parse.urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    query = "?..." if parts.query else ""
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", "")) + query
+
+
 def describe_store(store: StorePath | Store, path: str = "") -> str:
     """Return a short, human-readable location for error messages.
 
@@ -161,7 +176,8 @@ def describe_store(store: StorePath | Store, path: str = "") -> str:
     elif isinstance(store, FsspecStore):
         protocol = store.fs.protocol
         protocol = protocol[0] if isinstance(protocol, tuple) else protocol
-        base = f"{protocol}://{store.path}"
+        # HTTP stores keep the whole URL as their path; the others a bucket/key path.
+        base = _redacted(store.path if "://" in store.path else f"{protocol}://{store.path}")
     elif type(store).__name__ == "MemoryStore":
         base = "memory://..."
     else:

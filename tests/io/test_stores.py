@@ -71,3 +71,16 @@ def test_bad_store_type() -> None:
     """Something that is not a store is a type error naming the accepted forms."""
     with pytest.raises(NgffTypeError, match="fsspec URL"):
         open_store(42)  # type: ignore[arg-type]
+
+
+@requires("aiohttp", "http")
+def test_http_store_named_once_without_secrets(http_root) -> None:
+    """Messages name an HTTP store as its URL (not http://http://...), without tokens or passwords."""
+    _, base_url = http_root
+    host = base_url.split("://", 1)[1]
+    url = f"http://reader:SENTINEL-PW@{host}/missing.zarr"
+    with pytest.raises(ngffkit.NgffError) as info:
+        ngffkit.from_ngff_zarr(url)
+    message = str(info.value)
+    assert f"http://{host}/missing.zarr" in message
+    assert "http://http" not in message and "SENTINEL" not in message
