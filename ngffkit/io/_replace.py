@@ -42,6 +42,7 @@ from zarr.core.sync import sync
 from zarr.storage import FsspecStore, LocalStore, MemoryStore, StorePath
 
 from ngffkit.errors import NgffExistsError, NgffValueError
+from ngffkit.io.stores import join_path
 from ngffkit.spec.names import ZARR_KEYS
 
 __all__ = ["staged_write", "stage_name"]
@@ -95,7 +96,7 @@ def staged_write(
         # A fresh write needs no stage: its metadata, written last, makes it visible.
         yield sp
         return
-    with _staged_keys(sp, overwrite=overwrite, where=where, local_only=local_only) as stage:
+    with _staged_keys(sp, where=where, local_only=local_only) as stage:
         yield stage
 
 
@@ -202,9 +203,8 @@ def _clean_stale_stages(target: Path) -> None:
 
 
 @contextmanager
-def _staged_keys(
-    sp: StorePath, *, overwrite: bool, where: str, local_only: bool
-) -> Iterator[StorePath]:
+def _staged_keys(sp: StorePath, *, where: str, local_only: bool) -> Iterator[StorePath]:
+    """Stage an overwrite of a store without renames; fresh writes there are not staged."""
     parent, _, name = sp.path.rpartition("/")
     scratch: Path | None = None
     if sp.path:
@@ -224,7 +224,7 @@ def _staged_keys(
         stage = StorePath(LocalStore(scratch), "")
     try:
         yield stage
-        sync(_publish_keys(stage, sp, overwrite=overwrite, where=where))
+        sync(_publish_keys(stage, sp))
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -261,24 +261,17 @@ async def _keys(sp: StorePath) -> list[str]:
     return [_relative(key, prefix) async for key in listing]
 
 
-async def _publish_keys(
-    stage: StorePath, target: StorePath, *, overwrite: bool, where: str
-) -> None:
+async def _publish_keys(stage: StorePath, target: StorePath) -> None:
     new = await _keys(stage)
     old = set(await _keys(target))
-    if old and not overwrite:
-        raise NgffExistsError(
-            f"store {where}: another writer created it while this one was writing; "
-            f"it was kept and this write discarded (pass overwrite=True to replace it)"
-        )
     prototype = default_buffer_prototype()
     limit = asyncio.Semaphore(_COPY_CONCURRENCY)
 
     async def copy(key: str) -> None:
         async with limit:
-            value = await stage.store.get(_join(stage.path, key), prototype=prototype)
+            value = await stage.store.get(join_path(stage.path, key), prototype=prototype)
             if value is not None:
-                await target.store.set(_join(target.path, key), value)
+                await target.store.set(join_path(target.path, key), value)
 
     ordered = sorted(new, key=_depth_last)
     chunks = [key for key in ordered if key.rsplit("/", 1)[-1] not in ZARR_KEYS]
@@ -291,8 +284,4 @@ async def _publish_keys(
 
 async def _delete(sp: StorePath, key: str, limit: asyncio.Semaphore) -> None:
     async with limit:
-        await sp.store.delete(_join(sp.path, key))
-
-
-def _join(prefix: str, key: str) -> str:
-    return f"{prefix}/{key}" if prefix else key
+        await sp.store.delete(join_path(sp.path, key))
