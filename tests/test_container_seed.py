@@ -31,7 +31,7 @@ from ngffkit.container import (
     fractal_fsspec_store,
     open_ome_zarr_container,
 )
-from ngffkit.errors import NgffNotFoundError, NgffReadOnlyError, NgffValueError
+from ngffkit.errors import NgffAuthError, NgffNotFoundError, NgffReadOnlyError, NgffValueError
 from tests.conftest import SHARED
 
 SEED = SHARED / "seeds" / "ngio-ome-zarr-container.md"
@@ -246,10 +246,10 @@ def test_seed_chapter_runs(
         (
             "private",
             None,
-            NgffReadOnlyError,
-            "HTTP 401 reading zarr.json: not authorised (the server wants a fractal_token)",
+            NgffAuthError,
+            "HTTP 401 (token needed) reading 'zarr.json': the server refused the credentials",
         ),
-        ("private", "wrong", NgffReadOnlyError, "not authorised (the token was refused)"),
+        ("private", "wrong", NgffAuthError, "(the token was refused)"),
         (
             "missing.zarr",
             None,

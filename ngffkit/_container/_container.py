@@ -41,6 +41,7 @@ from ngffkit._container._store import (
     write_image_metadata,
 )
 from ngffkit.errors import NgffExistsError, NgffKeyError, NgffValueError
+from ngffkit.io._remote import RemoteStore
 from ngffkit.io.read import from_ngff_zarr, open_group, read_version
 from ngffkit.io.stores import StoreLike, describe_store, open_store
 from ngffkit.io.tables import DEFAULT_BACKEND, delete_table, read_table, write_table
@@ -78,9 +79,10 @@ def _from_mapper(store: Any, mode: AccessMode) -> Any:
     except ImportError:  # pragma: no cover - fsspec is a core dependency
         return store
     if isinstance(store, FSMap):
-        from zarr.storage import FsspecStore
-
-        return FsspecStore.from_mapper(store, read_only=mode == "r")
+        # The mapper's file system keeps its own timeouts; the store adds ngffkit's errors.
+        remote = RemoteStore.from_mapper(store, read_only=mode == "r")
+        assert isinstance(remote, RemoteStore)  # from_mapper builds `cls(...)`
+        return remote.configured(retries=0, timeout=None, where=describe_store(remote))
     return store
 
 

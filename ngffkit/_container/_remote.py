@@ -9,7 +9,7 @@ from zarr.core.buffer import default_buffer_prototype
 from zarr.core.sync import sync
 from zarr.storage import FsspecStore
 
-from ngffkit.errors import NgffNotFoundError, NgffReadOnlyError
+from ngffkit.errors import NgffAuthError, NgffNotFoundError
 from ngffkit.io.stores import open_store
 
 __all__ = ["fractal_fsspec_store"]
@@ -19,29 +19,17 @@ _PROBE_KEYS = ("zarr.json", ".zattrs", ".zgroup")
 
 
 def _probe(store: FsspecStore, url: str, token_given: bool) -> None:
-    errors: list[str] = []
     for key in _PROBE_KEYS:
         try:
             value = sync(store.get(key, prototype=default_buffer_prototype()))
-        except Exception as exc:  # HTTP errors arrive as aiohttp / fsspec exceptions
-            status = getattr(exc, "status", None) or getattr(
-                getattr(exc, "__cause__", None), "status", None
-            )
-            if status in (401, 403):
-                hint = (
-                    "the token was refused" if token_given else "the server wants a fractal_token"
-                )
-                raise NgffReadOnlyError(
-                    f"store {url!r}: HTTP {status} reading {key}: not authorised ({hint})"
-                ) from exc
-            errors.append(f"{key}: {type(exc).__name__}: {exc}")
-            continue
+        except NgffAuthError as exc:  # the store's own error, already free of the token
+            hint = "the token was refused" if token_given else "the server wants a fractal_token"
+            raise NgffAuthError(f"{exc} ({hint})") from None
         if value is not None:
             return
-        errors.append(f"{key}: not found")
     raise NgffNotFoundError(
         f"store {url!r}: no zarr group there (looked for {', '.join(_PROBE_KEYS)}): "
-        f"{'; '.join(errors)}. Check the URL points at an OME-Zarr image group"
+        f"check the URL points at an OME-Zarr image group"
     )
 
 
@@ -73,8 +61,10 @@ def fractal_fsspec_store(
     ------
     NgffNotFoundError
         If no zarr group answers at *url*.
-    NgffReadOnlyError
-        If the server refuses access (HTTP 401 / 403).
+    NgffAuthError
+        If the server refuses access (HTTP 401 / 403); a `PermissionError`.
+    NgffRemoteError
+        If the server fails (5xx) or cannot be reached, after the retries.
     NgffDependencyError
         If aiohttp (``pip install 'ngffkit[http]'``) is missing.
 
@@ -83,7 +73,7 @@ def fractal_fsspec_store(
     >>> fractal_fsspec_store("http://127.0.0.1:9/nothing.zarr")
     Traceback (most recent call last):
     ...
-    ngffkit.errors.NgffNotFoundError: store 'http://127.0.0.1:9/nothing.zarr': no zarr group there ...
+    ngffkit.errors.NgffRemoteError: store http://127.0.0.1:9/nothing.zarr: connection failed ...
     """
     kwargs = dict(client_kwargs or {})
     if fractal_token is not None:

@@ -42,6 +42,7 @@ from zarr.core.sync import sync
 from zarr.storage import FsspecStore, LocalStore, MemoryStore, StorePath
 
 from ngffkit.errors import NgffExistsError, NgffValueError
+from ngffkit.io._remote import RemoteStore
 from ngffkit.io.stores import join_path
 from ngffkit.spec.names import ZARR_KEYS
 
@@ -239,7 +240,8 @@ def _sibling_store(store: object) -> FsspecStore | None:
     parent, _, name = store.path.rstrip("/").rpartition("/")
     if not parent or not name:
         return None
-    return FsspecStore(store.fs, path=f"{parent}/{stage_name(name)}")
+    path = f"{parent}/{stage_name(name)}"
+    return store.at(path) if isinstance(store, RemoteStore) else FsspecStore(store.fs, path=path)
 
 
 def _relative(key: str, prefix: str) -> str:

@@ -16,9 +16,9 @@ Examples
 
 from __future__ import annotations
 
+import logging
 import os
 import re
-import urllib.parse
 from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
@@ -27,6 +27,7 @@ from zarr.abc.store import Store
 from zarr.storage import FsspecStore, LocalStore, StorePath
 
 from ngffkit.errors import NgffDependencyError, NgffReadOnlyError, NgffTypeError
+from ngffkit.io._remote import RedactingFilter, RemoteStore, redacted, remote_options
 
 __all__ = ["StoreLike", "AccessMode", "open_store", "describe_store", "join_path", "READ_PREFIX"]
 
@@ -63,13 +64,12 @@ def _fsspec_store(
     url: str, *, read_only: bool, storage_options: dict[str, Any] | None
 ) -> StorePath:
     protocol = url.split("://", 1)[0].lower()
-    # Query strings (presigned URLs) must not become part of zarr keys.
-    options = dict(storage_options or {})
-    if protocol in ("http", "https"):
-        # A read-only HTTP server cannot list directories reliably; zarr only needs GETs.
-        options.setdefault("skip_instance_cache", False)
     try:
-        store = FsspecStore.from_url(url.rstrip("/"), storage_options=options, read_only=read_only)
+        options, retries, timeout = remote_options(protocol, dict(storage_options or {}))
+        if protocol in ("http", "https"):
+            # fsspec logs every URL it fetches at debug level, with any user:password in it.
+            _add_redaction()
+        store = RemoteStore.from_url(url.rstrip("/"), storage_options=options, read_only=read_only)
     except ImportError as exc:
         extra = _PROTOCOL_EXTRAS.get(protocol, protocol)
         msg = (
@@ -77,7 +77,15 @@ def _fsspec_store(
             f"installed: pip install 'ngffkit[{extra}]' ({exc})"
         )
         raise NgffDependencyError(msg) from exc
+    assert isinstance(store, RemoteStore)  # from_url builds `cls(...)`
+    store.configured(retries=retries, timeout=timeout, where=describe_store(store))
     return StorePath(store, "")
+
+
+def _add_redaction() -> None:
+    logger = logging.getLogger("fsspec.http")
+    if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+        logger.addFilter(RedactingFilter())
 
 
 def open_store(
@@ -145,20 +153,6 @@ def open_store(
     return sp
 
 
-def _redacted(url: str) -> str:
-    """*url* without credentials or query (tokens, signatures): safe for messages and logs.
-
-    Examples
-    --------
-    >>> _redacted("https://user:pw@host/img.zarr?X-Amz-Signature=abc")
-    'https://host/img.zarr?...'
-    """
-    parts = urllib.parse.urlsplit(url)
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    query = "?..." if parts.query else ""
-    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", "")) + query
-
-
 def describe_store(store: StorePath | Store, path: str = "") -> str:
     """Return a short, human-readable location for error messages.
 
@@ -177,7 +171,7 @@ def describe_store(store: StorePath | Store, path: str = "") -> str:
         protocol = store.fs.protocol
         protocol = protocol[0] if isinstance(protocol, tuple) else protocol
         # HTTP stores keep the whole URL as their path; the others a bucket/key path.
-        base = _redacted(store.path if "://" in store.path else f"{protocol}://{store.path}")
+        base = redacted(store.path if "://" in store.path else f"{protocol}://{store.path}")
     elif type(store).__name__ == "MemoryStore":
         base = "memory://..."
     else:

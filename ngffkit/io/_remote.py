@@ -1,0 +1,318 @@
+"""Remote stores that time out, retry transient faults and fail with ngffkit's errors.
+
+fsspec and aiohttp leave three things to the caller, and a notebook user meets each of them
+as a hang or a traceback from a library they never imported:
+
+- **Time.** aiohttp waits up to 5 minutes for a whole response by default, and a server
+  that stalls mid-body holds a dask worker that long. [`RemoteStore`][ngffkit.io._remote.RemoteStore]
+  sets a connect and a read timeout (`DEFAULT_TIMEOUT` seconds each, `storage_options=
+  {"timeout": seconds}` to change), so a stalled request fails within
+  `(retries + 1) * timeout + backoff` seconds.
+- **Transient faults.** HTTP 5xx / 408 / 429 answers, dropped connections, truncated
+  bodies and timeouts are tried again, `DEFAULT_RETRIES` times with exponential backoff
+  (`storage_options={"retries": n}`). S3 goes through botocore, which retries by itself.
+- **Errors.** A refusal (401 / 403, S3's AccessDenied) is an `NgffAuthError` at every call,
+  not only at open; what is left after the retries an `NgffRemoteError` (an
+  `NgffTimeoutError` for a timeout) naming the store and the key. The new error is raised
+  outside the handler of the original one, so neither `__cause__` nor `__context__` carries
+  aiohttp's request (whose headers hold the ``Authorization`` token).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import re
+import urllib.parse
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any, TypeVar
+
+from zarr.abc.store import ByteRequest
+from zarr.core.buffer import Buffer, BufferPrototype
+from zarr.storage import FsspecStore
+
+from ngffkit.errors import NgffAuthError, NgffError, NgffRemoteError, NgffTimeoutError
+
+__all__ = [
+    "RemoteStore",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_RETRIES",
+    "remote_options",
+    "redacted",
+    "redact_text",
+    "RedactingFilter",
+]
+
+DEFAULT_TIMEOUT = 30.0
+"""Seconds to wait for a connection, and then for each read from it, before giving up."""
+
+DEFAULT_RETRIES = 3
+"""How often a transient fault (5xx, lost connection, timeout) is tried again."""
+
+BACKOFF = 0.25
+"""Seconds before the first retry; each later retry waits twice as long."""
+
+_RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Failure:
+    """What went wrong, kept as text only: no reference to the original exception survives."""
+
+    kind: str  # "auth", "timeout" or "remote"
+    detail: str
+    retry: bool
+
+    def error(self, where: str, key: str, attempts: int, timeout: float | None) -> NgffError:
+        tried = f" (tried {attempts} times)" if attempts > 1 else ""
+        if self.kind == "auth":
+            return NgffAuthError(
+                f"store {where}: {self.detail} reading {key!r}: the server refused the "
+                f"credentials; check the token or storage_options"
+            )
+        if self.kind == "timeout":
+            return NgffTimeoutError(
+                f"store {where}: no answer within {timeout:g} s reading {key!r}{tried}; the "
+                f"server may be down or slow: storage_options={{'timeout': seconds}} waits longer"
+            )
+        return NgffRemoteError(f"store {where}: {self.detail} reading {key!r}{tried}")
+
+
+def _classify(exc: BaseException) -> _Failure | None:
+    """Say what kind of remote fault *exc* is, or None if it is not one (let it pass).
+
+    Examples
+    --------
+    >>> _classify(PermissionError("AccessDenied")).kind
+    'auth'
+    >>> _classify(TimeoutError()).retry
+    True
+    >>> _classify(ValueError("bad range")) is None
+    True
+    """
+    if isinstance(exc, NgffError | FileNotFoundError):
+        return None
+    status = getattr(exc, "status", None)
+    if isinstance(status, int) and status >= 400:
+        reason = getattr(exc, "message", "") or ""
+        detail = f"HTTP {status}{f' ({str(reason)[:80]})' if reason else ''}"
+        if status in (401, 403):
+            return _Failure("auth", detail, retry=False)
+        server = "a server error" if status >= 500 else "a refused request"
+        return _Failure("remote", f"{detail}: {server}", retry=status in _RETRY_STATUS)
+    if isinstance(exc, TimeoutError | asyncio.TimeoutError):
+        return _Failure("timeout", "timeout", retry=True)
+    if isinstance(exc, PermissionError):
+        return _Failure("auth", "access denied", retry=False)
+    name = type(exc).__name__
+    module = type(exc).__module__
+    if module.startswith("aiohttp"):  # lost connections, truncated bodies, refused connects
+        return _Failure("remote", f"connection failed ({name}: {str(exc)[:120]})", retry=True)
+    if isinstance(exc, OSError | ConnectionError):
+        return _Failure("remote", f"{name}: {str(exc)[:120]}", retry=False)
+    return None
+
+
+class RemoteStore(FsspecStore):
+    """An fsspec store that times out, retries transient faults and raises ngffkit's errors.
+
+    Construct it as zarr's `FsspecStore` (``RemoteStore.from_url(url, storage_options=...)``);
+    [`open_store`][ngffkit.open_store] does this for every URL. ``retries`` and ``timeout``
+    are what the errors report; the timeout itself is the fsspec client's.
+
+    Examples
+    --------
+    >>> sp = RemoteStore.from_url("memory://remote-doc")
+    >>> (type(sp).__name__, sp.retries)
+    ('RemoteStore', 0)
+    """
+
+    retries: int = 0
+    timeout: float | None = None
+    where: str = "remote store"
+
+    def configured(self, *, retries: int, timeout: float | None, where: str) -> RemoteStore:
+        """Set the retries, the timeout and the name reported in errors; returns the store."""
+        self.retries = retries
+        self.timeout = timeout
+        self.where = where
+        return self
+
+    def at(self, path: str) -> RemoteStore:
+        """The same file system and settings at another *path* (a stage beside the store)."""
+        store = RemoteStore(self.fs, path=path, read_only=self.read_only)
+        return store.configured(retries=self.retries, timeout=self.timeout, where=path)
+
+    def with_read_only(self, read_only: bool = False) -> RemoteStore:
+        store = super().with_read_only(read_only)
+        assert isinstance(store, RemoteStore)  # zarr builds `type(self)(...)`
+        return store.configured(retries=self.retries, timeout=self.timeout, where=self.where)
+
+    async def _call(self, key: str, call: Callable[[], Awaitable[T]]) -> T:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await call()
+            except Exception as exc:  # sorted by _classify; everything else passes unchanged
+                failure = _classify(exc)
+                if failure is None:
+                    raise
+            # Outside the handler: the original exception (and its request headers) is gone.
+            if not failure.retry or attempt > self.retries:
+                raise failure.error(self.where, key, attempt, self.timeout)
+            await asyncio.sleep(BACKOFF * 2 ** (attempt - 1))
+
+    async def get(
+        self, key: str, prototype: BufferPrototype, byte_range: ByteRequest | None = None
+    ) -> Buffer | None:
+        return await self._call(
+            key, lambda: super(RemoteStore, self).get(key, prototype, byte_range)
+        )
+
+    async def get_partial_values(
+        self, prototype: BufferPrototype, key_ranges: Iterable[tuple[str, ByteRequest | None]]
+    ) -> list[Buffer | None]:
+        ranges = list(key_ranges)
+        first = ranges[0][0] if ranges else ""
+        return await self._call(
+            first, lambda: super(RemoteStore, self).get_partial_values(prototype, ranges)
+        )
+
+    async def exists(self, key: str) -> bool:
+        async def strict() -> bool:
+            path = f"{self.path.rstrip('/')}/{key}" if self.path else key
+            try:
+                # fsspec's HTTP `exists` answers False for a 401 or a 500; strict raises instead.
+                if "http" in _protocols(self):
+                    return bool(await self.fs._exists(path, strict=True))
+                return bool(await self.fs._exists(path))
+            except FileNotFoundError:
+                return False
+
+        return await self._call(key, strict)
+
+    async def set(self, key: str, value: Buffer, byte_range: tuple[int, int] | None = None) -> None:
+        await self._call(key, lambda: super(RemoteStore, self).set(key, value, byte_range))
+
+    async def delete(self, key: str) -> None:
+        await self._call(key, lambda: super(RemoteStore, self).delete(key))
+
+    async def getsize(self, key: str) -> int:
+        return await self._call(key, lambda: super(RemoteStore, self).getsize(key))
+
+    async def list(self) -> AsyncIterator[str]:
+        for key in await self._call("", lambda: _collect(super(RemoteStore, self).list())):
+            yield key
+
+    async def list_dir(self, prefix: str) -> AsyncIterator[str]:
+        listing = await self._call(
+            prefix, lambda: _collect(super(RemoteStore, self).list_dir(prefix))
+        )
+        for key in listing:
+            yield key
+
+    async def list_prefix(self, prefix: str) -> AsyncIterator[str]:
+        listing = await self._call(
+            prefix, lambda: _collect(super(RemoteStore, self).list_prefix(prefix))
+        )
+        for key in listing:
+            yield key
+
+
+async def _collect(keys: AsyncIterator[str]) -> list[str]:
+    return [key async for key in keys]
+
+
+def _protocols(store: FsspecStore) -> tuple[str, ...]:
+    protocol = store.fs.protocol
+    return tuple(protocol) if isinstance(protocol, tuple | list) else (protocol,)
+
+
+def remote_options(
+    protocol: str, options: dict[str, Any]
+) -> tuple[dict[str, Any], int, float | None]:
+    """Split ngffkit's ``timeout`` / ``retries`` from fsspec's *options*; add default timeouts.
+
+    Returns the options for fsspec, the retries and the timeout in seconds.
+
+    Examples
+    --------
+    >>> opts, retries, timeout = remote_options("https", {"timeout": 5, "retries": 1})
+    >>> retries, timeout, opts["client_kwargs"]["timeout"].sock_read
+    (1, 5.0, 5.0)
+    >>> remote_options("s3", {})[0]["config_kwargs"]["read_timeout"]
+    30.0
+    """
+    options = dict(options)
+    timeout = options.pop("timeout", DEFAULT_TIMEOUT)
+    retries = options.pop("retries", None)
+    seconds = None if timeout is None else float(timeout)
+    if protocol in ("http", "https"):
+        client = dict(options.get("client_kwargs") or {})
+        if "timeout" not in client and seconds is not None:
+            import aiohttp  # the http extra; fsspec needs it for any HTTP store
+
+            client["timeout"] = aiohttp.ClientTimeout(
+                total=None, sock_connect=seconds, sock_read=seconds
+            )
+        options["client_kwargs"] = client
+        return options, DEFAULT_RETRIES if retries is None else int(retries), seconds
+    if protocol in ("s3", "s3a") and seconds is not None:
+        config = dict(options.get("config_kwargs") or {})
+        config.setdefault("connect_timeout", seconds)
+        config.setdefault("read_timeout", seconds)
+        if retries is not None:
+            config.setdefault("retries", {"max_attempts": int(retries) + 1, "mode": "standard"})
+        options["config_kwargs"] = config
+    # Other protocols retry (or not) by their own rules: ngffkit only translates their errors.
+    return options, 0, seconds
+
+
+_URL_IN_TEXT = re.compile(r"[a-zA-Z][a-zA-Z0-9+.\-]*://[^\s'\"<>]+")
+
+
+def redacted(url: str) -> str:
+    """*url* without credentials or query (tokens, signatures): safe for messages and logs.
+
+    Examples
+    --------
+    >>> redacted("https://user:pw@host/img.zarr?X-Amz-Signature=abc")
+    'https://host/img.zarr?...'
+    """
+    parts = urllib.parse.urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    query = "?..." if parts.query else ""
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", "")) + query
+
+
+def redact_text(text: str) -> str:
+    """*text* with every URL in it [`redacted`][ngffkit.io._remote.redacted].
+
+    Examples
+    --------
+    >>> redact_text("GET https://me:secret@host/a/zarr.json failed")
+    'GET https://host/a/zarr.json failed'
+    """
+    return _URL_IN_TEXT.sub(lambda match: redacted(match.group(0)), text)
+
+
+class RedactingFilter(logging.Filter):
+    """Strips credentials and query strings from the URLs that fsspec logs.
+
+    Examples
+    --------
+    >>> record = logging.LogRecord("fsspec.http", 10, "", 0, "%s", ("https://u:pw@h/a?sig=1",), None)
+    >>> RedactingFilter().filter(record), record.getMessage()
+    (True, 'https://h/a?...')
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact_text(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
