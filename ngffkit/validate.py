@@ -35,7 +35,6 @@ import functools
 import html
 import itertools
 import json
-import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -59,6 +58,7 @@ from ngffkit.errors import (
     NgffValueError,
 )
 from ngffkit.io.stores import METADATA_ERRORS, describe_store, join_path, open_store
+from ngffkit.spec._parse import finite, non_finite
 
 if TYPE_CHECKING:
     from ngffkit.io.stores import StoreLike
@@ -263,11 +263,22 @@ def _is_int(value: object) -> TypeGuard[int]:
 
 
 def _is_number(value: object) -> bool:
-    return (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(float(value))
-    )
+    return isinstance(value, int | float) and not isinstance(value, bool) and finite(value)
+
+
+def _check_numbers(ns: Mapping[str, JSON], loc: _Loc) -> Iterator[ValidationIssue]:
+    """Every NaN, Infinity or float-overflowing integer anywhere in the document.
+
+    JSON has neither NaN nor Infinity (Python's json reads and writes them anyway), and the
+    readers refuse such numbers wherever they expect one: one rule for the whole document.
+    """
+    for parts, value in non_finite(ns):
+        shown = "an integer too large for a float" if isinstance(value, int) else repr(value)
+        yield _issue(
+            loc.at(*parts),
+            "number-finite",
+            f"expected a finite number (JSON has no NaN or Infinity), got {shown}",
+        )
 
 
 def _numbers(value: object) -> list[float] | None:
@@ -508,6 +519,13 @@ def _check_axes(axes_value: object, loc: _Loc, ctx: _Ctx) -> Iterator[Validation
 def _check_axis_units(axes: Sequence[Mapping[str, JSON]], loc: _Loc) -> Iterator[ValidationIssue]:
     for i, axis in enumerate(axes):
         unit, axis_type = axis.get("unit"), axis.get("type")
+        if unit is not None and not isinstance(unit, str):
+            yield _issue(
+                loc.at(i, "unit"),
+                "axis-unit-type",
+                f"expected a unit name (a string), got {_short(unit)}",
+            )
+            continue
         if not isinstance(unit, str):
             continue
         if axis_type == "space" and unit not in SPACE_UNITS:
@@ -1351,6 +1369,7 @@ def _no_metadata(loc: _Loc, ns: Mapping[str, JSON], version: str) -> ValidationI
 def _semantic_issues(
     ns: Mapping[str, JSON], loc: _Loc, kinds: Sequence[str], ctx: _Ctx
 ) -> Iterator[ValidationIssue]:
+    yield from _check_numbers(ns, loc)
     if "image" in kinds:
         for i, ms in enumerate(_as_list(ns.get("multiscales")) or []):
             if not isinstance(ms, Mapping):

@@ -8,6 +8,7 @@ section 6.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import json
@@ -1136,3 +1137,175 @@ def test_arbitrary_multiscales_never_crash(multiscales: list[dict[str, Any]], ve
     """Malformed multiscales reach the semantic checks without crashing them."""
     report = validate(wrap(version, {"multiscales": multiscales}), version=version)
     assert_located(report)
+
+
+# --------------------------------------------------------------------------------------------------
+# One verdict: whatever the reader refuses, validate reports; whatever the reader accepts, it
+# writes back as a store that validates. Stores written by ngffkit, then one node of the
+# attributes replaced on disk.
+# --------------------------------------------------------------------------------------------------
+
+HUGE = 10**400  # JSON allows the literal; no float holds it
+
+_strange = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 3)
+    | st.just(HUGE)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(alphabet="xyz0./\\", max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text("abtn", max_size=3), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def _nodes(value: Any, parts: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [parts]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _nodes(item, (*parts, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found += _nodes(item, (*parts, i))
+    return found
+
+
+@functools.cache
+def _written(version: str) -> tuple[Path, dict[str, Any]]:
+    """A small 2-level image with omero metadata written by ngffkit, and its attributes file."""
+    import tempfile
+
+    import numpy as np
+
+    import ngffkit
+
+    root = Path(tempfile.mkdtemp(prefix=f"verdict-{version}-"))
+    image = ngffkit.to_ngff_image(
+        np.zeros((2, 4, 8, 8), "u1"),
+        dims=("c", "z", "y", "x"),
+        scale={"z": 2.0, "y": 0.5, "x": 0.5},
+        translation={"z": 1.0, "y": 0.0, "x": 0.0},
+        axes_units={"z": "micrometer", "y": "micrometer", "x": "micrometer"},
+    )
+    from ngffkit.spec import Omero, OmeroChannel, OmeroWindow
+
+    window = OmeroWindow(min=0, max=255, start=0, end=200)
+    channels = tuple(OmeroChannel(label=label, window=window) for label in "ab")
+    ms = ngffkit.to_multiscales(image, scale_factors=[2])
+    ms = dataclasses.replace(ms, omero=Omero(channels=channels))
+    ngffkit.to_ngff_zarr(root / "base.zarr", ms, version=version)
+    name = ".zattrs" if version == "0.4" else "zarr.json"
+    return root, json.loads((root / "base.zarr" / name).read_text())
+
+
+def _verdicts(store: Path) -> tuple[str | None, ValidationReport]:
+    """(why the reader or the writer of its copy refused, or None) and validate's report.
+
+    Any exception but an NgffError fails the test.
+    """
+    import warnings
+
+    import ngffkit
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            ms = ngffkit.from_ngff_zarr(store)
+        except ngffkit.NgffError as exc:
+            return str(exc), validate(store)
+        copy = store.parent / f"{store.name}-copy"
+        try:
+            ngffkit.to_ngff_zarr(copy, ms, overwrite=True)
+        except ngffkit.NgffValueError as exc:  # the writer refuses what it cannot write validly
+            return f"the writer refused: {exc}", validate(store)
+        written = validate(copy)
+        assert written.ok, f"the reader accepted it, but its copy does not validate: {written}"
+    return None, validate(store)
+
+
+@pytest.mark.parametrize("version", ["0.4", "0.5"])
+@settings(max_examples=60)
+@given(data=st.data())
+def test_validate_agrees_with_the_reader(version: str, data: st.DataObject) -> None:
+    """Random replacements of one attribute node: refused by the reader => reported by validate."""
+    root, attrs = _written(version)
+    doc = json.loads(json.dumps(attrs))
+    parts = data.draw(st.sampled_from(_nodes(doc)[1:]), label="node")
+    value = data.draw(_strange, label="value")
+    target = doc
+    for part in parts[:-1]:
+        target = target[part]
+    target[parts[-1]] = value
+    store = root / "case.zarr"
+    shutil.rmtree(store, ignore_errors=True)
+    shutil.copytree(root / "base.zarr", store)
+    (store / (".zattrs" if version == "0.4" else "zarr.json")).write_text(json.dumps(doc))
+    refused, report = _verdicts(store)
+    if refused is not None:
+        assert not report.ok, f"the reader refused ({refused}) but validate found nothing"
+
+
+@pytest.mark.parametrize("version", ["0.4", "0.5"])
+@pytest.mark.parametrize(
+    ("where", "value", "rule"),
+    [
+        (
+            ("multiscales", 0, "datasets", 0, "coordinateTransformations", 0, "scale", 1),
+            float("nan"),
+            "number-finite",
+        ),
+        (
+            ("multiscales", 0, "datasets", 1, "coordinateTransformations", 1, "translation", 0),
+            float("inf"),
+            "number-finite",
+        ),
+        (
+            ("multiscales", 0, "datasets", 0, "coordinateTransformations", 0, "scale", 2),
+            HUGE,
+            "number-finite",
+        ),
+        (("multiscales", 0, "axes", 1, "unit"), 5, "axis-unit-type"),
+        (("multiscales", 0, "axes", 1, "unit"), ["micrometer"], "axis-unit-type"),
+    ],
+    ids=["nan-scale", "inf-translation", "huge-scale", "unit-int", "unit-list"],
+)
+def test_reader_refusals_have_a_rule(
+    version: str, where: tuple[Any, ...], value: Any, rule: str
+) -> None:
+    """The numbers and units the reader refuses are reported under the rule the reader names."""
+    import ngffkit
+
+    root, attrs = _written(version)
+    doc = json.loads(json.dumps(attrs))
+    target = doc["attributes"]["ome"] if version != "0.4" else doc
+    for part in where[:-1]:
+        target = target[part]
+    target[where[-1]] = value
+    store = root / f"rule-{rule}.zarr"
+    shutil.rmtree(store, ignore_errors=True)
+    shutil.copytree(root / "base.zarr", store)
+    (store / (".zattrs" if version == "0.4" else "zarr.json")).write_text(json.dumps(doc))
+    with pytest.raises(ngffkit.NgffValidationError) as refused:
+        ngffkit.from_ngff_zarr(store)
+    assert refused.value.rule == rule
+    assert rule in {issue.rule for issue in validate(store).errors}
+
+
+def test_writer_refuses_non_finite_attributes(tmp_path: Path) -> None:
+    """NaN in user attributes is refused before a byte is written, naming the JSON path."""
+    import numpy as np
+
+    import ngffkit
+
+    ms = ngffkit.to_multiscales(np.zeros((8, 8), "u1"), scale_factors=[])
+    ms = ngffkit.Multiscales(
+        **{**vars(ms), "attributes": {"acquisition": {"exposure": float("nan")}}}
+    )
+    with pytest.raises(
+        ngffkit.NgffValueError, match=r"acquisition\.exposure: expected a finite number"
+    ):
+        ngffkit.to_ngff_zarr(tmp_path / "nan.zarr", ms)
+    assert not (tmp_path / "nan.zarr").exists()

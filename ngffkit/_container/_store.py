@@ -122,7 +122,7 @@ def merge_attrs(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any
 def write_image_metadata(sp: StorePath, ms: Multiscales, version: str) -> None:
     """Rewrite the image metadata of the group at *sp* from *ms*, keeping every other key."""
     version = writable_version(version, describe_store(sp))
-    new = image_attrs(ms, version=version)
+    new = image_attrs(ms, version=version, where=describe_store(sp))
     group = zarr.open_group(store=sp, mode="r+")
     group.update_attributes(merge_attrs(dict(group.attrs), new))
 

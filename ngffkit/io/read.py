@@ -202,9 +202,22 @@ def _read_image(sp: StorePath, *, labels: bool, tables: bool = False) -> Multisc
     )
     meta = doc.multiscales[0]
     dims = meta.axis_names
+    omero = doc.omero
+    if omero is not None and "c" in dims:
+        first = _open_level(sp, meta.datasets[0].path, where)
+        n_channels = first.shape[dims.index("c")] if first.ndim == len(dims) else None
+        if n_channels is not None and len(omero.channels) != n_channels:
+            # Display settings that cannot belong to these channels: keep the pixels, not them.
+            warnings.warn(
+                f"{where}: omero lists {len(omero.channels)} channels, the 'c' axis has "
+                f"{n_channels}; the omero block is ignored",
+                NgffValidationWarning,
+                stacklevel=3,
+            )
+            omero = None
     channel_names = None
-    if doc.omero is not None and "c" in dims and all(lbl is not None for lbl in doc.omero.labels):
-        channel_names = tuple(str(lbl) for lbl in doc.omero.labels)
+    if omero is not None and "c" in dims and all(lbl is not None for lbl in omero.labels):
+        channel_names = tuple(str(lbl) for lbl in omero.labels)
     images = []
     for ds in meta.datasets:
         array = _open_level(sp, ds.path, where)
@@ -257,7 +270,7 @@ def _read_image(sp: StorePath, *, labels: bool, tables: bool = False) -> Multisc
         images=tuple(images),
         metadata=meta,
         method=meta.type,
-        omero=doc.omero,
+        omero=omero,
         image_label=doc.image_label,
         labels=_read_labels(group, sp) if labels else {},
         tables=read_table_sources(sp) if tables else {},

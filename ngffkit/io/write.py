@@ -9,6 +9,7 @@ half-written image as if it were whole.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -44,6 +45,7 @@ from ngffkit.spec import (
     encode_labels_attrs,
     parse_version,
 )
+from ngffkit.spec._parse import non_finite, pointer
 from ngffkit.spec.names import check_name
 
 __all__ = ["to_ngff_zarr", "default_compressors"]
@@ -226,6 +228,20 @@ def _check_labels(ms: Multiscales, where: str) -> None:
             )
 
 
+def _check_order(ms: Multiscales, where: str) -> None:
+    """Levels go from high to low resolution (the spec's datasets-order rule), or nothing is written."""
+    datasets = ms.metadata.datasets
+    dims = ms.images[0].dims
+    for previous, level in itertools.pairwise(datasets):
+        for dim, a, b in zip(dims, previous.scale, level.scale, strict=False):
+            if b < a:
+                raise NgffValueError(
+                    f"store {where}: levels must go from high to low resolution, but the scale "
+                    f"of axis {dim!r} decreases from {a:g} (level {previous.path!r}) to {b:g} "
+                    f"(level {level.path!r}); nothing was written"
+                )
+
+
 def _check_omero(ms: Multiscales, where: str) -> None:
     first = ms.images[0]
     if ms.omero is not None and "c" in first.dims:
@@ -237,8 +253,11 @@ def _check_omero(ms: Multiscales, where: str) -> None:
             )
 
 
-def image_attrs(ms: Multiscales, *, version: str) -> dict[str, Any]:
+def image_attrs(ms: Multiscales, *, version: str, where: str = "image") -> dict[str, Any]:
     """Return the group attributes that describe *ms* in *version*'s JSON layout.
+
+    Raises `NgffValueError` for a NaN or infinite number anywhere in them (JSON has neither,
+    and every reader refuses them): a store ngffkit writes always validates.
 
     Examples
     --------
@@ -255,7 +274,13 @@ def image_attrs(ms: Multiscales, *, version: str) -> dict[str, Any]:
         extra=ms.attributes,
         extra_ome=ms.extra_ome,
     )
-    return encode_image_attrs(doc, version)
+    attrs = encode_image_attrs(doc, version)
+    for parts, value in non_finite(attrs):
+        raise NgffValueError(
+            f"{where}: attributes {pointer(parts)}: expected a finite number, got {value!r} "
+            f"(JSON has no NaN or Infinity; nothing was written)"
+        )
+    return attrs
 
 
 def to_ngff_zarr(
@@ -357,6 +382,8 @@ def to_ngff_zarr(
     where = describe_store(sp)
     _check_labels(multiscales, where)
     _check_omero(multiscales, where)
+    for part in (multiscales, *multiscales.labels.values()):
+        _check_order(part, where)
     if client is not None and isinstance(sp.store, MemoryStore):
         raise NgffValueError(
             f"store {where}: a MemoryStore lives in this process, where dask.distributed "
@@ -364,9 +391,9 @@ def to_ngff_zarr(
             f"(nothing was written)"
         )
     # Encode before touching the store: metadata errors must not cost a half-written store.
-    root_attrs = image_attrs(multiscales, version=version)
+    root_attrs = image_attrs(multiscales, version=version, where=where)
     label_attrs = {
-        name: image_attrs(_as_label(label), version=version)
+        name: image_attrs(_as_label(label), version=version, where=f"{where}/labels/{name}")
         for name, label in multiscales.labels.items()
     }
     check_tables_to_copy(sp, multiscales.tables)  # before anything is deleted or written

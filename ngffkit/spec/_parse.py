@@ -7,12 +7,22 @@ message always says where the bad value was found.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ngffkit.errors import NgffValidationError
 
-__all__ = ["expect_mapping", "expect_list", "expect_str", "expect_number", "expect_int", "freeze"]
+__all__ = [
+    "expect_mapping",
+    "expect_list",
+    "expect_str",
+    "expect_number",
+    "expect_int",
+    "finite",
+    "non_finite",
+    "pointer",
+    "freeze",
+]
 
 
 def _fail(where: str, expected: str, got: object, rule: str) -> NgffValidationError:
@@ -70,9 +80,63 @@ def expect_number(value: object, where: str, *, rule: str = "json-type") -> floa
     >>> expect_number(2, "scale[0]")
     2.0
     """
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise _fail(where, "a finite number", value, rule)
+    if not finite(value):
+        raise _fail(where, "a finite number", value, "number-finite")
     return float(value)
+
+
+def finite(value: int | float) -> bool:
+    """True if *value* is a number a float can hold: not NaN, not infinite, not a huge int.
+
+    JSON has no NaN or Infinity, but Python's json module reads and writes them, and an
+    integer literal of 400 digits overflows every float.
+
+    Examples
+    --------
+    >>> finite(1e308), finite(float("nan")), finite(10**400)
+    (True, False, False)
+    """
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def non_finite(value: object) -> Iterator[tuple[tuple[str | int, ...], int | float]]:
+    """The (JSON path, number) of every NaN, Infinity or float-overflowing integer in *value*.
+
+    A loop, not recursion: attribute documents can be deep.
+
+    Examples
+    --------
+    >>> list(non_finite({"a": [1, float("inf")], "b": {"c": float("nan")}}))
+    [(('b', 'c'), nan), (('a', 1), inf)]
+    """
+    todo: list[tuple[object, tuple[str | int, ...]]] = [(value, ())]
+    while todo:
+        item, parts = todo.pop()
+        if isinstance(item, Mapping):
+            todo += [(v, (*parts, str(k))) for k, v in item.items()]
+        elif isinstance(item, list | tuple):
+            todo += [(v, (*parts, i)) for i, v in enumerate(item)]
+        elif isinstance(item, int | float) and not isinstance(item, bool) and not finite(item):
+            yield parts, item
+
+
+def pointer(parts: Sequence[str | int]) -> str:
+    """A JSON path as ngffkit's messages write it.
+
+    Examples
+    --------
+    >>> pointer(("multiscales", 0, "datasets", 1, "path"))
+    'multiscales[0].datasets[1].path'
+    """
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
 
 
 def expect_int(value: object, where: str, *, rule: str = "json-type") -> int:

@@ -181,7 +181,7 @@ def _decode_axis(raw: object, where: str, version: str) -> Axis:
         axis_type = expect_str(axis_type, f"{where}.type")
     unit = obj.get("unit")
     if unit is not None:
-        unit = expect_str(unit, f"{where}.unit")
+        unit = expect_str(unit, f"{where}.unit", rule="axis-unit-type")
     orientation = obj.get("orientation")
     value: str | None = None
     if isinstance(orientation, Mapping):
@@ -495,24 +495,30 @@ def _legacy_scale(
     return tuple(float(b) / float(h) if h else 1.0 for b, h in zip(base, here, strict=True))
 
 
+def _decode_window(raw: object, where: str) -> OmeroWindow | None:
+    """The display window, or None (with a warning) when its numbers are not usable."""
+    if not isinstance(raw, Mapping):
+        return None
+    try:
+        # Real data often lacks min/max (or all of window): fill from what is there.
+        start = expect_number(raw.get("start", raw.get("min", 0.0)), f"{where}.start")
+        end = expect_number(raw.get("end", raw.get("max", start)), f"{where}.end")
+        low = expect_number(raw.get("min", min(start, end)), f"{where}.min")
+        high = expect_number(raw.get("max", max(start, end)), f"{where}.max")
+    except NgffValidationError as exc:
+        # A window is a display hint, not data: keep reading without it.
+        warnings.warn(f"{exc}; the window is ignored", NgffValidationWarning, stacklevel=5)
+        return None
+    return OmeroWindow(min=low, max=high, start=start, end=end)
+
+
 def _decode_omero(raw: object, where: str, n_channels: int | None) -> Omero:
     obj = expect_mapping(raw, where)
     channels: list[OmeroChannel] = []
     for i, ch_raw in enumerate(expect_list(obj.get("channels", []), f"{where}.channels")):
         cw = f"{where}.channels[{i}]"
         ch = expect_mapping(ch_raw, cw)
-        window = None
-        if isinstance(ch.get("window"), Mapping):
-            w = ch["window"]
-            # Real data often lacks min/max (or all of window): fill from what is there.
-            start = float(w.get("start", w.get("min", 0.0)))
-            end = float(w.get("end", w.get("max", start)))
-            window = OmeroWindow(
-                min=float(w.get("min", min(start, end))),
-                max=float(w.get("max", max(start, end))),
-                start=start,
-                end=end,
-            )
+        window = _decode_window(ch.get("window"), f"{cw}.window")
         color = ch.get("color", "FFFFFF")
         label = ch.get("label")
         extra = {
@@ -660,10 +666,15 @@ def decode_image_attrs(
 # --------------------------------------------------------------------------- encode
 
 
-def _encode_axis(axis: Axis) -> dict[str, Any]:
+def _encode_axis(axis: Axis, version: str) -> dict[str, Any]:
     out: dict[str, Any] = {"name": axis.name}
-    if axis.type is not None:
-        out["type"] = axis.type
+    # 0.4 lets an axis go untyped; the 0.5+ schemas count an untyped axis as a space axis,
+    # so a 0.4 (c, z, y, x) without types would not validate as 0.5: name the usual type.
+    axis_type = (
+        axis.type if axis.type is not None or version == "0.4" else default_axis_type(axis.name)
+    )
+    if axis_type is not None:
+        out["type"] = axis_type
     if axis.unit is not None:
         out["unit"] = axis.unit
     if axis.orientation is not None:
@@ -705,7 +716,16 @@ def _encode_multiscale(ms: Multiscale, version: str) -> dict[str, Any]:
         out["type"] = ms.type
     if ms.metadata is not None:
         out["metadata"] = freeze(ms.metadata)
-    axes = [_encode_axis(a) for a in ms.axes]
+    axes = [_encode_axis(a, version) for a in ms.axes]
+    spatial = [a["name"] for a in axes if a.get("type", "space") == "space"]
+    if version != "0.4" and len(spatial) > 3:
+        # The 0.5+ schemas count an axis without a type as a space axis (at most 3).
+        untyped = [a["name"] for a in axes if "type" not in a]
+        raise NgffValueError(
+            f"axes: OME-NGFF {version} allows at most 3 space axes, and counts an axis without "
+            f"a type as one; {untyped} have no type: give them one (axes_types={{name: "
+            f"'channel' or your own type}}) or write version='0.4'"
+        )
     extra = freeze(ms.extra)
     if version == "0.6":
         systems = [
