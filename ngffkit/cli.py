@@ -155,6 +155,11 @@ def build_parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="validate a store against the OME-NGFF spec")
     val.add_argument("store")
     val.add_argument("--strict", action="store_true", help="use the strict schemas")
+    val.add_argument(
+        "--chunks",
+        action="store_true",
+        help="also check that every chunk the metadata implies is stored (lists the store)",
+    )
     return parser
 
 
@@ -274,7 +279,7 @@ def _run(args: argparse.Namespace) -> int:
 
         Console().print(from_ngff_zarr(args.store))
         return 0
-    report = validate(args.store, strict=args.strict)
+    report = validate(args.store, strict=args.strict, chunks=args.chunks)
     print(report)
     return 0 if report.ok else 1
 

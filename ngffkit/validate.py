@@ -35,6 +35,7 @@ import functools
 import html
 import itertools
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -1486,6 +1487,7 @@ class _Walk:
     strict: bool
     issues: list[ValidationIssue]
     visited: set[str]
+    chunks: bool = False
 
 
 def _group_file(sp: StorePath, path: str, zarr_format: int) -> str:
@@ -1818,6 +1820,8 @@ def _check_levels(
                 )
             )
         previous = (path, shape)
+        if walk.chunks:
+            walk.issues.extend(_check_chunks(array, _Loc(file), label="label" in group.doc.kinds))
         dtype = array.dtype
         if first_dtype is None:
             first_dtype = (path, dtype)
@@ -1858,6 +1862,73 @@ def _check_levels(
                     )
                 )
     _check_omero_channels(walk, group, ms, arrays, names)
+
+
+_FIRST_MISSING = 5
+"""How many missing chunk keys a report names."""
+
+
+def _stored_keys(array: Any) -> set[str] | None:
+    """The keys under *array*'s node, relative to it; None if the store cannot list them."""
+    from zarr.core.sync import sync  # zarr's own bridge from sync code to its event loop
+
+    store, prefix = array.store_path.store, array.store_path.path
+    if not store.supports_listing:
+        return None
+
+    async def collect() -> list[str]:
+        return [key async for key in store.list_prefix(f"{prefix}/" if prefix else "")]
+
+    try:
+        keys = sync(collect())
+    except (NotImplementedError, OSError):  # HTTP servers answer no listing
+        return None
+    start = len(prefix) + 1 if prefix else 0
+    found = {key[start:] for key in keys}
+    # A listing that misses the array's own metadata (a web server's index page without
+    # links, say) cannot be trusted to show its chunks either.
+    return found if found & {"zarr.json", ".zarray"} else None
+
+
+def _check_chunks(array: Any, loc: _Loc, *, label: bool) -> Iterator[ValidationIssue]:
+    """Every chunk (or shard) key the array's metadata implies, against the keys stored."""
+    present = _stored_keys(array)
+    if present is None:
+        yield _issue(
+            loc,
+            "chunks-unchecked",
+            "the store cannot list its keys (an HTTP server without directory listings), so "
+            "its chunks were not checked",
+            "warning",
+        )
+        return
+    outer = array.shards or array.chunks
+    grid = [math.ceil(n / c) for n, c in zip(array.shape, outer, strict=True)]
+    total = math.prod(grid)
+    missing: list[str] = []
+    count = 0
+    for coords in itertools.product(*(range(n) for n in grid)):
+        key = array.metadata.encode_chunk_key(coords)
+        if key not in present:
+            count += 1
+            if len(missing) < _FIRST_MISSING:
+                missing.append(key)
+    if not count:
+        return
+    noun = "shard" if array.shards else "chunk"
+    why = (
+        "label writers skip chunks that are all background, so this may be intended"
+        if label
+        else "a copy or a write that did not finish; writers that skip empty chunks "
+        "(write_empty_chunks=False) also leave gaps"
+    )
+    yield _issue(
+        loc,
+        "chunks-missing",
+        f"{count} of {total} {noun} keys are missing (first: {', '.join(missing)}); a missing "
+        f"{noun} reads as the fill value {array.fill_value!r}: {why}",
+        "warning" if label else "error",
+    )
 
 
 def _check_omero_channels(
@@ -2091,11 +2162,16 @@ def _open_node_quiet(sp: StorePath, path: str) -> Any:
 
 
 def _validate_store(
-    target: StoreLike, *, override: str | None, strict: bool, storage_options: dict[str, Any] | None
+    target: StoreLike,
+    *,
+    override: str | None,
+    strict: bool,
+    chunks: bool,
+    storage_options: dict[str, Any] | None,
 ) -> tuple[str | None, list[ValidationIssue], str]:
     sp = open_store(target, mode="r", storage_options=storage_options)
     where = describe_store(sp)
-    walk = _Walk(sp=sp, override=override, strict=strict, issues=[], visited=set())
+    walk = _Walk(sp=sp, override=override, strict=strict, issues=[], visited=set(), chunks=chunks)
     root = _visit_group(
         walk,
         "",
@@ -2121,6 +2197,7 @@ def validate(
     version: str | None = None,
     strict: bool = False,
     raise_on_error: bool = False,
+    chunks: bool = False,
     storage_options: dict[str, Any] | None = None,
 ) -> ValidationReport:
     """Validate OME-Zarr metadata or a whole store; only metadata is read, never pixels.
@@ -2140,6 +2217,12 @@ def validate(
     raise_on_error
         Raise instead of returning a report with errors (see
         [`ValidationReport.raise_for_errors`][ngffkit.ValidationReport.raise_for_errors]).
+    chunks
+        Also list the store's keys and check every chunk (or shard) key that each level's
+        metadata implies is there (rule ``chunks-missing``: a count and the first keys per
+        level), so a half-copied store is not reported valid. Zarr reads a missing chunk as
+        the fill value; label images are written without their all-background chunks, so
+        gaps there are warnings. Costs one listing of the store.
     storage_options
         Passed to fsspec for URL targets.
 
@@ -2174,7 +2257,11 @@ def validate(
         found, issues, where = _validate_mapping(_plain(target), override=override, strict=strict)
     else:
         found, issues, where = _validate_store(
-            target, override=override, strict=strict, storage_options=storage_options
+            target,
+            override=override,
+            strict=strict,
+            chunks=chunks,
+            storage_options=storage_options,
         )
     report = ValidationReport(
         version=found,

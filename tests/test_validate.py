@@ -1309,3 +1309,113 @@ def test_writer_refuses_non_finite_attributes(tmp_path: Path) -> None:
     ):
         ngffkit.to_ngff_zarr(tmp_path / "nan.zarr", ms)
     assert not (tmp_path / "nan.zarr").exists()
+
+
+# --------------------------------------------------------------------------------------------------
+# chunks=True: the keys the metadata implies against the keys stored
+# --------------------------------------------------------------------------------------------------
+
+
+def _chunk_files(level: Path) -> list[Path]:
+    return sorted(
+        p for p in level.rglob("*") if p.is_file() and not p.name.startswith((".z", "zarr.json"))
+    )
+
+
+@pytest.mark.parametrize(
+    ("version", "shards"),
+    [("0.4", None), ("0.5", None), ("0.5", 2)],
+    ids=["0.4", "0.5", "0.5-sharded"],
+)
+def test_chunks_missing_is_an_error(tmp_path: Path, version: str, shards: int | None) -> None:
+    """Half of level 0's chunk (or shard) files deleted: valid metadata, invalid with chunks=True."""
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    import ngffkit
+
+    image = ngffkit.to_ngff_image(np.ones((16, 32, 32), "u2"), dims=("z", "y", "x"))
+    ms = ngffkit.to_multiscales(image, scale_factors=[2], chunks=8)
+    store = tmp_path / "img.zarr"
+    ngffkit.to_ngff_zarr(store, ms, version=version, chunks_per_shard=shards)
+    assert validate(store, chunks=True).ok
+    files = _chunk_files(store / "0")
+    assert len(files) == (2 * 4 * 4 if shards is None else 1 * 2 * 2)
+    for path in files[::2]:
+        path.unlink()
+    assert validate(store).ok  # the metadata alone cannot tell
+    report = validate(store, chunks=True)
+    (issue,) = [i for i in report.errors if i.rule == "chunks-missing"]
+    noun = "shard" if shards else "chunk"
+    assert f"{len(files[::2])} of {len(files)} {noun} keys are missing" in issue.message
+    assert "/0/" in issue.path
+    run = subprocess.run(
+        [sys.executable, "-m", "ngffkit", "validate", "--chunks", str(store)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 1 and "chunks-missing" in run.stdout
+
+
+def test_missing_label_chunks_are_a_warning(tmp_path: Path) -> None:
+    """Labels are written without their all-background chunks: gaps there warn, not fail."""
+    import numpy as np
+
+    import ngffkit
+
+    pixels = np.zeros((16, 32, 32), "u1")
+    image = ngffkit.to_ngff_image(pixels, dims=("z", "y", "x"))
+    cells = np.zeros((16, 32, 32), "u4")
+    cells[:8, :8, :8] = 1
+    ms = ngffkit.to_multiscales(image, scale_factors=[], chunks=8)
+    label = ngffkit.to_multiscales(
+        ngffkit.to_ngff_image(cells, dims=("z", "y", "x"), is_label=True),
+        scale_factors=[],
+        chunks=8,
+    )
+    ms = dataclasses.replace(ms, labels={"cells": label})
+    ngffkit.to_ngff_zarr(tmp_path / "img.zarr", ms)
+    report = validate(tmp_path / "img.zarr", chunks=True)
+    assert report.ok  # the all-zero image keeps every chunk: only the label has gaps
+    (gap,) = [i for i in report.warnings if i.rule == "chunks-missing"]
+    assert "labels/cells/0" in gap.path and "31 of 32 chunk keys" in gap.message
+
+
+def test_chunks_over_http(tmp_path: Path) -> None:
+    """Over HTTP the chunks are checked where the server lists directories, else reported unchecked."""
+    import functools
+    import http.server
+    import threading
+
+    import numpy as np
+
+    import ngffkit
+
+    class NoListing(http.server.SimpleHTTPRequestHandler):
+        def list_directory(self, path: Any) -> None:
+            self.send_error(404, "no listing")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    ms = ngffkit.to_multiscales(np.ones((16, 16), "u1"), scale_factors=[], chunks=8)
+    ngffkit.to_ngff_zarr(tmp_path / "img.zarr", ms)
+    (tmp_path / "img.zarr" / "0" / "c" / "0" / "1").unlink()
+    for handler, rule in (
+        (http.server.SimpleHTTPRequestHandler, "chunks-missing"),
+        (NoListing, "chunks-unchecked"),
+    ):
+        server = http.server.ThreadingHTTPServer(
+            ("127.0.0.1", 0), functools.partial(handler, directory=str(tmp_path))
+        )
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            url = f"http://127.0.0.1:{server.server_address[1]}/img.zarr"
+            report = validate(url, chunks=True)
+        finally:
+            server.shutdown()
+            server.server_close()
+        assert rule in {i.rule for i in (*report.errors, *report.warnings)}, (handler, report)

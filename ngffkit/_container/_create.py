@@ -3,8 +3,8 @@
 Each one is the pipeline: [`to_ngff_image`][ngffkit.to_ngff_image], then
 [`to_multiscales`][ngffkit.to_multiscales], then
 [`to_ngff_zarr`][ngffkit.to_ngff_zarr]. Empty images get lazy ``dask.array.zeros``
-levels; zarr skips chunks that equal the fill value (``write_empty_chunks`` is off
-by default in zarr 3.1), so an empty image costs metadata only.
+levels written with ``write_empty_chunks=False``, so an empty image costs metadata only
+(and `validate(..., chunks=True)` reports its chunks as not written yet).
 """
 
 from __future__ import annotations
@@ -468,7 +468,9 @@ def create_empty_ome_zarr(
         method=method,
     )
     sp = open_store(store, mode="w", storage_options=storage_options)
-    to_ngff_zarr(sp, _zeros_levels(ms), version=chosen, overwrite=overwrite)
+    to_ngff_zarr(
+        sp, _zeros_levels(ms), version=chosen, overwrite=overwrite, write_empty_chunks=False
+    )
     return open_ome_zarr_container(sp, mode="r+")
 
 
@@ -723,7 +725,8 @@ def derive_image(
             f"derive_image: the target {describe_store(sp)} is the source image itself; derive into "
             f"a new location (nothing was written)"
         )
-    to_ngff_zarr(sp, ms, version=chosen_version, overwrite=overwrite)
+    # The new image is empty until filled: metadata only, as create_empty_ome_zarr.
+    to_ngff_zarr(sp, ms, version=chosen_version, overwrite=overwrite, write_empty_chunks=False)
     return open_ome_zarr_container(sp, mode="r+")
 
 

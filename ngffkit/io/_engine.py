@@ -17,12 +17,13 @@ import functools
 import importlib.util
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import zarr
 from zarr.abc.store import Store
 from zarr.storage import LocalStore
 
-__all__ = ["codec_pipeline", "zarrs_enabled"]
+__all__ = ["codec_pipeline", "zarrs_enabled", "storing_empty_chunks"]
 
 _PIPELINE = "zarrs.ZarrsCodecPipeline"
 
@@ -64,3 +65,33 @@ def codec_pipeline(store: Store) -> Iterator[None]:
         return
     with zarr.config.set({"codec_pipeline.path": _PIPELINE}):
         yield
+
+
+def storing_empty_chunks(array: zarr.Array[Any]) -> zarr.Array[Any]:
+    """*array* through zarr-python's own pipeline, which stores chunks that are all fill value.
+
+    zarrs 0.2 drops such chunks whatever the array's ``write_empty_chunks`` says (and
+    deletes one it overwrites), which would leave gaps in an intensity level.
+
+    Examples
+    --------
+    >>> from zarr.storage import MemoryStore
+    >>> a = zarr.create_array(MemoryStore(), shape=(4,), chunks=(2,), dtype="u1")
+    >>> storing_empty_chunks(a).config.write_empty_chunks
+    True
+    """
+    from zarr.codecs._v2 import V2Codec
+    from zarr.core.codec_pipeline import BatchedCodecPipeline
+    from zarr.core.metadata import ArrayV3Metadata
+
+    plain = array.with_config({"write_empty_chunks": True})._async_array
+    meta: Any = plain.metadata
+    codecs: Any
+    if isinstance(meta, ArrayV3Metadata):
+        codecs = meta.codecs
+    else:
+        codecs = (V2Codec(filters=meta.filters, compressor=meta.compressor),)
+    # Not through zarr's config, which is global: other threads may be opening zarrs arrays.
+    # AsyncArray is a frozen dataclass; its constructor sets the pipeline the same way.
+    object.__setattr__(plain, "codec_pipeline", BatchedCodecPipeline.from_codecs(codecs))
+    return zarr.Array(plain)

@@ -23,6 +23,7 @@ move to a later pass that reads the last level written instead of the source.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import sys
@@ -37,6 +38,7 @@ import zarr
 from dask.base import optimize
 
 from ngffkit.errors import NgffValueError
+from ngffkit.io._engine import storing_empty_chunks, zarrs_enabled
 from ngffkit.methods import Methods, downsample_array, halo, parse_method
 from ngffkit.model import LevelDerivation
 from ngffkit.to_ngff_image import _NumpyView
@@ -464,6 +466,31 @@ def _all_fill(pixels: np.ndarray) -> bool:
     return not pixels.view(f"u{pixels.dtype.itemsize}").any()
 
 
+def _store_fill_blocks(target: zarr.Array[Any], part: np.ndarray, origin: tuple[int, ...]) -> None:
+    """Store the all-fill chunks (or shards) of *part*, just written at *origin*, again.
+
+    Intensity levels store every chunk, so that a missing one means damage (validate
+    chunks=True); zarrs 0.2 drops all-fill chunks whatever the array's
+    ``write_empty_chunks`` says, zarr-python's pipeline keeps them. Each check is one pass
+    over memory that was just encoded; such chunks are rare in intensity images.
+    """
+    outer = target.shards or target.chunks
+    plain: zarr.Array[Any] | None = None
+    starts = [range(o - o % c, o + n, c) for o, n, c in zip(origin, part.shape, outer, strict=True)]
+    for corner in itertools.product(*starts):
+        rel = tuple(
+            slice(max(a, o) - o, min(a + c, o + n) - o)
+            for a, o, n, c in zip(corner, origin, part.shape, outer, strict=True)
+        )
+        block = part[rel]
+        # One pixel rules out almost every block of real data before the full pass.
+        if block.size and not block[(0,) * block.ndim] and _all_fill(block):
+            plain = plain or storing_empty_chunks(target)
+            plain[
+                tuple(slice(r.start + o, r.stop + o) for r, o in zip(rel, origin, strict=True))
+            ] = block
+
+
 def run_region(task: RegionTask) -> tuple[int, ...]:
     """Read, downsample and write one region; return the bytes written per node.
 
@@ -513,11 +540,17 @@ def run_region(task: RegionTask) -> tuple[int, ...]:
             for b, t, n in zip(task.stop, node.total, task.shapes[i], strict=True)
         )
         part = pixels[tuple(slice(a - o, b - o) for a, b, o in zip(lo, hi, origin, strict=True))]
+        region = tuple(slice(a, b) for a, b in zip(lo, hi, strict=True))
+        keep_empty = target.config.write_empty_chunks
         if _all_fill(part):
-            # Nothing but the fill value (0): a reader sees the same without any stored chunk.
+            if keep_empty:
+                storing_empty_chunks(target)[region] = part
+            # Label background: a reader sees the same without any stored chunk.
             written.append(int(part.nbytes))
             continue
-        target[tuple(slice(a, b) for a, b in zip(lo, hi, strict=True))] = part
+        target[region] = part
+        if keep_empty and zarrs_enabled(target.store):
+            _store_fill_blocks(target, part, lo)
         written.append(int(part.nbytes))
     return tuple(written)
 

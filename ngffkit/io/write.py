@@ -156,6 +156,7 @@ def _create_arrays(
     compressors: Any,
     chunks_per_shard: Mapping[str, int] | None,
     title: str,
+    write_empty_chunks: bool | None = None,
 ) -> list[Level]:
     zarr_format = ZARR_FORMAT[version]
     derivations = ms.derivations or (None,) * len(ms.images)
@@ -185,7 +186,13 @@ def _create_arrays(
             # Label images are mostly background: skip their empty chunks. Intensity chunks
             # are rarely empty, and zarr's emptiness test (a full comparison per chunk on its
             # event-loop thread) would serialise the parallel writers: write them all.
-            "config": {"write_empty_chunks": not (image.is_label or ms.image_label is not None)},
+            "config": {
+                "write_empty_chunks": (
+                    not (image.is_label or ms.image_label is not None)
+                    if write_empty_chunks is None
+                    else write_empty_chunks
+                )
+            },
         }
         if zarr_format == 2:
             kwargs["chunk_key_encoding"] = {"name": "v2", "separator": "/"}
@@ -297,6 +304,7 @@ def to_ngff_zarr(
     progress: bool | None = None,
     scheduler: Any = None,
     max_workers: int | None = None,
+    write_empty_chunks: bool | None = None,
 ) -> None:
     """Write *multiscales* to *store* as OME-Zarr: this computes and writes the pixels.
 
@@ -344,6 +352,12 @@ def to_ngff_zarr(
         there is one, else threads.
     max_workers
         Regions processed at once by local threads (default: the CPUs available).
+
+    write_empty_chunks
+        Store chunks that hold nothing but zeros (the fill value). Default: yes for
+        intensity levels, so that a missing chunk always means damage (`validate(...,
+        chunks=True)`), no for label images, which are mostly background. ``False``
+        writes an image of zeros as metadata only.
 
     Raises
     ------
@@ -407,6 +421,7 @@ def to_ngff_zarr(
             shard_map=shard_map,
             root_attrs=root_attrs,
             label_attrs=label_attrs,
+            empty_chunks=write_empty_chunks,
             pixels={
                 "memory_limit": budget,
                 "workers": workers,
@@ -426,6 +441,7 @@ def _write_store(
     root_attrs: dict[str, Any],
     label_attrs: dict[str, dict[str, Any]],
     pixels: dict[str, Any],
+    empty_chunks: bool | None = None,
 ) -> None:
     """Write every array, then the metadata, into the empty store *sp*."""
     zarr_format = ZARR_FORMAT[version]
@@ -439,6 +455,7 @@ def _write_store(
             compressors=codecs,
             chunks_per_shard=shard_map,
             title="level ",
+            write_empty_chunks=empty_chunks,
         )
     ]
     label_groups: dict[str, zarr.Group] = {}
@@ -455,6 +472,7 @@ def _write_store(
                     compressors=codecs,
                     chunks_per_shard=shard_map,
                     title=f"labels/{name} level ",
+                    write_empty_chunks=empty_chunks,
                 )
             )
     _write_pixels(pyramids, **pixels)

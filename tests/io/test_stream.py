@@ -391,3 +391,23 @@ def test_a_distributed_cluster_writes_the_same_bytes(tmp_path) -> None:
     local = tree_bytes(tmp_path / "local.zarr")
     assert local == tree_bytes(tmp_path / "cluster.zarr")
     assert local == tree_bytes(tmp_path / "named.zarr")
+
+
+@pytest.mark.parametrize("zarrs", ["1", "0"], ids=["zarrs", "zarr-python"])
+@pytest.mark.parametrize("shards", [None, 2], ids=["chunks", "shards"])
+def test_all_zero_chunks_of_an_image_are_stored(tmp_path, monkeypatch, zarrs, shards) -> None:
+    """Intensity levels keep every chunk, zero or not, so a missing chunk always means damage."""
+    monkeypatch.setenv("NGFFKIT_ZARRS", zarrs)
+    pixels = np.zeros((16, 32, 32), "u2")
+    pixels[:8, :8, :8] = 7  # one chunk holds data; every other chunk (and region) is zeros
+    ms = ngffkit.to_multiscales(
+        ngffkit.to_ngff_image(pixels, dims=("z", "y", "x")), scale_factors=[2], chunks=8
+    )
+    ngffkit.to_ngff_zarr(tmp_path / "img.zarr", ms, chunks_per_shard=shards)
+    for level, grid in (("0", (2, 4, 4)), ("1", (1, 2, 2))):
+        files = [p for p in (tmp_path / "img.zarr" / level / "c").rglob("*") if p.is_file()]
+        expected = int(np.prod([-(-n // (shards or 1)) for n in grid]))
+        assert len(files) == expected, (level, len(files), expected)
+    np.testing.assert_array_equal(
+        ngffkit.from_ngff_zarr(tmp_path / "img.zarr").images[0].data.compute(), pixels
+    )
