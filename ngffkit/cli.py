@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -250,6 +251,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.debug:
         return _run(args)
+    # zarr reads several keys at once; when one read fails, the others are still in flight
+    # as the process exits, and Python and asyncio print their fate with tracebacks
+    # ("Exception ignored in <coroutine ...>", "Task exception was never retrieved"). The
+    # one line below says what went wrong; --debug shows everything.
+    sys.unraisablehook = _ignore_unraisable
+    quiet = logging.getLogger("asyncio")
+    quiet.addHandler(logging.NullHandler())
+    quiet.propagate = False
     try:
         return _run(args)
     except NgffError as exc:
@@ -263,6 +272,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(
             f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", 1
         )
+
+
+def _ignore_unraisable(unraisable: Any) -> None:
+    """Drop what Python cannot raise (errors of coroutines collected at exit)."""
 
 
 def _fail(message: str, status: int) -> int:

@@ -59,6 +59,8 @@ def parse_scale_factors(
     >>> img = to_ngff_image(np.zeros((16, 64, 64), "u1"))
     >>> parse_scale_factors(16, img)
     ({'z': 1, 'y': 2, 'x': 2}, {'z': 1, 'y': 4, 'x': 4})
+    >>> parse_scale_factors(1, to_ngff_image(np.zeros((4, 4), "u1")))
+    ({'y': 2, 'x': 2}, {'y': 4, 'x': 4})
     >>> parse_scale_factors([{"y": 2, "x": 2}, 4], img)
     ({'z': 1, 'y': 2, 'x': 2}, {'z': 4, 'y': 4, 'x': 4})
     """
@@ -69,8 +71,15 @@ def parse_scale_factors(
         minimum = _check_factor(scale_factors, "scale_factors")
         current = dict.fromkeys(spatial, 1)
         while True:
+            # An axis of one pixel cannot halve, whatever the minimum (1 would loop forever).
             step = {
-                d: (2 if math.ceil(sizes[d] / (current[d] * 2)) >= minimum else 1) for d in spatial
+                d: (
+                    2
+                    if math.ceil(sizes[d] / current[d]) > 1
+                    and math.ceil(sizes[d] / (current[d] * 2)) >= minimum
+                    else 1
+                )
+                for d in spatial
             }
             if all(s == 1 for s in step.values()):
                 break
@@ -267,6 +276,16 @@ def to_multiscales(
     chosen = parse_method(method, is_label=base.is_label)
     levels = parse_scale_factors(scale_factors, base)
     chunk_map = parse_chunks(chunks, base)
+    given: object = paths  # callers may pass anything; say what was found
+    if given is not None and (
+        not isinstance(given, Sequence)
+        or isinstance(given, str | bytes)
+        or not all(isinstance(p, str) for p in given)
+    ):
+        raise NgffTypeError(
+            f"paths: expected a list of strings (one per level), got {type(given).__name__}: "
+            f"{given!r}"
+        )
     if paths is not None and len(paths) != len(levels) + 1:
         raise NgffValueError(
             f"paths: expected {len(levels) + 1} paths (one per level), got {list(paths)}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -12,6 +12,7 @@ import numpy as np
 from ngffkit.errors import NgffTypeError, NgffValueError
 from ngffkit.model import NgffImage
 from ngffkit.spec import default_axis_type, parse_unit
+from ngffkit.spec._parse import finite
 
 __all__ = ["to_ngff_image", "default_dims"]
 
@@ -44,8 +45,49 @@ def default_dims(ndim: int) -> tuple[str, ...]:
         ) from None
 
 
+def _check_pixels(data: Any) -> None:
+    """Refuse, before dask sees them, arrays that can never be OME-NGFF pixels."""
+    shape = getattr(data, "shape", None)
+    dtype = getattr(data, "dtype", None)
+    if shape is not None and len(shape) == 0:
+        raise NgffValueError(
+            "data: OME-NGFF images have 2 to 5 dimensions, got a 0-d array (a scalar)"
+        )
+    if dtype is not None and np.dtype(dtype).kind in "OUSV":
+        raise NgffTypeError(
+            f"data: pixels must be numbers (integers, floats or booleans), got dtype "
+            f"{np.dtype(dtype)}: Zarr stores no Python objects or strings as image pixels"
+        )
+
+
+def _per_axis(value: object, dims: tuple[str, ...], argument: str) -> dict[str, Any]:
+    """*value* as a per-axis mapping: a mapping, or one value per dim in array order.
+
+    Examples
+    --------
+    >>> _per_axis([2, 0.5], ("y", "x"), "scale")
+    {'y': 2, 'x': 0.5}
+    """
+    if value is None:
+        return {}
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, Sequence | np.ndarray) and not isinstance(value, str | bytes):
+        values = list(value)
+        if len(values) != len(dims):
+            raise NgffValueError(
+                f"{argument}: expected one value per axis {list(dims)}, got {len(values)}: {values}"
+            )
+        return dict(zip(dims, values, strict=True))
+    raise NgffTypeError(
+        f"{argument}: expected a mapping of axis to number or one number per axis "
+        f"{list(dims)}, got {type(value).__name__}: {value!r}"
+    )
+
+
 def _as_dask(data: Any) -> tuple[da.Array, dict[str, Any]]:
     """Return (dask array, hints from the input: dims, scale, translation, units, name)."""
+    _check_pixels(data)
     hints: dict[str, Any] = {}
     if isinstance(data, da.Array):
         return data, hints
@@ -155,8 +197,8 @@ def to_ngff_image(
     data: Any,
     *,
     dims: Sequence[str] | None = None,
-    scale: Mapping[str, float] | None = None,
-    translation: Mapping[str, float] | None = None,
+    scale: Mapping[str, float] | Sequence[float] | None = None,
+    translation: Mapping[str, float] | Sequence[float] | None = None,
     name: str | None = None,
     axes_units: str | Mapping[str, str] | None = None,
     axes_orientations: Mapping[str, str] | None = None,
@@ -176,8 +218,9 @@ def to_ngff_image(
     dims
         Axis names in array order. Default by ndim: `yx`, `zyx`, `czyx`, `tczyx`.
     scale, translation
-        Physical pixel size and offset of the first pixel's centre per axis
-        (defaults 1.0 and 0.0). They override what an xarray input says.
+        Physical pixel size and offset of the first pixel's centre per axis, as a
+        mapping (``{"z": 2.0}``; axes left out get 1.0 and 0.0) or one number per axis
+        in array order. They override what an xarray input says.
     name
         Image name (default `"image"`, or the DataArray's name).
     axes_units
@@ -216,6 +259,11 @@ def to_ngff_image(
     array, hints = _as_dask(data)
     if dims is None:
         dims = hints.get("dims") or default_dims(array.ndim)
+    if not isinstance(dims, Sequence):
+        raise NgffTypeError(
+            f"dims: expected a sequence of axis names such as ('z', 'y', 'x'), got "
+            f"{type(dims).__name__}: {dims!r}"
+        )
     dims_t = tuple(str(d) for d in dims)
     if len(dims_t) != array.ndim:
         raise NgffValueError(
@@ -232,12 +280,19 @@ def to_ngff_image(
             f"dims: {missing_type} are not t, c, z, y or x; give their types with axes_types="
             f"{{...}} (OME-NGFF allows at most one channel or custom axis)"
         )
-    merged_scale = {**hints.get("scale", {}), **dict(scale or {})}
-    merged_translation = {**hints.get("translation", {}), **dict(translation or {})}
+    merged_scale = {**hints.get("scale", {}), **_per_axis(scale, dims_t, "scale")}
+    merged_translation = {
+        **hints.get("translation", {}),
+        **_per_axis(translation, dims_t, "translation"),
+    }
     for key, values in (("scale", merged_scale), ("translation", merged_translation)):
         for d, v in values.items():
-            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            # numpy scalars (np.float32 pixel sizes) are numbers too; bools are not.
+            if isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Real) or not finite(v):
                 raise NgffValueError(f"{key}[{d!r}]: expected a finite number, got {v!r}")
+            values[d] = float(v)
+    if name is not None and not isinstance(name, str):
+        raise NgffTypeError(f"name: expected a string, got {type(name).__name__}: {name!r}")
     units_in: str | Mapping[str, str] | None = axes_units
     if units_in is None and hints.get("units"):
         units_in = hints["units"]

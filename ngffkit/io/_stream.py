@@ -461,9 +461,13 @@ def _read_window(task: RegionTask) -> np.ndarray:
 
 def _all_fill(pixels: np.ndarray) -> bool:
     """True if every pixel's bytes are zero, the writer's fill value (-0.0 and NaN are not)."""
-    if pixels.dtype.kind not in "biuf" or pixels.dtype.itemsize not in (1, 2, 4, 8):
+    size = pixels.dtype.itemsize // (2 if pixels.dtype.kind == "c" else 1)
+    if pixels.dtype.kind not in "biufc" or size not in (1, 2, 4, 8):
         return False
-    return not pixels.view(f"u{pixels.dtype.itemsize}").any()
+    try:
+        return not pixels.view(f"u{size}").any()
+    except ValueError:  # a view whose last axis is strided cannot change its item size
+        return not np.ascontiguousarray(pixels).view(f"u{size}").any()
 
 
 def _store_fill_blocks(target: zarr.Array[Any], part: np.ndarray, origin: tuple[int, ...]) -> None:

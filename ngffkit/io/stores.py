@@ -26,7 +26,7 @@ import zarr
 from zarr.abc.store import Store
 from zarr.storage import FsspecStore, LocalStore, StorePath
 
-from ngffkit.errors import NgffDependencyError, NgffReadOnlyError, NgffTypeError
+from ngffkit.errors import NgffDependencyError, NgffReadOnlyError, NgffTypeError, NgffValueError
 from ngffkit.io._remote import RedactingFilter, RemoteStore, redacted, remote_options
 
 __all__ = ["StoreLike", "AccessMode", "open_store", "describe_store", "join_path", "READ_PREFIX"]
@@ -140,7 +140,9 @@ def open_store(
             return _fsspec_store(text, read_only=read_only, storage_options=storage_options)
         if text.startswith("file://"):
             text = text[len("file://") :]
-        return StorePath(LocalStore(Path(text).expanduser(), read_only=read_only), "")
+        path = Path(text).expanduser()
+        _check_local(path, writing=not read_only)
+        return StorePath(LocalStore(path, read_only=read_only), "")
     else:
         msg = (
             f"store: expected a path, an fsspec URL, a zarr Store, StorePath or Group, "
@@ -151,6 +153,21 @@ def open_store(
         msg = f"store {describe_store(sp)}: opened read-only, but mode={mode!r} needs writes"
         raise NgffReadOnlyError(msg)
     return sp
+
+
+def _check_local(path: Path, *, writing: bool) -> None:
+    """A local store is a directory: a file there, or above it, is a clear error, not errno 20."""
+    if path.is_file():
+        raise NgffValueError(
+            f"store {path}: this is a file, not a zarr directory; give the path of the "
+            f"OME-Zarr directory (the one holding zarr.json or .zgroup)"
+        )
+    if writing:
+        parent = next((p for p in path.parents if p.exists()), None)
+        if parent is not None and not parent.is_dir():
+            raise NgffValueError(
+                f"store {path}: {parent} is a file, so no directory can be created under it"
+            )
 
 
 def describe_store(store: StorePath | Store, path: str = "") -> str:

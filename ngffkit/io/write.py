@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal, cast
@@ -21,7 +22,7 @@ import zarr
 from zarr.core.sync import sync
 from zarr.storage import MemoryStore, StorePath
 
-from ngffkit.errors import NgffExistsError, NgffValueError
+from ngffkit.errors import NgffExistsError, NgffTypeError, NgffValueError
 from ngffkit.io._engine import codec_pipeline
 from ngffkit.io._progress import WriteProgress
 from ngffkit.io._replace import staged_write
@@ -97,22 +98,33 @@ def _parse_chunks_per_shard(
         raise NgffValueError(
             f"chunks_per_shard: sharding needs Zarr v3 (OME-NGFF 0.5 or 0.6), but version={version!r}"
         )
-    if isinstance(chunks_per_shard, int) and not isinstance(chunks_per_shard, bool):
-        values = dict.fromkeys(dims, chunks_per_shard)
-    elif isinstance(chunks_per_shard, Mapping):
-        unknown = sorted(set(chunks_per_shard) - set(dims))
+    given: object = chunks_per_shard  # callers may pass anything; say what was found
+    raw: dict[str, object]
+    if isinstance(given, Mapping):
+        unknown = sorted(set(given) - set(dims))
         if unknown:
             raise NgffValueError(
                 f"chunks_per_shard: axes {unknown} are not among the dims {list(dims)}"
             )
-        values = {d: int(chunks_per_shard.get(d, 1)) for d in dims}
-    else:
-        seq = [int(v) for v in cast("Sequence[int]", chunks_per_shard)]
-        if len(seq) != len(dims):
+        raw = {d: given.get(d, 1) for d in dims}
+    elif isinstance(given, Sequence) and not isinstance(given, str | bytes):
+        if len(given) != len(dims):
             raise NgffValueError(
-                f"chunks_per_shard: expected {len(dims)} values (one per dim {list(dims)}), got {seq}"
+                f"chunks_per_shard: expected {len(dims)} values (one per dim {list(dims)}), "
+                f"got {list(given)}"
             )
-        values = dict(zip(dims, (int(v) for v in seq), strict=True))
+        raw = dict(zip(dims, given, strict=True))
+    else:
+        raw = dict.fromkeys(dims, given)
+    wrong = {
+        d: v for d, v in raw.items() if isinstance(v, bool) or not isinstance(v, numbers.Integral)
+    }
+    if wrong:
+        raise NgffTypeError(
+            f"chunks_per_shard: expected an int, one int per dim or a mapping of dim to int, "
+            f"got {chunks_per_shard!r}"
+        )
+    values = {d: int(cast("int", v)) for d, v in raw.items()}
     bad = {d: v for d, v in values.items() if v < 1}
     if bad:
         raise NgffValueError(f"chunks_per_shard: expected integers >= 1, got {bad}")
@@ -188,9 +200,7 @@ def _create_arrays(
             # event-loop thread) would serialise the parallel writers: write them all.
             "config": {
                 "write_empty_chunks": (
-                    not (image.is_label or ms.image_label is not None)
-                    if write_empty_chunks is None
-                    else write_empty_chunks
+                    ms.image_label is None if write_empty_chunks is None else write_empty_chunks
                 )
             },
         }
@@ -376,6 +386,11 @@ def to_ngff_zarr(
     >>> sorted(p.name for p in out.iterdir())
     ['.zattrs', '.zgroup', '0', '1']
     """
+    if not isinstance(multiscales, Multiscales):
+        raise NgffTypeError(
+            f"multiscales: expected a Multiscales (from to_multiscales or from_ngff_zarr), got "
+            f"{type(multiscales).__name__}; wrap arrays with to_multiscales(...) first"
+        )
     version = parse_version(version)
     zarr_format = ZARR_FORMAT[version]
     if compressors is not None and compressor is not None:
@@ -472,7 +487,8 @@ def _write_store(
                     compressors=codecs,
                     chunks_per_shard=shard_map,
                     title=f"labels/{name} level ",
-                    write_empty_chunks=empty_chunks,
+                    # Label images (image-label metadata) are mostly background.
+                    write_empty_chunks=False if empty_chunks is None else empty_chunks,
                 )
             )
     _write_pixels(pyramids, **pixels)

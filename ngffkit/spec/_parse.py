@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, SupportsFloat
 
 from ngffkit.errors import NgffValidationError
 
@@ -87,7 +87,7 @@ def expect_number(value: object, where: str, *, rule: str = "json-type") -> floa
     return float(value)
 
 
-def finite(value: int | float) -> bool:
+def finite(value: SupportsFloat) -> bool:
     """True if *value* is a number a float can hold: not NaN, not infinite, not a huge int.
 
     JSON has no NaN or Infinity, but Python's json module reads and writes them, and an
