@@ -138,6 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     conv.add_argument("--overwrite", action="store_true", help="replace an existing output")
     conv.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep a journal, and finish an interrupted --resume run of the same command",
+    )
+    conv.add_argument(
         "--memory-limit",
         help="memory budget of the writer, e.g. '1 GiB' (default: NGFFKIT_MEMORY_LIMIT, "
         "else an eighth of the available RAM, 64-256 MiB)",
@@ -220,6 +225,7 @@ def _convert_open(args: argparse.Namespace, console: Any, stack: contextlib.Exit
             memory_limit=args.memory_limit,
             max_workers=args.workers,
             progress=args.progress,
+            resume=args.resume,
         )
     except NgffExistsError:
         # The library's message says "pass overwrite=True", which is the Python spelling; on the

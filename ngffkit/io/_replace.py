@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import errno
+import fcntl
 import os
 import secrets
 import shutil
@@ -41,15 +42,16 @@ from zarr.core.buffer import default_buffer_prototype
 from zarr.core.sync import sync
 from zarr.storage import FsspecStore, LocalStore, MemoryStore, StorePath
 
-from ngffkit.errors import NgffExistsError, NgffValueError
+from ngffkit.errors import NgffExistsError, NgffLockError, NgffValueError
 from ngffkit.io._remote import RemoteStore
 from ngffkit.io.stores import join_path
 from ngffkit.spec.names import ZARR_KEYS
 
-__all__ = ["staged_write", "stage_name"]
+__all__ = ["staged_write", "stage_name", "resume_stage"]
 
 _NEW = "ngffkit-new"
 _OLD = "ngffkit-old"
+_RESUME = "ngffkit-resume"
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 # Keys copied at once when a stage is published into a store without renames.
@@ -70,7 +72,7 @@ def stage_name(name: str, kind: str = _NEW) -> str:
 
 @contextmanager
 def staged_write(
-    sp: StorePath, *, overwrite: bool, where: str, local_only: bool
+    sp: StorePath, *, overwrite: bool, where: str, local_only: bool, resume: bool = False
 ) -> Iterator[StorePath]:
     """Yield a store to write into; when the block ends without error, it replaces *sp*.
 
@@ -88,11 +90,19 @@ def staged_write(
     1
     """
     if isinstance(sp.store, LocalStore):
-        with _staged_directory(
-            Path(sp.store.root) / sp.path, overwrite=overwrite, where=where
-        ) as stage:
+        target = Path(sp.store.root) / sp.path
+        if resume:
+            with _resumable_directory(target, overwrite=overwrite, where=where) as stage:
+                yield stage
+            return
+        with _staged_directory(target, overwrite=overwrite, where=where) as stage:
             yield stage
         return
+    if resume:
+        raise NgffValueError(
+            f"store {where}: resume=True needs a local directory (its journal and stage live "
+            f"beside the store); object stores cannot resume yet (nothing was written)"
+        )
     if not overwrite:
         # A fresh write needs no stage: its metadata, written last, makes it visible.
         yield sp
@@ -114,6 +124,7 @@ def _staged_directory(target: Path, *, overwrite: bool, where: str) -> Iterator[
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     _clean_stale_stages(target)
+    _drop_resume_stage(target)
     stage = target.parent / stage_name(target.name)
     try:
         stage.mkdir()
@@ -121,6 +132,74 @@ def _staged_directory(target: Path, *, overwrite: bool, where: str) -> Iterator[
         _publish_directory(stage, target, overwrite=overwrite, where=where)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def resume_stage(target: Path) -> Path:
+    """The fixed stage of resumable writes to *target*: a resume finds it again.
+
+    Examples
+    --------
+    >>> resume_stage(Path("/data/img.zarr")).name
+    '.img.zarr.ngffkit-resume'
+    """
+    return target.parent / f".{target.name}.{_RESUME}"
+
+
+def _drop_resume_stage(target: Path) -> None:
+    """A write without resume starts over: an interrupted resumable write's stage goes."""
+    stage = resume_stage(target)
+    if not stage.exists():
+        return
+    lock = os.open(f"{stage}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return  # a resumable writer is at work: it publishes or keeps its own stage
+    else:
+        shutil.rmtree(stage, ignore_errors=True)
+        Path(f"{stage}.lock").unlink(missing_ok=True)
+    finally:
+        os.close(lock)
+
+
+@contextmanager
+def _resumable_directory(target: Path, *, overwrite: bool, where: str) -> Iterator[StorePath]:
+    """As `_staged_directory`, but the stage survives a failure or a kill, for the next resume.
+
+    One resumable writer per target at a time: the stage is locked (`flock`, released by
+    the kernel when the writer dies) for as long as it writes.
+    """
+    target = target.resolve()
+    if target.exists() and not target.is_dir():
+        raise NgffValueError(
+            f"store {where}: is a file, not a directory; a zarr store on disk is a directory "
+            f"(nothing was written)"
+        )
+    if target.exists() and any(target.iterdir()) and not overwrite:
+        raise NgffExistsError(
+            f"store {where}: already holds data; resume=True completes an interrupted write "
+            f"before it is published, it does not add to a finished store (pass overwrite=True "
+            f"to replace it)"
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _clean_stale_stages(target)
+    stage = resume_stage(target)
+    lock = os.open(f"{stage}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise NgffLockError(
+                f"store {where}: another process is writing it with resume=True right now "
+                f"(nothing was changed)"
+            ) from None
+        stage.mkdir(exist_ok=True)
+        yield StorePath(LocalStore(stage), "")
+        _publish_directory(stage, target, overwrite=overwrite, where=where)
+        shutil.rmtree(stage, ignore_errors=True)  # the old store, after an exchange
+        Path(f"{stage}.lock").unlink(missing_ok=True)
+    finally:
+        os.close(lock)
 
 
 def _publish_directory(stage: Path, target: Path, *, overwrite: bool, where: str) -> None:

@@ -39,6 +39,7 @@ from dask.base import optimize
 
 from ngffkit.errors import NgffValueError
 from ngffkit.io._engine import storing_empty_chunks, zarrs_enabled
+from ngffkit.io._journal import Journal
 from ngffkit.methods import Methods, downsample_array, halo, parse_method
 from ngffkit.model import LevelDerivation
 from ngffkit.to_ngff_image import _NumpyView
@@ -695,8 +696,13 @@ def stream_levels(
     workers: int,
     client: Any = None,
     report: Report | None = None,
+    journal: Journal | None = None,
+    key: str = "0",
 ) -> None:
     """Write every level's pixels into its target array, pass by pass, region by region.
+
+    With a *journal*, regions it lists as done (under *key*, one per pyramid) are skipped,
+    and each region is recorded there once all its writes have returned.
 
     *memory_limit* is shared by the *workers* local threads; with a dask.distributed
     *client* it applies to each worker process, shared by its threads.
@@ -721,15 +727,21 @@ def stream_levels(
         budget = max(1, memory_limit // max(threads))
         workers = sum(threads)
 
-    def done(task: RegionTask, written: tuple[int, ...]) -> None:
-        if report is None:
-            return
-        for node, nbytes in zip(task.nodes, written, strict=True):
-            if nbytes:
-                report(node.level, nbytes)
+    for index, p in enumerate(plan_passes(levels, budget)):
+        pass_key = f"{key}:{index}"
 
-    for p in plan_passes(levels, budget):
-        tasks = _tasks(p, levels, budget, workers)
+        def done(task: RegionTask, written: tuple[int, ...], pass_key: str = pass_key) -> None:
+            if journal is not None:
+                journal.record(pass_key, task.start)
+            if report is None:
+                return
+            for node, nbytes in zip(task.nodes, written, strict=True):
+                if nbytes:
+                    report(node.level, nbytes)
+
+        tasks: Iterator[RegionTask] = _tasks(p, levels, budget, workers)
+        if journal is not None:
+            tasks = (t for t in tasks if not journal.is_done(pass_key, t.start))
         if client is not None:
             _run_distributed(client, tasks, done)
         else:

@@ -12,18 +12,21 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, Literal, cast
 
 import dask.array as da
 import numpy as np
 import zarr
 from zarr.core.sync import sync
-from zarr.storage import MemoryStore, StorePath
+from zarr.storage import LocalStore, MemoryStore, StorePath
 
 from ngffkit.errors import NgffExistsError, NgffTypeError, NgffValueError
 from ngffkit.io._engine import codec_pipeline
+from ngffkit.io._journal import JOURNAL_NAME, Journal, plan_digest
 from ngffkit.io._progress import WriteProgress
 from ngffkit.io._replace import staged_write
 from ngffkit.io._stream import (
@@ -169,6 +172,7 @@ def _create_arrays(
     chunks_per_shard: Mapping[str, int] | None,
     title: str,
     write_empty_chunks: bool | None = None,
+    resume: bool = False,
 ) -> list[Level]:
     zarr_format = ZARR_FORMAT[version]
     derivations = ms.derivations or (None,) * len(ms.images)
@@ -209,7 +213,13 @@ def _create_arrays(
         else:
             kwargs["dimension_names"] = list(image.dims)
         with codec_pipeline(group.store):
-            array = group.create_array(name=path, **kwargs)
+            if resume and path in group:
+                # The interrupted write created it with this plan (the journal's digest).
+                array = zarr.open_array(
+                    store=group.store_path / path, mode="r+", config=kwargs["config"]
+                )
+            else:
+                array = group.create_array(name=path, **kwargs)
         levels.append(Level(image.data, array, derivations[len(levels)], f"{title}{path}"))
     return levels
 
@@ -315,6 +325,7 @@ def to_ngff_zarr(
     scheduler: Any = None,
     max_workers: int | None = None,
     write_empty_chunks: bool | None = None,
+    resume: bool = False,
 ) -> None:
     """Write *multiscales* to *store* as OME-Zarr: this computes and writes the pixels.
 
@@ -368,6 +379,14 @@ def to_ngff_zarr(
         intensity levels, so that a missing chunk always means damage (`validate(...,
         chunks=True)`), no for label images, which are mostly background. ``False``
         writes an image of zeros as metadata only.
+    resume
+        Make the write resumable, and complete an interrupted one: the store is written
+        into a fixed stage beside it (``.<name>.ngffkit-resume``) with a journal of the
+        regions finished; if a write with ``resume=True`` died, the same call again
+        rewrites only the regions that were not finished (with the region grid of the
+        first run), and the result is byte-for-byte the store an uninterrupted write
+        makes. A different plan (shapes, dtypes, chunks, codecs, metadata) is an
+        `NgffResumeError`. Local directories only. Give the same input pixels.
 
     Raises
     ------
@@ -427,7 +446,15 @@ def to_ngff_zarr(
     }
     check_tables_to_copy(sp, multiscales.tables)  # before anything is deleted or written
     _prepare_target(sp, multiscales, overwrite=overwrite)
-    with staged_write(sp, overwrite=overwrite, where=where, local_only=client is not None) as stage:
+    with staged_write(
+        sp, overwrite=overwrite, where=where, local_only=client is not None, resume=resume
+    ) as stage:
+        journal = None
+        if resume:
+            plan = _plan(multiscales, version, codecs, shard_map, root_attrs, label_attrs)
+            plan["write_empty_chunks"] = write_empty_chunks
+            journal = _open_journal(stage, plan, budget=budget, workers=workers, where=where)
+            budget, workers = journal.budget, journal.workers
         _write_store(
             stage,
             multiscales,
@@ -437,13 +464,58 @@ def to_ngff_zarr(
             root_attrs=root_attrs,
             label_attrs=label_attrs,
             empty_chunks=write_empty_chunks,
+            resume=journal is not None and journal.resumed,
             pixels={
                 "memory_limit": budget,
                 "workers": workers,
                 "client": client,
                 "progress": progress,
+                "journal": journal,
             },
         )
+        if journal is not None:
+            journal.close()  # complete: the published store carries no journal
+
+
+def _plan(
+    ms: Multiscales,
+    version: str,
+    codecs: Any,
+    shard_map: Any,
+    root_attrs: dict[str, Any],
+    label_attrs: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    """What a resume must find unchanged: every array's layout and all the metadata."""
+
+    def levels(part: Multiscales) -> list[Any]:
+        return [
+            [path, list(image.shape), str(image.dtype), [list(c) for c in image.data.chunks]]
+            for path, image in zip(part.paths, part.images, strict=True)
+        ]
+
+    return {
+        "version": version,
+        "codecs": repr(codecs),
+        "shards": shard_map,
+        "chunks": ms.chunks,
+        "levels": levels(ms),
+        "labels": {name: levels(label) for name, label in ms.labels.items()},
+        "tables": sorted(ms.tables),
+        "attributes": root_attrs,
+        "label_attributes": label_attrs,
+    }
+
+
+def _open_journal(
+    stage: StorePath, plan: dict[str, Any], *, budget: int, workers: int, where: str
+) -> Journal:
+    assert isinstance(stage.store, LocalStore)  # staged_write resumes local directories only
+    directory = Path(stage.store.root) / stage.path
+    if not (directory / JOURNAL_NAME).exists():
+        # Killed before its journal began (or never resumable): nothing in it can be trusted.
+        for child in directory.iterdir():
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    return Journal.open(directory, plan_digest(plan), budget=budget, workers=workers, where=where)
 
 
 def _write_store(
@@ -457,11 +529,21 @@ def _write_store(
     label_attrs: dict[str, dict[str, Any]],
     pixels: dict[str, Any],
     empty_chunks: bool | None = None,
+    resume: bool = False,
 ) -> None:
-    """Write every array, then the metadata, into the empty store *sp*."""
+    """Write every array, then the metadata, into the empty store *sp*.
+
+    *resume*: *sp* holds what an interrupted write of the same plan left; its groups and
+    arrays are opened, not created, and the journal in *pixels* skips the finished regions.
+    """
     zarr_format = ZARR_FORMAT[version]
 
-    root = zarr.create_group(store=sp, zarr_format=zarr_format, overwrite=True)
+    if resume:
+        root = zarr.open_group(store=sp, mode="a", zarr_format=zarr_format)
+    else:
+        # overwrite=True would empty the stage, journal included.
+        journaled = pixels.get("journal") is not None
+        root = zarr.create_group(store=sp, zarr_format=zarr_format, overwrite=not journaled)
     pyramids = [
         _create_arrays(
             root,
@@ -471,13 +553,14 @@ def _write_store(
             chunks_per_shard=shard_map,
             title="level ",
             write_empty_chunks=empty_chunks,
+            resume=resume,
         )
     ]
     label_groups: dict[str, zarr.Group] = {}
     if multiscales.labels:
-        labels_group = root.create_group("labels")
+        labels_group = root.require_group("labels") if resume else root.create_group("labels")
         for name, label in multiscales.labels.items():
-            group = labels_group.create_group(name)
+            group = labels_group.require_group(name) if resume else labels_group.create_group(name)
             label_groups[name] = group
             pyramids.append(
                 _create_arrays(
@@ -489,9 +572,12 @@ def _write_store(
                     title=f"labels/{name} level ",
                     # Label images (image-label metadata) are mostly background.
                     write_empty_chunks=False if empty_chunks is None else empty_chunks,
+                    resume=resume,
                 )
             )
     _write_pixels(pyramids, **pixels)
+    if resume and "tables" in root:
+        del root["tables"]  # small, and copied whole: copy them again
     write_tables(root, multiscales.tables, version=version)
 
     # Metadata last, innermost first: a reader never sees a level that is not fully written.
@@ -521,19 +607,26 @@ def _write_pixels(
     workers: int,
     client: Any,
     progress: bool | None,
+    journal: Journal | None = None,
 ) -> None:
     levels = [level for pyramid in pyramids for level in pyramid]
     index = {id(level): i for i, level in enumerate(levels)}
     bars = [(level.name, int(level.data.nbytes)) for level in levels]
     with WriteProgress(progress, bars) as bar:
-        for pyramid in pyramids:
+        for number, pyramid in enumerate(pyramids):
             offset = index[id(pyramid[0])]
 
             def report(level: int, nbytes: int, offset: int = offset) -> None:
                 bar.advance(offset + level, nbytes)
 
             stream_levels(
-                pyramid, memory_limit=memory_limit, workers=workers, client=client, report=report
+                pyramid,
+                memory_limit=memory_limit,
+                workers=workers,
+                client=client,
+                report=report,
+                journal=journal,
+                key=str(number),
             )
 
 
