@@ -71,22 +71,26 @@ WRITER = textwrap.dedent(
     """
     import sys, time, dask.array as da, ngffkit
     target, version, value, overwrite = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
+    resume = len(sys.argv) > 5 and sys.argv[5] == "1"
     def slow(block):
         time.sleep(0.01)
         return block * value
     data = da.map_blocks(slow, da.ones((32, 128, 128), chunks=(8, 32, 32), dtype="u2"), dtype="u2")
     ms = ngffkit.to_multiscales(ngffkit.to_ngff_image(data), scale_factors=[2], chunks=(8, 32, 32))
     print("start", flush=True)
-    ngffkit.to_ngff_zarr(target, ms, version=version, overwrite=overwrite, progress=False)
+    ngffkit.to_ngff_zarr(target, ms, version=version, overwrite=overwrite, progress=False, resume=resume)
     print("done", flush=True)
     """
 )
 
 
-def _run_writer(target: Path, version: str, value: int, overwrite: bool, kill_after: float) -> bool:
+def _run_writer(
+    target: Path, version: str, value: int, overwrite: bool, kill_after: float, resume: bool = False
+) -> bool:
     """Run WRITER and SIGKILL it *kill_after* seconds after it starts writing; True if it finished."""
+    args = [str(target), version, str(value), str(int(overwrite)), str(int(resume))]
     proc = subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(target), version, str(value), str(int(overwrite))],
+        [sys.executable, "-c", WRITER, *args],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -149,6 +153,34 @@ def test_killed_writes_lose_nothing(tmp_path, version, overwrite, kills) -> None
     assert _run_writer(target, version, 7, True, kill_after=30)
     assert _held_value(target) == 7
     assert [p.name for p in tmp_path.iterdir()] == ["img.zarr"]  # no stage left behind
+
+
+def test_killed_resumable_writes_resume_to_the_same_bytes(tmp_path) -> None:
+    """SIGKILL a resumable write again and again: each outcome is "not published yet" or
+    "complete", every resume goes on from the journal, and the result equals a plain write."""
+    reference = tmp_path / "reference.zarr"
+    assert _run_writer(reference, "0.5", 1, False, kill_after=30)
+    target = tmp_path / "img.zarr"
+    stage = tmp_path / ".img.zarr.ngffkit-resume"
+    rng = np.random.default_rng(4)
+    outcomes = {"refused as incomplete": 0, "complete": 0}
+    journaled = []
+    for _ in range(20):
+        finished = _run_writer(target, "0.5", 1, False, rng.uniform(0.0, 0.8), resume=True)
+        if finished or target.exists():
+            break
+        outcomes["refused as incomplete"] += 1
+        with pytest.raises(NgffNotFoundError):
+            ngffkit.from_ngff_zarr(target)  # nothing is published before it is complete
+        journal = stage / ".ngffkit-journal"
+        journaled.append(len(journal.read_text().splitlines()) if journal.exists() else 0)
+    if not target.exists():
+        assert _run_writer(target, "0.5", 1, False, kill_after=60, resume=True)
+    outcomes["complete"] += 1
+    assert outcomes["refused as incomplete"] >= 5, outcomes
+    assert journaled == sorted(journaled), "a resume lost regions an earlier run had finished"
+    assert tree_digest(target) == tree_digest(reference)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["img.zarr", "reference.zarr"]
 
 
 def test_metadata_missing_is_refused_as_interrupted(tmp_path, make_image) -> None:
