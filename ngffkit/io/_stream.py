@@ -36,10 +36,13 @@ import dask.array as da
 import numpy as np
 import zarr
 from dask.base import optimize
+from zarr.storage import StorePath
 
 from ngffkit.errors import NgffValueError
 from ngffkit.io._engine import storing_empty_chunks, zarrs_enabled
 from ngffkit.io._journal import Journal
+from ngffkit.io._stored import corrupt_error
+from ngffkit.io.stores import describe_store
 from ngffkit.methods import Methods, downsample_array, halo, parse_method
 from ngffkit.model import LevelDerivation
 from ngffkit.to_ngff_image import _NumpyView
@@ -454,7 +457,13 @@ def _read_window(task: RegionTask) -> np.ndarray:
                 task.window_start, task.stop, task.shapes[0], task.margins[0], strict=True
             )
         )
-        return np.asarray(source[window])
+        try:
+            return np.asarray(source[window])
+        except Exception as exc:  # a damaged chunk of the source: name it, not the codec
+            error = corrupt_error(exc, describe_store(StorePath(source.store, source.path)))
+            if error is None:
+                raise
+            raise error from None
     # One region is one task: its reads run here, not on a second pool of threads.
     pixels: Any = source.compute(scheduler="sync")
     return np.asarray(pixels)

@@ -411,3 +411,18 @@ def test_all_zero_chunks_of_an_image_are_stored(tmp_path, monkeypatch, zarrs, sh
     np.testing.assert_array_equal(
         ngffkit.from_ngff_zarr(tmp_path / "img.zarr").images[0].data.compute(), pixels
     )
+
+
+def test_copy_of_a_damaged_store_names_the_chunk(tmp_path) -> None:
+    """The writer reads stored levels straight from zarr: a corrupt chunk there is an NgffError."""
+    pixels = np.arange(16 * 32 * 32, dtype="u2").reshape(16, 32, 32)
+    ms = ngffkit.to_multiscales(
+        ngffkit.to_ngff_image(pixels, dims=("z", "y", "x")), scale_factors=[2], chunks=8
+    )
+    ngffkit.to_ngff_zarr(tmp_path / "src.zarr", ms)
+    (tmp_path / "src.zarr" / "0" / "c" / "0" / "0" / "0").write_bytes(b"not zstd at all")
+    with pytest.raises(
+        ngffkit.NgffCorruptDataError, match=r"src\.zarr/0: a chunk cannot be decoded"
+    ):
+        ngffkit.to_ngff_zarr(tmp_path / "copy.zarr", ngffkit.from_ngff_zarr(tmp_path / "src.zarr"))
+    assert not (tmp_path / "copy.zarr").exists()
