@@ -19,11 +19,12 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import zarr
 from zarr.abc.store import Store
 from zarr.storage import LocalStore
 
-__all__ = ["codec_pipeline", "zarrs_enabled", "storing_empty_chunks"]
+__all__ = ["codec_pipeline", "zarrs_enabled", "storing_empty_chunks", "store_fill_keys"]
 
 _PIPELINE = "zarrs.ZarrsCodecPipeline"
 
@@ -95,3 +96,77 @@ def storing_empty_chunks(array: zarr.Array[Any]) -> zarr.Array[Any]:
     # AsyncArray is a frozen dataclass; its constructor sets the pipeline the same way.
     object.__setattr__(plain, "codec_pipeline", BatchedCodecPipeline.from_codecs(codecs))
     return zarr.Array(plain)
+
+
+_FILL_BYTES: dict[str, bytes | None] = {}
+
+
+def _fill_bytes(array: zarr.Array[Any]) -> bytes | None:
+    """The stored bytes of one chunk (or shard) of *array* that holds only its fill value.
+
+    Encoded once per array layout, in memory, by zarr-python's pipeline: every such object
+    of a regular grid has the same bytes (edge chunks are padded to the full shape).
+    """
+    import json
+
+    from zarr.core.buffer import default_buffer_prototype
+    from zarr.core.sync import sync
+    from zarr.storage import MemoryStore
+
+    layout = json.dumps(array.metadata.to_dict(), sort_keys=True, default=str)
+    if layout in _FILL_BYTES:
+        return _FILL_BYTES[layout]
+    memory = MemoryStore()
+    # The same metadata documents, so the same codecs, grid and key encoding.
+    for name, document in array.metadata.to_buffer_dict(default_buffer_prototype()).items():
+        sync(memory.set(name, document))
+    scratch = zarr.open_array(memory, mode="r+")
+    outer = array.shards or array.chunks
+    corner = tuple(slice(0, min(c, n)) for c, n in zip(outer, array.shape, strict=True))
+    zeros = np.full([c.stop for c in corner], array.fill_value, dtype=array.dtype)
+    storing_empty_chunks(scratch)[corner] = zeros
+    key = array.metadata.encode_chunk_key((0,) * array.ndim)
+    buffer = sync(memory.get(key, prototype=default_buffer_prototype()))
+    _FILL_BYTES[layout] = None if buffer is None else buffer.to_bytes()
+    return _FILL_BYTES[layout]
+
+
+def store_fill_keys(array: zarr.Array[Any], region: tuple[slice, ...]) -> None:
+    """Store every chunk (or shard) of *array* in *region* as holding only the fill value.
+
+    *region* is aligned to the chunk (or shard) grid, but for the array's far edges.
+    Writes the bytes zarr-python would write, without encoding each one again.
+
+    Examples
+    --------
+    >>> from zarr.storage import MemoryStore
+    >>> a = zarr.create_array(MemoryStore(), shape=(4, 4), chunks=(2, 2), dtype="u1")
+    >>> store_fill_keys(a, (slice(0, 4), slice(0, 2)))
+    >>> a.nchunks_initialized
+    2
+    """
+    import itertools
+
+    from zarr.core.buffer import default_buffer_prototype
+    from zarr.core.sync import sync
+
+    payload = _fill_bytes(array)
+    if payload is None:  # the codecs store nothing for it: let zarr-python decide
+        storing_empty_chunks(array)[region] = np.full(
+            [r.stop - r.start for r in region], array.fill_value, dtype=array.dtype
+        )
+        return
+    outer = array.shards or array.chunks
+    ranges = [range(r.start // c, -(-r.stop // c)) for r, c in zip(region, outer, strict=True)]
+    store, prefix = array.store_path.store, array.store_path.path
+    buffer = default_buffer_prototype().buffer.from_bytes(payload)
+
+    async def write_all() -> None:
+        import asyncio
+
+        keys = (array.metadata.encode_chunk_key(c) for c in itertools.product(*ranges))
+        await asyncio.gather(
+            *(store.set(f"{prefix}/{key}" if prefix else key, buffer) for key in keys)
+        )
+
+    sync(write_all())

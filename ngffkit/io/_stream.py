@@ -39,7 +39,7 @@ from dask.base import optimize
 from zarr.storage import StorePath
 
 from ngffkit.errors import NgffValueError
-from ngffkit.io._engine import storing_empty_chunks, zarrs_enabled
+from ngffkit.io._engine import store_fill_keys, zarrs_enabled
 from ngffkit.io._journal import Journal
 from ngffkit.io._stored import corrupt_error
 from ngffkit.io.stores import describe_store
@@ -489,7 +489,6 @@ def _store_fill_blocks(target: zarr.Array[Any], part: np.ndarray, origin: tuple[
     over memory that was just encoded; such chunks are rare in intensity images.
     """
     outer = target.shards or target.chunks
-    plain: zarr.Array[Any] | None = None
     starts = [range(o - o % c, o + n, c) for o, n, c in zip(origin, part.shape, outer, strict=True)]
     for corner in itertools.product(*starts):
         rel = tuple(
@@ -499,10 +498,10 @@ def _store_fill_blocks(target: zarr.Array[Any], part: np.ndarray, origin: tuple[
         block = part[rel]
         # One pixel rules out almost every block of real data before the full pass.
         if block.size and not block[(0,) * block.ndim] and _all_fill(block):
-            plain = plain or storing_empty_chunks(target)
-            plain[
-                tuple(slice(r.start + o, r.stop + o) for r, o in zip(rel, origin, strict=True))
-            ] = block
+            store_fill_keys(
+                target,
+                tuple(slice(r.start + o, r.stop + o) for r, o in zip(rel, origin, strict=True)),
+            )
 
 
 def run_region(task: RegionTask) -> tuple[int, ...]:
@@ -558,7 +557,7 @@ def run_region(task: RegionTask) -> tuple[int, ...]:
         keep_empty = target.config.write_empty_chunks
         if _all_fill(part):
             if keep_empty:
-                storing_empty_chunks(target)[region] = part
+                store_fill_keys(target, region)
             # Label background: a reader sees the same without any stored chunk.
             written.append(int(part.nbytes))
             continue
