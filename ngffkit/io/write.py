@@ -451,8 +451,9 @@ def to_ngff_zarr(
     ) as stage:
         journal = None
         if resume:
-            plan = _plan(multiscales, version, codecs, shard_map, root_attrs, label_attrs)
-            plan["write_empty_chunks"] = write_empty_chunks
+            plan = _plan(
+                multiscales, version, codecs, shard_map, root_attrs, label_attrs, write_empty_chunks
+            )
             journal = _open_journal(stage, plan, budget=budget, workers=workers, where=where)
             budget, workers = journal.budget, journal.workers
         _write_store(
@@ -484,6 +485,7 @@ def _plan(
     shard_map: Any,
     root_attrs: dict[str, Any],
     label_attrs: dict[str, dict[str, Any]],
+    write_empty_chunks: bool | None,
 ) -> dict[str, Any]:
     """What a resume must find unchanged: every array's layout and all the metadata."""
 
@@ -503,6 +505,7 @@ def _plan(
         "tables": sorted(ms.tables),
         "attributes": root_attrs,
         "label_attributes": label_attrs,
+        "write_empty_chunks": write_empty_chunks,
     }
 
 
