@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import select
 import shutil
 import signal
 import subprocess
 import sys
 import textwrap
+import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -66,44 +69,104 @@ def test_overwrite_own_source_refused(tmp_path, make_image) -> None:
     assert tree_digest(target) == before
 
 
-# Writes one of two images (all 1s or all 2s) slowly enough to be killed at any moment.
-WRITER = textwrap.dedent(
+# A fork server: one process imports ngffkit once, then forks a writer per job, so that the
+# many kill rounds below pay for the imports once instead of once per round. The server never
+# runs a computation itself, so it holds no threads or locks for a forked child to inherit.
+# Each child writes one of several images (every pixel ``value``) slowly enough to be killed
+# at any moment.
+FORK_SERVER = textwrap.dedent(
     """
-    import sys, time, dask.array as da, ngffkit
-    target, version, value, overwrite = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1"
-    resume = len(sys.argv) > 5 and sys.argv[5] == "1"
-    def slow(block):
-        time.sleep(0.01)
-        return block * value
-    data = da.map_blocks(slow, da.ones((32, 128, 128), chunks=(8, 32, 32), dtype="u2"), dtype="u2")
-    ms = ngffkit.to_multiscales(ngffkit.to_ngff_image(data), scale_factors=[2], chunks=(8, 32, 32))
-    print("start", flush=True)
-    ngffkit.to_ngff_zarr(target, ms, version=version, overwrite=overwrite, progress=False, resume=resume)
-    print("done", flush=True)
+    import os, sys, threading, time, traceback, dask.array as da, ngffkit
+    assert threading.active_count() == 1, threading.enumerate()
+    def write(target, version, value, overwrite, resume):
+        def slow(block):
+            time.sleep(0.01)
+            return block * value
+        data = da.map_blocks(slow, da.ones((32, 128, 128), chunks=(8, 32, 32), dtype="u2"), dtype="u2")
+        ms = ngffkit.to_multiscales(ngffkit.to_ngff_image(data), scale_factors=[2], chunks=(8, 32, 32))
+        ngffkit.to_ngff_zarr(target, ms, version=version, overwrite=overwrite, progress=False, resume=resume)
+    print("ready", flush=True)
+    for line in sys.stdin:
+        target, version, value, overwrite, resume = line.split()
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                write(target, version, int(value), overwrite == "1", resume == "1")
+                code = 0
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                os._exit(code)
+        print(pid, flush=True)
+        print(os.waitpid(pid, 0)[1], flush=True)
     """
 )
 
 
-def _run_writer(
-    target: Path, version: str, value: int, overwrite: bool, kill_after: float, resume: bool = False
-) -> bool:
-    """Run WRITER and SIGKILL it *kill_after* seconds after it starts writing; True if it finished."""
-    args = [str(target), version, str(value), str(int(overwrite)), str(int(resume))]
-    proc = subprocess.Popen(
-        [sys.executable, "-c", WRITER, *args],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "start"
-    try:
-        proc.wait(timeout=kill_after)
-    except subprocess.TimeoutExpired:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
-    finished = proc.stdout.read().strip() == "done"
-    proc.stdout.close()
-    return finished
+class ForkServer:
+    """Runs FORK_SERVER and SIGKILLs its writers at chosen moments."""
+
+    write_seconds = 1.0
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", FORK_SERVER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._line(timeout=60) == "ready"
+
+    def _line(self, timeout: float) -> str | None:
+        """The server's next output line, or None if none comes within *timeout* seconds."""
+        assert self.proc.stdout is not None
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        return self.proc.stdout.readline().strip() if ready else None
+
+    def run(
+        self,
+        target: Path,
+        version: str,
+        value: int,
+        overwrite: bool,
+        kill_after: float,
+        resume: bool = False,
+    ) -> bool:
+        """Write, and SIGKILL the writer *kill_after* seconds after it starts; True if it finished."""
+        assert self.proc.stdin is not None
+        args = [str(target), version, str(value), str(int(overwrite)), str(int(resume))]
+        self.proc.stdin.write(" ".join(args) + "\n")
+        self.proc.stdin.flush()
+        pid = int(self._line(timeout=30) or "0")
+        assert pid > 0
+        status = self._line(timeout=kill_after)
+        if status is None:
+            os.kill(pid, signal.SIGKILL)
+            status = self._line(timeout=30)
+        assert status is not None
+        return os.waitstatus_to_exitcode(int(status)) == 0
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+        assert self.proc.stdout is not None
+        self.proc.stdout.close()
+
+
+@pytest.fixture(scope="module")
+def writer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ForkServer]:
+    """The fork server, with ``write_seconds``: how long one complete write takes here."""
+    server = ForkServer()
+    target = tmp_path_factory.mktemp("timing") / "img.zarr"
+    started = time.monotonic()
+    assert server.run(target, "0.5", 1, False, kill_after=60)
+    # Kill moments are drawn relative to this, so that they span the whole write on slow and
+    # fast machines alike.
+    server.write_seconds = time.monotonic() - started
+    yield server
+    server.close()
 
 
 def _held_value(target: Path) -> int:
@@ -118,7 +181,7 @@ def _held_value(target: Path) -> int:
 @pytest.mark.parametrize(
     ("version", "overwrite", "kills"), [("0.5", False, 20), ("0.5", True, 20), ("0.4", True, 8)]
 )
-def test_killed_writes_lose_nothing(tmp_path, version, overwrite, kills) -> None:
+def test_killed_writes_lose_nothing(tmp_path, writer, version, overwrite, kills) -> None:
     """SIGKILL at random moments of a write: the old image intact or the new one complete.
 
     A fresh write killed before it is published leaves nothing at the path; an overwrite
@@ -129,13 +192,15 @@ def test_killed_writes_lose_nothing(tmp_path, version, overwrite, kills) -> None
     rng = np.random.default_rng(9)
     held = None
     if overwrite:
-        assert _run_writer(target, version, 1, False, kill_after=30)
+        assert writer.run(target, version, 1, False, kill_after=30)
         held = 1
     outcomes = {"old intact": 0, "new complete": 0}
     for _ in range(kills):
         value = held % 3 + 1 if held is not None else 1
         before = tree_digest(target) if target.exists() else None
-        finished = _run_writer(target, version, value, overwrite, rng.uniform(0.0, 1.6))
+        finished = writer.run(
+            target, version, value, overwrite, rng.uniform(0.0, 1.5 * writer.write_seconds)
+        )
         if held is not None and target.exists() and tree_digest(target) == before:
             outcomes["old intact"] += 1
             assert not finished
@@ -150,23 +215,25 @@ def test_killed_writes_lose_nothing(tmp_path, version, overwrite, kills) -> None
             if not overwrite:
                 shutil.rmtree(target)
     assert all(outcomes.values()), outcomes  # the kills fell both before and after publishing
-    assert _run_writer(target, version, 7, True, kill_after=30)
+    assert writer.run(target, version, 7, True, kill_after=30)
     assert _held_value(target) == 7
     assert [p.name for p in tmp_path.iterdir()] == ["img.zarr"]  # no stage left behind
 
 
-def test_killed_resumable_writes_resume_to_the_same_bytes(tmp_path) -> None:
+def test_killed_resumable_writes_resume_to_the_same_bytes(tmp_path, writer) -> None:
     """SIGKILL a resumable write again and again: each outcome is "not published yet" or
     "complete", every resume goes on from the journal, and the result equals a plain write."""
     reference = tmp_path / "reference.zarr"
-    assert _run_writer(reference, "0.5", 1, False, kill_after=30)
+    assert writer.run(reference, "0.5", 1, False, kill_after=30)
     target = tmp_path / "img.zarr"
     stage = tmp_path / ".img.zarr.ngffkit-resume"
     rng = np.random.default_rng(4)
     outcomes = {"refused as incomplete": 0, "complete": 0}
     journaled = []
     for _ in range(20):
-        finished = _run_writer(target, "0.5", 1, False, rng.uniform(0.0, 0.8), resume=True)
+        finished = writer.run(
+            target, "0.5", 1, False, rng.uniform(0.0, 0.3 * writer.write_seconds), resume=True
+        )
         if finished or target.exists():
             break
         outcomes["refused as incomplete"] += 1
@@ -175,7 +242,7 @@ def test_killed_resumable_writes_resume_to_the_same_bytes(tmp_path) -> None:
         journal = stage / ".ngffkit-journal"
         journaled.append(len(journal.read_text().splitlines()) if journal.exists() else 0)
     if not target.exists():
-        assert _run_writer(target, "0.5", 1, False, kill_after=60, resume=True)
+        assert writer.run(target, "0.5", 1, False, kill_after=60, resume=True)
     outcomes["complete"] += 1
     assert outcomes["refused as incomplete"] >= 5, outcomes
     assert journaled == sorted(journaled), "a resume lost regions an earlier run had finished"
