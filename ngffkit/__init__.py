@@ -74,6 +74,7 @@ if TYPE_CHECKING:  # type checkers and IDEs see the real names; the interpreter 
     from ngffkit.model import (
         Multiscales,
         NgffImage,
+        StoredLayout,
         TableSource,
     )
     from ngffkit.pictures import preview, pyramid_overview
@@ -114,6 +115,7 @@ _LAZY: dict[str, str] = {
     "pyramid_overview": "ngffkit.pictures",
     "Multiscales": "ngffkit.model",
     "NgffImage": "ngffkit.model",
+    "StoredLayout": "ngffkit.model",
     "TableSource": "ngffkit.model",
     "to_multiscales": "ngffkit.to_multiscales",
     "to_ngff_image": "ngffkit.to_ngff_image",
@@ -192,6 +194,7 @@ __all__ = [
     # model
     "NgffImage",
     "Multiscales",
+    "StoredLayout",
     "TableSource",
     "Methods",
     "ValidationReport",

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import numpy as np
 
 from ngffkit.errors import NgffDependencyError, NgffError, NgffExistsError, NgffValueError
 from ngffkit.io import from_ngff_zarr, to_ngff_zarr
-from ngffkit.model import NgffImage
+from ngffkit.model import Multiscales, NgffImage
 from ngffkit.samples import SAMPLES, sample_image, sample_labels
 from ngffkit.to_multiscales import to_multiscales
 from ngffkit.to_ngff_image import to_ngff_image
@@ -124,8 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     conv.add_argument(
         "--min-size",
         type=int,
-        default=64,
-        help="without --scale-factors: halve until a side would be below this",
+        help="without --scale-factors: halve the axes that exceed a chunk, no side below this "
+        "(default 64; an OME-Zarr input keeps its own levels unless this or --scale-factors "
+        "is given)",
     )
     conv.add_argument("--chunks", type=int, help="chunk length of the spatial axes")
     conv.add_argument("--chunks-per-shard", type=int, help="write sharded arrays (0.5/0.6)")
@@ -177,12 +179,17 @@ def _convert(args: argparse.Namespace) -> int:
         return _convert_open(args, console, stack)
 
 
-def _convert_open(args: argparse.Namespace, console: Any, stack: contextlib.ExitStack) -> int:
-    if args.sample:
-        image: NgffImage | Any = sample_image(args.sample)
-    else:
-        image = read_input(args.input, stack)
-    if hasattr(image, "images"):  # an OME-Zarr read back: keep its metadata, re-pyramid its level 0
+def _rechunked(ms: Multiscales, length: int) -> Multiscales:
+    """*ms* and its labels with chunks of *length* along the spatial axes."""
+    spatial = ms.images[0].spatial_dims
+    labels = {name: _rechunked(label, length) for name, label in ms.labels.items()}
+    chunks = {**(ms.chunks or {}), **dict.fromkeys(spatial, length)}
+    return replace(ms, chunks=chunks, labels=labels)
+
+
+def _repyramid(args: argparse.Namespace, image: Any) -> Multiscales:
+    """A new pyramid from *image* (an OME-Zarr input: its level 0 and metadata)."""
+    if isinstance(image, Multiscales):
         image = image.images[0]
     if not isinstance(image, NgffImage) or args.dims or args.scale or args.units or args.name:
         base: NgffImage | None = image if isinstance(image, NgffImage) else None
@@ -199,20 +206,40 @@ def _convert_open(args: argparse.Namespace, console: Any, stack: contextlib.Exit
             or (base.name if base else Path(args.output.rstrip("/")).name.split(".")[0]),
             channel_names=base.channel_names if base else None,
         )
-    ms = to_multiscales(
+    return to_multiscales(
         image,
-        scale_factors=args.scale_factors if args.scale_factors else args.min_size,
+        scale_factors=args.scale_factors
+        if args.scale_factors
+        else (64 if args.min_size is None else args.min_size),
         method=args.method,
         chunks=args.chunks,
     )
-    if args.labels:
-        if not args.sample:
-            raise NgffValueError("--labels: only available with --sample")
-        label = to_multiscales(
-            sample_labels(image), scale_factors=list(ms.scale_factors or ()), chunks=args.chunks
-        )
-        from dataclasses import replace
 
+
+def _convert_open(args: argparse.Namespace, console: Any, stack: contextlib.ExitStack) -> int:
+    if args.sample:
+        image: NgffImage | Any = sample_image(args.sample)
+    else:
+        image = read_input(args.input, stack)
+    if args.labels and not args.sample:
+        raise NgffValueError("--labels: only available with --sample")
+    repyramid = args.min_size is not None or any(
+        (args.scale_factors, args.method, args.dims, args.scale, args.translation, args.units)
+    )
+    if isinstance(image, Multiscales) and not repyramid:
+        # An OME-Zarr re-encoded (another version, shards, chunks): its levels, labels, tables,
+        # channels and stored chunks and codecs as they are.
+        ms = image if args.chunks is None else _rechunked(image, args.chunks)
+        if args.name:
+            ms = replace(ms, metadata=replace(ms.metadata, name=args.name))
+    else:
+        ms = _repyramid(args, image)
+    if args.labels:
+        label = to_multiscales(
+            sample_labels(ms.images[0]),
+            scale_factors=list(ms.scale_factors or ()),
+            chunks=args.chunks,
+        )
         ms = replace(ms, labels={"blobs": label})
     console.print(ms)
     try:

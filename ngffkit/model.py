@@ -42,6 +42,7 @@ __all__ = [
     "NgffImage",
     "Multiscales",
     "LevelDerivation",
+    "StoredLayout",
     "TableSource",
     "SPATIAL_DIMS",
     "metadata_from_images",
@@ -293,6 +294,51 @@ class LevelDerivation:
 
 
 @dataclass(frozen=True, kw_only=True)
+class StoredLayout:
+    """How one level is laid out in the store it was read from: chunks, shards, codecs.
+
+    [`from_ngff_zarr`][ngffkit.from_ngff_zarr] records one per level, and
+    [`to_ngff_zarr`][ngffkit.to_ngff_zarr] writes the level with the same layout unless
+    the caller asks for another (``chunks``, ``chunks_per_shard``, ``compressors``), so a
+    round trip, or a change of OME-NGFF version, keeps the chunk shape and compression.
+
+    Examples
+    --------
+    >>> StoredLayout(chunks=(32, 32), shards=(64, 64), compressors=(), zarr_format=3)
+    StoredLayout(chunks=(32, 32), shards=(64, 64), compressors=(), zarr_format=3)
+    """
+
+    chunks: tuple[int, ...]
+    """The chunk shape (inside a shard, for a sharded array)."""
+    shards: tuple[int, ...] | None = None
+    """The shard shape, or None for an array without sharding."""
+    compressors: tuple[Any, ...] = ()
+    """The array's compressors as zarr-python reports them (numcodecs codecs for Zarr v2)."""
+    zarr_format: int = 3
+    """The Zarr format of the array the layout was read from (2 or 3)."""
+
+    def __post_init__(self) -> None:
+        chunks = tuple(self.chunks)
+        if any(isinstance(c, bool) or not isinstance(c, int) or c < 1 for c in chunks):
+            raise NgffValueError(f"chunks: expected integers >= 1, got {list(chunks)}")
+        object.__setattr__(self, "chunks", chunks)
+        if self.shards is not None:
+            shards = tuple(self.shards)
+            if len(shards) != len(chunks) or any(
+                isinstance(s, bool) or not isinstance(s, int) or s < c or s % c
+                for s, c in zip(shards, chunks, strict=True)
+            ):
+                raise NgffValueError(
+                    f"shards: expected one multiple of the chunk length per dim of "
+                    f"{list(chunks)}, got {list(shards)}"
+                )
+            object.__setattr__(self, "shards", shards)
+        object.__setattr__(self, "compressors", tuple(self.compressors))
+        if self.zarr_format not in (2, 3):
+            raise NgffValueError(f"zarr_format: expected 2 or 3, got {self.zarr_format!r}")
+
+
+@dataclass(frozen=True, kw_only=True)
 class TableSource:
     """Where one stored table lives: a store, the table group's path in it, and its attributes.
 
@@ -379,6 +425,12 @@ class Multiscales:
     derivations: tuple[LevelDerivation | None, ...] = field(default=(), compare=False, repr=False)
     """How each level was planned from an earlier one (None for level 0 and for levels
     given as they are); empty when unknown. Lets the writer stream the pyramid."""
+    layouts: tuple[StoredLayout | None, ...] = field(default=(), compare=False, repr=False)
+    """Each level's chunks, shards and codecs in the store it was read from (None for a
+    level that was not read); empty when unknown. The writer keeps them unless told
+    otherwise, so a read -> write round trip keeps the stored layout."""
+    version: str | None = field(default=None, compare=False)
+    """The OME-NGFF version of the store this pyramid was read from, or None."""
 
     def __post_init__(self) -> None:
         images = tuple(self.images)
@@ -412,6 +464,20 @@ class Multiscales:
                 f"got {len(derivations)}"
             )
         object.__setattr__(self, "derivations", derivations)
+        layouts = tuple(self.layouts)
+        if layouts and len(layouts) != len(images):
+            raise NgffValueError(
+                f"layouts: expected one entry per level ({len(images)}) or none, got {len(layouts)}"
+            )
+        for i, layout in enumerate(layouts):
+            if layout is not None and (
+                not isinstance(layout, StoredLayout) or len(layout.chunks) != len(first.dims)
+            ):
+                raise NgffValueError(
+                    f"layouts[{i}]: expected None or a StoredLayout with {len(first.dims)} "
+                    f"chunk lengths (dims {list(first.dims)}), got {layout!r}"
+                )
+        object.__setattr__(self, "layouts", layouts)
         labels = dict(self.labels)
         for name in labels:
             check_name(name, "label")

@@ -37,14 +37,19 @@ def _check_factor(value: object, where: str) -> int:
 
 
 def parse_scale_factors(
-    scale_factors: ScaleFactorsLike, image: NgffImage
+    scale_factors: ScaleFactorsLike,
+    image: NgffImage,
+    chunks: Mapping[str, int] | None = None,
 ) -> tuple[dict[str, int], ...]:
     """Normalise *scale_factors* to one ``{dim: factor}`` per level after level 0.
 
-    Every factor is relative to level 0. An int ``n`` means: keep halving each
-    spatial axis while it stays at least ``n`` long (an axis stops halving once
-    halving would make it shorter than ``n``; the pyramid ends when no axis
-    can be halved).
+    Every factor is relative to level 0. An int ``n`` means: each new level
+    halves every spatial axis that does not yet fit in one chunk (given
+    *chunks*) and whose half is still at least ``n`` long; the pyramid ends
+    when no axis halves. So no level is smaller than ``n`` on any halved axis,
+    and the coarsest level fits in about one chunk, as in ngff-zarr: the
+    textbook's 128^3 volume with ``chunks=64`` and ``scale_factors=4`` gets two
+    levels, 128^3 and 64^3. Without *chunks*, axes halve down to ``n``.
 
     Raises
     ------
@@ -59,6 +64,8 @@ def parse_scale_factors(
     >>> img = to_ngff_image(np.zeros((16, 64, 64), "u1"))
     >>> parse_scale_factors(16, img)
     ({'z': 1, 'y': 2, 'x': 2}, {'z': 1, 'y': 4, 'x': 4})
+    >>> parse_scale_factors(16, img, chunks={"z": 16, "y": 32, "x": 32})
+    ({'z': 1, 'y': 2, 'x': 2},)
     >>> parse_scale_factors(1, to_ngff_image(np.zeros((4, 4), "u1")))
     ({'y': 2, 'x': 2}, {'y': 4, 'x': 4})
     >>> parse_scale_factors([{"y": 2, "x": 2}, 4], img)
@@ -75,7 +82,7 @@ def parse_scale_factors(
             step = {
                 d: (
                     2
-                    if math.ceil(sizes[d] / current[d]) > 1
+                    if math.ceil(sizes[d] / current[d]) > (chunks[d] if chunks else 1)
                     and math.ceil(sizes[d] / (current[d] * 2)) >= minimum
                     else 1
                 )
@@ -238,8 +245,10 @@ def to_multiscales(
         An [`NgffImage`][ngffkit.NgffImage], or any array
         [`to_ngff_image`][ngffkit.to_ngff_image.to_ngff_image] accepts.
     scale_factors
-        An int `n`: halve the spatial axes until a side would drop below `n`.
-        A sequence: one entry per extra level, each an int for all spatial axes
+        An int `n`: halve the spatial axes that do not fit in one chunk yet,
+        as long as a side stays at least `n` long (the textbook's 128^3 volume
+        with `chunks=64` and `scale_factors=4`: levels 128^3 and 64^3, as with
+        ngff-zarr). A sequence: one entry per extra level, each an int for all spatial axes
         or a `{dim: factor}` mapping (so `z` can stay unreduced); factors are
         relative to level 0, as in ngff-zarr.
     method
@@ -274,8 +283,8 @@ def to_multiscales(
     """
     base = image if isinstance(image, NgffImage) else to_ngff_image(image)
     chosen = parse_method(method, is_label=base.is_label)
-    levels = parse_scale_factors(scale_factors, base)
     chunk_map = parse_chunks(chunks, base)
+    levels = parse_scale_factors(scale_factors, base, chunk_map)
     given: object = paths  # callers may pass anything; say what was found
     if given is not None and (
         not isinstance(given, Sequence)

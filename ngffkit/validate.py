@@ -58,7 +58,13 @@ from ngffkit.errors import (
     NgffValidationError,
     NgffValueError,
 )
-from ngffkit.io.stores import METADATA_ERRORS, describe_store, join_path, open_store
+from ngffkit.io.stores import (
+    METADATA_ERRORS,
+    describe_store,
+    is_store_mapping,
+    join_path,
+    open_store,
+)
 from ngffkit.spec._parse import finite, non_finite
 
 if TYPE_CHECKING:
@@ -2206,8 +2212,9 @@ def validate(
     ----------
     target
         A mapping - group attributes (0.4 `.zattrs` content, 0.5+ `{"ome": {...}}`) or a whole
-        `zarr.json` group document - or a store: local path, fsspec URL, zarr `Store`,
-        `StorePath` or `Group`. Stores are walked: levels, labels, wells and fields of view.
+        `zarr.json` group document - or a store: local path, fsspec URL or `FSMap`, a dict
+        of zarr keys to bytes, zarr `Store`, `StorePath` or `Group`. Stores are walked:
+        levels, labels, wells and fields of view.
     version
         Validate as this OME-NGFF version (`"0.4"`, `"0.5"`, `"0.6"`; rc/dev tags allowed)
         instead of the version the metadata declares.
@@ -2253,7 +2260,7 @@ def validate(
     expected 3 values (one per axis z, y, x), got 2: [1, 1]
     """
     override = _parse_version_argument(version)
-    if isinstance(target, Mapping):
+    if isinstance(target, Mapping) and not is_store_mapping(target):
         found, issues, where = _validate_mapping(_plain(target), override=override, strict=strict)
     else:
         found, issues, where = _validate_store(

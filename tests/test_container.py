@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import os
 import subprocess
 import sys
@@ -13,12 +14,14 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import dask.array as da
 import numpy as np
 import pytest
 import zarr
 
+import ngffkit
 from ngffkit.container import (
     Image,
     Label,
@@ -35,6 +38,7 @@ from ngffkit.errors import (
     NgffTypeError,
     NgffValueError,
 )
+from ngffkit.io._progress import WriteProgress
 from ngffkit.methods import downsample_array
 
 REPO = Path(__file__).resolve().parents[1]
@@ -434,6 +438,50 @@ def test_consolidate_recomputes_lower_levels(
     np.testing.assert_array_equal(levels[2], downsample_array(levels[1], spatial, method))
     if kind == "label":
         assert set(np.unique(levels[2])) <= set(np.unique(new))
+
+
+@pytest.mark.parametrize("kind", ["image", "label"])
+def test_consolidate_streams_through_the_writer(tmp_path: Path, kind: str) -> None:
+    """Sharded levels written whole under a tiny memory budget, one progress bar per level,
+    label background left unstored: consolidate goes through to_ngff_zarr's writer."""
+    array = pixels((64, 128, 128), "uint16", seed=3)
+    image = ngffkit.to_ngff_image(array, dims=("z", "y", "x"))
+    ms = ngffkit.to_multiscales(image, scale_factors=[2, 4], chunks=16)
+    if kind == "label":
+        label = ngffkit.to_ngff_image(np.zeros(array.shape, "uint32"), is_label=True)
+        ms = dataclasses.replace(
+            ms, labels={"cells": ngffkit.to_multiscales(label, scale_factors=[2, 4], chunks=16)}
+        )
+    ngffkit.to_ngff_zarr(tmp_path / "img.zarr", ms, chunks_per_shard=2)
+    c = open_ome_zarr_container(tmp_path / "img.zarr", mode="r+")
+    handle: Image | Label = c.get_image() if kind == "image" else c.get_label("cells")
+    new = np.zeros(handle.shape, handle.dtype)
+    new[:16, :32, :32] = 7  # one corner: the rest stays background for labels
+    handle.set_array(new)
+    bars: list[tuple[str, int]] = []
+
+    class Recording(WriteProgress):
+        def __init__(self, enabled: bool | None, levels: Any, **kw: Any) -> None:
+            bars.extend(levels)
+            super().__init__(enabled, levels, **kw)
+
+    with mock.patch("ngffkit.io.write.WriteProgress", Recording):
+        handle.consolidate(memory_limit="1 MiB", progress=False)
+    assert [name for name, _ in bars] == ["level 1", "level 2"]
+    root = tmp_path / "img.zarr" / ("" if kind == "image" else "labels/cells")
+    for path, factor in (("1", 2), ("2", 4)):
+        stored = zarr.open_array(root / path, mode="r")
+        expected = downsample_array(new, (factor,) * 3, "mean" if kind == "image" else "mode")
+        np.testing.assert_array_equal(stored[:], expected)
+        shard_files = sorted((root / path / "c").rglob("*"))
+        shard_files = [f for f in shard_files if f.is_file()]
+        if kind == "label":
+            assert len(shard_files) == 1  # only the corner's shard: background is not stored
+        else:
+            assert len(shard_files) == math.prod(
+                -(-n // s) for n, s in zip(stored.shape, stored.shards, strict=True)
+            )
+    assert ngffkit.validate(tmp_path / "img.zarr", chunks=True).ok
 
 
 # ----------------------------------------------------------------------------- labels

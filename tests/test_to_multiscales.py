@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import dask.array as da
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import ngffkit
 from ngffkit.errors import NgffValueError
+from ngffkit.to_multiscales import parse_scale_factors
 
 
 def test_lazy(make_image, raise_if_dask_computes) -> None:
@@ -30,18 +34,46 @@ def test_caller_image_untouched(make_image) -> None:
 
 
 @pytest.mark.parametrize(
-    ("shape", "minimum", "expected_shapes"),
+    ("shape", "minimum", "chunks", "expected_shapes"),
     [
-        ((128, 128, 128), 4, [(128,) * 3, (64,) * 3, (32,) * 3, (16,) * 3, (8,) * 3, (4,) * 3]),
-        ((16, 256, 256), 64, [(16, 256, 256), (16, 128, 128), (16, 64, 64)]),
-        ((30, 30), 64, [(30, 30)]),
-        ((100, 60), 25, [(100, 60), (50, 30), (25, 30)]),
+        # The textbook: 128^3, scale_factors=4, chunks=64 -> ngff-zarr's two levels.
+        ((128, 128, 128), 4, 64, [(128,) * 3, (64,) * 3]),
+        ((128, 128, 128), 4, 16, [(128,) * 3, (64,) * 3, (32,) * 3, (16,) * 3]),
+        ((128, 128, 128), 4, 4, [(128,) * 3, (64,) * 3, (32,) * 3, (16,) * 3, (8,) * 3, (4,) * 3]),
+        ((128, 128, 128), 4, None, [(128,) * 3]),
+        ((16, 256, 256), 64, 32, [(16, 256, 256), (16, 128, 128), (16, 64, 64)]),
+        ((16, 256, 256), 64, None, [(16, 256, 256), (16, 128, 128)]),
+        ((30, 30), 64, 8, [(30, 30)]),
+        ((100, 60), 25, 10, [(100, 60), (50, 30), (25, 30)]),
+        ((1024, 1024), 128, None, [(1024, 1024), (512, 512), (256, 256)]),
     ],
 )
-def test_int_scale_factors(shape, minimum, expected_shapes) -> None:
-    """An int n halves each spatial axis while it stays at least n long."""
-    ms = ngffkit.to_multiscales(np.zeros(shape, "u1"), scale_factors=minimum)
+def test_int_scale_factors(shape, minimum, chunks, expected_shapes) -> None:
+    """An int n halves each spatial axis not yet in one chunk while it stays at least n long."""
+    ms = ngffkit.to_multiscales(np.zeros(shape, "u1"), scale_factors=minimum, chunks=chunks)
     assert [img.shape for img in ms.images] == expected_shapes
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    shape=st.lists(st.integers(1, 5000), min_size=2, max_size=3),
+    minimum=st.integers(1, 64),
+    chunk=st.integers(1, 512),
+)
+def test_int_scale_factors_end_at_one_chunk_or_the_minimum(shape, minimum, chunk) -> None:
+    """Every halved side stays >= n, and the coarsest level cannot halve any further."""
+    # A broadcast view: any shape, no memory, and only the plan is computed here.
+    image = ngffkit.to_ngff_image(np.broadcast_to(np.zeros((), "u1"), shape))
+    chunks = dict.fromkeys(image.dims, chunk)
+    plan = parse_scale_factors(minimum, image, chunks)
+    shapes = [tuple(shape)] + [
+        tuple(-(-n // level[d]) for n, d in zip(shape, image.dims, strict=True)) for level in plan
+    ]
+    for before, after in itertools.pairwise(shapes):
+        for b, a in zip(before, after, strict=True):
+            assert a == b or (a == -(-b // 2) and a >= minimum)
+    for side in shapes[-1]:
+        assert side <= chunk or -(-side // 2) < minimum
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ import numpy as np
 from zarr.core.sync import sync
 from zarr.storage import StorePath
 
+from ngffkit._container._derive import derive_into
 from ngffkit._container._handles import (
     AccessMode,
     Image,
@@ -29,6 +30,7 @@ from ngffkit._container._meta import (
     image_meta_of,
     parse_color,
 )
+from ngffkit._container._plan import label_pyramid
 from ngffkit._container._store import (
     add_label_name,
     child,
@@ -41,7 +43,6 @@ from ngffkit._container._store import (
     write_image_metadata,
 )
 from ngffkit.errors import NgffExistsError, NgffKeyError, NgffValueError
-from ngffkit.io._remote import RemoteStore
 from ngffkit.io.read import from_ngff_zarr, open_group, read_version
 from ngffkit.io.stores import StoreLike, describe_store, open_store
 from ngffkit.io.tables import DEFAULT_BACKEND, delete_table, read_table, write_table
@@ -70,20 +71,6 @@ def _check_mode(mode: object) -> AccessMode:
             f"stores with create_ome_zarr_from_array or create_empty_ome_zarr"
         )
     return mode
-
-
-def _from_mapper(store: Any, mode: AccessMode) -> Any:
-    """Accept an fsspec ``FSMap`` (what ngio 0.4's ``fractal_fsspec_store`` returned)."""
-    try:
-        from fsspec.mapping import FSMap
-    except ImportError:  # pragma: no cover - fsspec is a core dependency
-        return store
-    if isinstance(store, FSMap):
-        # The mapper's file system keeps its own timeouts; the store adds ngffkit's errors.
-        remote = RemoteStore.from_mapper(store, read_only=mode == "r")
-        assert isinstance(remote, RemoteStore)  # from_mapper builds `cls(...)`
-        return remote.configured(retries=0, timeout=None, where=describe_store(remote))
-    return store
 
 
 def open_ome_zarr_container(
@@ -133,7 +120,7 @@ def open_ome_zarr_container(
     (2, ['0', '1'], True)
     """
     mode = _check_mode(mode)
-    sp = open_store(_from_mapper(store, mode), mode=mode, storage_options=storage_options)
+    sp = open_store(store, mode=mode, storage_options=storage_options)
     sp = resolve_image_group(sp)
     ms = from_ngff_zarr(sp, labels=False, tables=False, validate=validate)
     version = read_version(open_group(sp)) or "0.4"
@@ -457,7 +444,6 @@ class OmeZarrContainer:
         ((64, 64), dtype('uint32'), 0.5, 2)
         """
         check_name(name, "label", where=describe_store(self.store))
-        from ngffkit._container._create import label_pyramid
 
         self.get_image()._require_writable("derive_label")
         where = describe_store(self.store)
@@ -887,23 +873,66 @@ class OmeZarrContainer:
         method: Methods | str | None = None,
         overwrite: bool = False,
     ) -> OmeZarrContainer:
-        """Create a new, empty image like this one (same axes, units, channels, pyramid).
+        """Create a new, empty image like this one: same axes, units, channels and pyramid factors.
 
-        See `ngffkit.container.derive_image` for the parameters.
+        Parameters
+        ----------
+        store
+            Where to write the new image.
+        ref_path
+            Level of this image whose shape and pixel size are the starting point (default level 0).
+        shape
+            New shape: one size per axis, only the trailing ones (``(16, 128, 128)`` for a
+            ``czyx`` image keeps the channels), or ``{"z": 16, ...}``.
+        pixelsize, xy_pixelsize
+            New y/x pixel size (a number or ``(y, x)``; the two spellings of ngio 1.x and 0.4).
+        z_spacing, time_spacing
+            New z and t pixel sizes.
+        name
+            New image name.
+        labels
+            Names of empty label images to create in the new image.
+        copy_labels
+            Copy this image's labels (pixels and metadata); needs an unchanged shape.
+        copy_tables
+            Copy this image's tables (every backend, as stored; converted between Zarr v2 and
+            v3 when the versions differ). Masking ROI and feature tables keep their `region`.
+        dtype
+            Pixel type (default this image's).
+        chunks
+            Chunk size (default this image's).
+        version, ngff_version
+            OME-NGFF version (default this image's; ``0.4`` for older sources).
+        method
+            Downsampling method recorded for the pyramid (default this image's if ngffkit knows it).
+        overwrite
+            Replace whatever is at *store*.
+
+        Returns
+        -------
+        OmeZarrContainer
+            The new image, writable.
+
+        Raises
+        ------
+        NgffExistsError
+            If *store* holds data and *overwrite* is False.
+        NgffValueError
+            For a bad shape or pixel size, *store* being this image's own store, or
+            *copy_labels* with a changed shape.
 
         Examples
         --------
         >>> import numpy as np
         >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_ome_zarr
-        >>> c = create_empty_ome_zarr(MemoryStore(), (2, 16, 64, 64), pixelsize=0.5, axes_names="czyx")
-        >>> new = c.derive_image(MemoryStore(), shape=(8, 32, 32), xy_pixelsize=1.0, z_spacing=2.0)
-        >>> new.get_image().shape, new.pixel_size.zyx
-        ((2, 8, 32, 32), (2.0, 1.0, 1.0))
+        >>> c = create_empty_ome_zarr(MemoryStore(), (2, 64, 64), pixelsize=0.5, axes_names="cyx",
+        ...                           channel_labels=["A", "B"], levels=3)
+        >>> new = c.derive_image(MemoryStore(), shape=(32, 32), pixelsize=1.0, labels=["cells"])
+        >>> new.get_image().shape, new.channel_labels, new.levels, new.list_labels()
+        ((2, 32, 32), ['A', 'B'], 3, ['cells'])
         """
-        from ngffkit._container._create import derive_image
-
-        return derive_image(
+        sp = derive_into(
             self,
             store,
             ref_path=ref_path,
@@ -923,6 +952,7 @@ class OmeZarrContainer:
             method=method,
             overwrite=overwrite,
         )
+        return open_ome_zarr_container(sp, mode="r+")
 
     # ------------------------------------------------------------------ text
     def _overview(self) -> list[tuple[str, str]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias
 
 import dask.array as da
 import numpy as np
@@ -29,7 +29,7 @@ from ngffkit._container._meta import (
     pixel_size_of,
 )
 from ngffkit._container._select import Selection, parse_selection, physical_to_pixel
-from ngffkit._container._store import open_level, write_image_metadata, write_selection
+from ngffkit._container._store import child, write_image_metadata, write_selection
 from ngffkit.errors import (
     NgffReadOnlyError,
     NgffTypeError,
@@ -38,6 +38,7 @@ from ngffkit.errors import (
 from ngffkit.io._stream import direct_source
 from ngffkit.io.read import from_ngff_zarr
 from ngffkit.io.stores import describe_store
+from ngffkit.io.write import Level, open_for_writing, write_pixels
 from ngffkit.methods import DEFAULT_IMAGE_METHOD, DEFAULT_LABEL_METHOD, Methods, parse_method
 from ngffkit.model import Multiscales, NgffImage
 from ngffkit.spec import ImageLabel, LabelColor
@@ -446,9 +447,12 @@ class _LevelHandle:
         self._require_writable("set_array")
         sel = self._selection(slices, channel_selection)
         data = self._check_patch(patch, sel, axes_order)
-        write_selection(
-            open_level(self.store, self.path, mode="r+"), sel, data, where=self._where()
+        # Intensity chunks of zeros are stored, as the writer stores them: a missing chunk
+        # then always means damage. Label background stays unstored.
+        target = open_for_writing(
+            child(self.store, self.path), write_empty_chunks=not self._is_label(), direct=True
         )
+        write_selection(target, sel, data, where=self._where())
         return self._reopen()
 
     def set_roi(
@@ -563,11 +567,19 @@ class _LevelHandle:
             factors.append(level)
         return factors
 
-    def consolidate(self, *, method: Methods | str | None = None) -> Self:
+    def consolidate(
+        self,
+        *,
+        method: Methods | str | None = None,
+        memory_limit: int | str | None = None,
+        progress: bool | None = None,
+    ) -> Self:
         """Recompute every lower level from the highest resolution and write them.
 
-        Computes the pixels (one pass, level by level from the coarsest earlier level
-        that divides, as [`to_multiscales`][ngffkit.to_multiscales] plans it).
+        Uses the writer of [`to_ngff_zarr`][ngffkit.to_ngff_zarr]: the highest
+        resolution is read once, region by region, and every lower level is computed
+        from the region in memory (as [`to_multiscales`][ngffkit.to_multiscales] plans
+        it) and written in whole chunks or shards, in bounded memory, with progress.
 
         Parameters
         ----------
@@ -575,6 +587,12 @@ class _LevelHandle:
             Downsampling method; default the one recorded in the metadata, else
             ``mean`` for images and ``mode`` for labels. Labels only accept label-safe
             methods.
+        memory_limit
+            Budget for the pixels held at once (bytes or a string such as ``"1 GiB"``;
+            default as for `to_ngff_zarr`).
+        progress
+            Show a progress bar per level (default: in a terminal or notebook, for
+            writes that take more than a second).
 
         Returns
         -------
@@ -607,14 +625,23 @@ class _LevelHandle:
         plan = to_multiscales(
             self.multiscales.images[0], scale_factors=self._level_factors(), method=chosen
         )
-        sources, targets = [], []
-        for path, level in zip(paths[1:], plan.images[1:], strict=True):
-            target = open_level(self.store, path, mode="r+")
-            unit = target.shards or target.chunks
-            data = _fit(level.data, tuple(target.shape)).astype(target.dtype)
-            sources.append(data.rechunk(unit, method="tasks"))
-            targets.append(target)
-        da.store(sources, cast(Any, targets), lock=False, compute=True)
+        # Labels are mostly background: their empty chunks stay unstored, as the writer does.
+        arrays = [
+            open_for_writing(child(self.store, path), write_empty_chunks=not self._is_label())
+            for path in paths
+        ]
+        # Level 0 is the source, read region by region; each lower level is computed from
+        # the region in memory and written by the pipeline's streaming writer.
+        levels = [Level(plan.images[0].data, arrays[0], None, f"level {paths[0]}", stored=True)]
+        for k, (path, level, array) in enumerate(
+            zip(paths[1:], plan.images[1:], arrays[1:], strict=True), start=1
+        ):
+            data, derivation = level.data, plan.derivations[k]
+            if tuple(array.shape) != level.shape or array.dtype != level.dtype:
+                # Another tool rounded this level's shape down: its own graph, fitted.
+                data, derivation = _fit(level.data, tuple(array.shape)).astype(array.dtype), None
+            levels.append(Level(data, array, derivation, f"level {path}"))
+        write_pixels([levels], memory_limit=memory_limit, progress=progress)
         return self._reopen()
 
     # ------------------------------------------------------------------ text

@@ -18,7 +18,7 @@ import zarr
 from zarr.storage import StorePath
 
 from ngffkit._container._select import Selection
-from ngffkit.errors import NgffNotFoundError, NgffValueError
+from ngffkit.errors import NgffValueError
 from ngffkit.io._lock import image_lock
 from ngffkit.io.read import open_group
 from ngffkit.io.stores import READ_PREFIX, describe_store, join_path
@@ -46,7 +46,6 @@ __all__ = [
     "ensure_labels_group",
     "read_table_names",
     "remove_label_name",
-    "open_level",
     "reads_from",
     "write_selection",
 ]
@@ -208,20 +207,6 @@ def _remove_label_name(sp: StorePath, name: str, version: str) -> None:
         replace(doc, labels=tuple(n for n in doc.labels if n != name)), version
     )
     group.update_attributes(merge_attrs(dict(group.attrs), new))
-
-
-def open_level(sp: StorePath, path: str, *, mode: str) -> zarr.Array[Any]:
-    """Open the array of one level.
-
-    Raises
-    ------
-    NgffNotFoundError
-        If there is no array at *path*.
-    """
-    try:
-        return zarr.open_array(store=child(sp, path), mode=mode)
-    except (FileNotFoundError, KeyError, zarr.errors.ArrayNotFoundError) as exc:
-        raise NgffNotFoundError(f"{describe_store(sp, path)}: no zarr array here") from exc
 
 
 def reads_from(data: da.Array, where: str) -> bool:

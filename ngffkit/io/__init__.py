@@ -1,4 +1,4 @@
-"""The only room that touches bytes: stores, reading and writing OME-Zarr."""
+"""The pipeline's I/O room: store resolution, reading and writing OME-Zarr, tables."""
 
 from __future__ import annotations
 

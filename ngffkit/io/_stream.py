@@ -155,6 +155,9 @@ class Level:
     target: zarr.Array[Any]
     derivation: LevelDerivation | None
     name: str
+    stored: bool = False
+    """The target already holds these pixels: read it as a source, never write it (the
+    highest resolution when a container recomputes its lower levels)."""
 
     @property
     def unit(self) -> tuple[int, ...]:
@@ -274,7 +277,7 @@ def plan_passes(levels: Sequence[Level], budget: int) -> list[Pass]:
         d = _valid_derivation(levels, k)
         if d is None:
             passes.append([Node(k, None, (1,) * ndim, None, (1,) * ndim, (0,) * ndim)])
-            from_store.append(False)
+            from_store.append(level.stored)
             computed_in[k] = len(passes) - 1
             continue
         method = parse_method(d.method)

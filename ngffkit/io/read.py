@@ -31,7 +31,7 @@ from ngffkit.io.stores import (
     open_store,
 )
 from ngffkit.io.tables import read_table_sources
-from ngffkit.model import Multiscales, NgffImage
+from ngffkit.model import Multiscales, NgffImage, StoredLayout
 from ngffkit.spec import (
     decode_image_attrs,
     decode_labels_attrs,
@@ -219,6 +219,7 @@ def _read_image(sp: StorePath, *, labels: bool, tables: bool = False) -> Multisc
     if omero is not None and "c" in dims and all(lbl is not None for lbl in omero.labels):
         channel_names = tuple(str(lbl) for lbl in omero.labels)
     images = []
+    layouts = []
     for ds in meta.datasets:
         array = _open_level(sp, ds.path, where)
         if array.ndim != len(dims):
@@ -250,6 +251,14 @@ def _read_image(sp: StorePath, *, labels: bool, tables: bool = False) -> Multisc
             ),
             array,
         )
+        layouts.append(
+            StoredLayout(
+                chunks=tuple(array.chunks),
+                shards=array.shards,
+                compressors=tuple(array.compressors),
+                zarr_format=array.metadata.zarr_format,
+            )
+        )
         if channel_names is not None and len(channel_names) != array.shape[dims.index("c")]:
             channel_names = None
         images.append(
@@ -270,6 +279,10 @@ def _read_image(sp: StorePath, *, labels: bool, tables: bool = False) -> Multisc
         images=tuple(images),
         metadata=meta,
         method=meta.type,
+        # The ngff-zarr field: level 0's chunk shape. Each level's own is in `layouts`.
+        chunks=dict(zip(dims, layouts[0].chunks, strict=True)),
+        layouts=tuple(layouts),
+        version=version,
         omero=omero,
         image_label=doc.image_label,
         labels=_read_labels(group, sp) if labels else {},

@@ -1,8 +1,9 @@
 """Resolve every accepted store form to one zarr ``StorePath``.
 
-A *store-like* is a local path (``str`` or ``os.PathLike``), an fsspec URL
-(``http://``, ``https://``, ``s3://``, ``memory://`` ...), a zarr ``Store``, a
-zarr `StorePath` or an open zarr `Group`. [`open_store`][ngffkit.open_store] is the one
+A *store-like* is what zarr's ``StoreLike`` is, plus an open group: a local path
+(``str`` or ``os.PathLike``), an fsspec URL (``http://``, ``https://``, ``s3://``,
+``memory://`` ...), an fsspec ``FSMap`` (``fsspec.get_mapper(url)``), a ``dict`` (held in
+memory), a zarr ``Store``, a zarr `StorePath` or an open zarr `Group`. [`open_store`][ngffkit.open_store] is the one
 function that turns any of them into a `StorePath`, so the rest of ngffkit
 never branches on the input form.
 
@@ -20,21 +21,35 @@ import logging
 import os
 import re
 from pathlib import Path
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import zarr
 from zarr.abc.store import Store
-from zarr.storage import FsspecStore, LocalStore, StorePath
+from zarr.storage import FsspecStore, LocalStore, MemoryStore, StorePath
 
 from ngffkit.errors import NgffDependencyError, NgffReadOnlyError, NgffTypeError, NgffValueError
 from ngffkit.io._remote import RedactingFilter, RemoteStore, redacted, remote_options
 
-__all__ = ["StoreLike", "AccessMode", "open_store", "describe_store", "join_path", "READ_PREFIX"]
+if TYPE_CHECKING:
+    from fsspec.mapping import FSMap
+
+__all__ = [
+    "StoreLike",
+    "AccessMode",
+    "open_store",
+    "describe_store",
+    "join_path",
+    "is_url",
+    "is_store_mapping",
+    "READ_PREFIX",
+]
 
 READ_PREFIX = "ngffkit-read-"
 """Prefix of the dask names of arrays that ngffkit reads, so a writer can tell its own source."""
 
-StoreLike: TypeAlias = "str | os.PathLike[str] | Store | StorePath | zarr.Group"
+StoreLike: TypeAlias = (
+    "str | os.PathLike[str] | Store | StorePath | zarr.Group | FSMap | dict[str, Any]"
+)
 """Every form of store that ngffkit accepts."""
 
 AccessMode: TypeAlias = Literal["r", "r+", "w", "a"]
@@ -99,12 +114,14 @@ def open_store(
     Parameters
     ----------
     store
-        Local path, fsspec URL, zarr ``Store``, ``StorePath`` or ``Group``.
+        Local path, fsspec URL, fsspec ``FSMap``, ``dict``, zarr ``Store``, ``StorePath``
+        or ``Group``.
     mode
         ``"r"`` opens read-only; ``"r+"``, ``"a"`` and ``"w"`` allow writes. Local
         directories for writing are created on first write by zarr.
     storage_options
-        Passed to fsspec for URLs (credentials, endpoint, ...).
+        Passed to fsspec for URLs (credentials, endpoint, ...). Given with any other
+        form of store, where they would do nothing, they are an error.
 
     Returns
     -------
@@ -115,6 +132,8 @@ def open_store(
     ------
     NgffTypeError
         If *store* is none of the accepted forms.
+    NgffValueError
+        If *storage_options* are given for a store that is not a URL.
     NgffReadOnlyError
         If a writable mode was asked of a read-only zarr store.
     NgffDependencyError
@@ -128,7 +147,25 @@ def open_store(
     """
     read_only = mode == "r"
     given: object = store  # callers may pass anything; the else branch says what is accepted
-    if isinstance(given, zarr.Group):
+    if storage_options and not is_url(given):
+        raise NgffValueError(
+            f"storage_options: only used to open a URL such as 's3://bucket/img.ome.zarr', "
+            f"but store is {_describe_given(given)}; configure that store itself instead "
+            f"(nothing was opened)"
+        )
+    mapper = _fsspec_mapper(given)
+    if mapper is not None and "file" in _protocols(mapper):
+        # A local directory behind a mapper: a local store, with its atomic replace and locks.
+        return open_store(mapper.root, mode=mode)
+    if mapper is not None:
+        # The mapper's file system keeps its own options and timeouts; the store adds
+        # ngffkit's errors.
+        remote = RemoteStore.from_mapper(mapper, read_only=read_only)
+        assert isinstance(remote, RemoteStore)  # from_mapper builds `cls(...)`
+        sp = StorePath(remote.configured(retries=0, timeout=None, where=describe_store(remote)))
+    elif isinstance(given, dict):
+        sp = StorePath(MemoryStore(given, read_only=read_only), "")
+    elif isinstance(given, zarr.Group):
         sp = StorePath(given.store, given.path)
     elif isinstance(given, StorePath):
         sp = given
@@ -145,14 +182,71 @@ def open_store(
         return StorePath(LocalStore(path, read_only=read_only), "")
     else:
         msg = (
-            f"store: expected a path, an fsspec URL, a zarr Store, StorePath or Group, "
-            f"got {type(store).__name__}: {store!r}"
+            f"store: expected a path, an fsspec URL or FSMap, a dict, a zarr Store, StorePath "
+            f"or Group, got {type(store).__name__}: {store!r}"
         )
         raise NgffTypeError(msg)
     if not read_only and sp.store.read_only:
         msg = f"store {describe_store(sp)}: opened read-only, but mode={mode!r} needs writes"
         raise NgffReadOnlyError(msg)
     return sp
+
+
+def is_url(store: object) -> bool:
+    """Whether *store* is a URL that fsspec opens (the stores *storage_options* are for).
+
+    Examples
+    --------
+    >>> is_url("s3://bucket/img.ome.zarr"), is_url("file:///tmp/img.ome.zarr"), is_url("img")
+    (True, False, False)
+    """
+    if not isinstance(store, os.PathLike | str):
+        return False
+    text = os.fspath(store)
+    return bool(_URL.match(text)) and not text.startswith("file://")
+
+
+_METADATA_KEYS = ("zarr.json", ".zgroup", ".zattrs", ".zarray")
+
+
+def is_store_mapping(value: object) -> bool:
+    """Whether a mapping is a store (an fsspec ``FSMap``, or a dict of zarr keys to bytes).
+
+    Tells such a store from a dict of attributes (what ``validate`` also accepts).
+
+    Examples
+    --------
+    >>> is_store_mapping({"zarr.json": b"{}"}), is_store_mapping({"ome": {"version": "0.5"}})
+    (True, False)
+    """
+    if _fsspec_mapper(value) is not None:
+        return True
+    if not isinstance(value, dict) or not value:
+        return False
+    from zarr.core.buffer import Buffer
+
+    return all(isinstance(v, Buffer | bytes) for v in value.values()) and any(
+        k.rsplit("/", 1)[-1] in _METADATA_KEYS for k in value if isinstance(k, str)
+    )
+
+
+def _fsspec_mapper(given: object) -> FSMap | None:
+    try:
+        from fsspec.mapping import FSMap
+    except ImportError:  # pragma: no cover - fsspec is a core dependency
+        return None
+    return given if isinstance(given, FSMap) else None
+
+
+def _protocols(mapper: FSMap) -> tuple[str, ...]:
+    protocol = mapper.fs.protocol
+    return (protocol,) if isinstance(protocol, str) else tuple(protocol)
+
+
+def _describe_given(given: object) -> str:
+    if isinstance(given, os.PathLike | str):
+        return f"the local path {os.fspath(given)!r}"
+    return f"a {type(given).__name__}"
 
 
 def _check_local(path: Path, *, writing: bool) -> None:

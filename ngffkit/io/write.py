@@ -16,7 +16,7 @@ import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import dask.array as da
 import numpy as np
@@ -24,8 +24,9 @@ import zarr
 from zarr.core.sync import sync
 from zarr.storage import LocalStore, MemoryStore, StorePath
 
-from ngffkit.errors import NgffExistsError, NgffTypeError, NgffValueError
-from ngffkit.io._engine import codec_pipeline
+from ngffkit.errors import NgffExistsError, NgffNotFoundError, NgffTypeError, NgffValueError
+from ngffkit.io._codecs import carry_compressors, check_compressors, default_compressors
+from ngffkit.io._engine import codec_pipeline, storing_empty_chunks
 from ngffkit.io._journal import JOURNAL_NAME, Journal, plan_digest
 from ngffkit.io._progress import WriteProgress
 from ngffkit.io._replace import staged_write
@@ -36,9 +37,9 @@ from ngffkit.io._stream import (
     parse_memory_limit,
     stream_levels,
 )
-from ngffkit.io.stores import READ_PREFIX, StoreLike, describe_store, join_path, open_store
+from ngffkit.io.stores import READ_PREFIX, StoreLike, describe_store, open_store
 from ngffkit.io.tables import check_tables_to_copy, write_tables
-from ngffkit.model import Multiscales
+from ngffkit.model import Multiscales, StoredLayout
 from ngffkit.spec import (
     ZARR_FORMAT,
     ImageAttrs,
@@ -52,42 +53,7 @@ from ngffkit.spec import (
 from ngffkit.spec._parse import non_finite, pointer
 from ngffkit.spec.names import check_name
 
-__all__ = ["to_ngff_zarr", "default_compressors"]
-
-
-def default_compressors(zarr_format: int) -> Any:
-    """Return zarr-python's default codec, spelled out: zstd level 0 (fast, good ratio).
-
-    Examples
-    --------
-    >>> type(default_compressors(3)[0]).__name__
-    'ZstdCodec'
-    """
-    if zarr_format == 2:
-        import numcodecs
-
-        return [numcodecs.Zstd(level=0)]
-    from zarr.codecs import ZstdCodec
-
-    return [ZstdCodec(level=0, checksum=False)]
-
-
-def _check_compressors(codecs: Any, zarr_format: int, argument: str) -> None:
-    """Refuse codecs zarr cannot use, before the store is touched: a one-pixel trial array."""
-    try:
-        zarr.create_array(
-            MemoryStore(),
-            shape=(1,),
-            dtype="u1",
-            compressors=codecs,
-            zarr_format=cast(Literal[2, 3], zarr_format),
-        )
-    except (TypeError, ValueError, KeyError, AttributeError) as exc:
-        raise NgffValueError(
-            f"{argument}: expected zarr codecs for Zarr v{zarr_format} (such as "
-            f"{default_compressors(zarr_format)!r}, or None for the default), got {codecs!r}: {exc} "
-            f"(nothing was written)"
-        ) from None
+__all__ = ["to_ngff_zarr", "write_pixels", "open_for_writing", "Level", "default_compressors"]
 
 
 def _parse_chunks_per_shard(
@@ -163,41 +129,87 @@ def _prepare_target(sp: StorePath, ms: Multiscales, *, overwrite: bool) -> None:
                 )
 
 
+def _layouts(
+    ms: Multiscales,
+    *,
+    zarr_format: int,
+    compressors: Any,
+    chunks_per_shard: Mapping[str, int] | None,
+    where: str,
+) -> list[StoredLayout]:
+    """Each level's chunks, shards and compressors as they will be written.
+
+    A level read from a store (``ms.layouts``) keeps its stored layout, across Zarr formats
+    too (no shards in Zarr v2), unless the caller asked for other chunks (``ms.chunks``
+    differs from the chunks read), shards (*chunks_per_shard*) or *compressors*. Other
+    levels take ``ms.chunks``, else their dask blocks.
+    """
+    dims = ms.images[0].dims
+    stored = ms.layouts or (None,) * len(ms.images)
+    read_chunks = dict(zip(dims, stored[0].chunks, strict=True)) if stored[0] is not None else None
+    chunks_kept = ms.chunks is None or ms.chunks == read_chunks
+    out: list[StoredLayout] = []
+    for path, image, layout in zip(ms.paths, ms.images, stored, strict=True):
+        keep = layout is not None and chunks_kept
+        if layout is not None and keep:
+            chunks = layout.chunks
+        else:
+            chunks = tuple(int(c[0]) for c in image.data.chunks)
+            if ms.chunks is not None:
+                chunks = tuple(ms.chunks.get(d, c) for d, c in zip(dims, chunks, strict=True))
+        chunks = tuple(max(1, min(c, s)) for c, s in zip(chunks, image.shape, strict=True))
+        # A shard never needs to be larger than the array rounded up to whole chunks.
+        rounded = tuple(math.ceil(s / c) * c for c, s in zip(chunks, image.shape, strict=True))
+        shards = None
+        if chunks_per_shard is not None:
+            shards = tuple(
+                min(c * chunks_per_shard[d], r)
+                for d, c, r in zip(dims, chunks, rounded, strict=True)
+            )
+        elif layout is not None and keep and layout.shards is not None and zarr_format == 3:
+            shards = tuple(min(s, r) for s, r in zip(layout.shards, rounded, strict=True))
+        if compressors is not None:
+            codecs = compressors
+        elif layout is not None:
+            codecs = carry_compressors(
+                layout.compressors,
+                from_format=layout.zarr_format,
+                to_format=zarr_format,
+                dtype=image.dtype,
+                where=f"{where}/{path}",
+            )
+        else:
+            codecs = default_compressors(zarr_format)
+        out.append(
+            StoredLayout(
+                chunks=chunks,
+                shards=shards,
+                compressors=() if codecs is None else tuple(codecs),
+                zarr_format=zarr_format,
+            )
+        )
+    return out
+
+
 def _create_arrays(
     group: zarr.Group,
     ms: Multiscales,
+    layouts: Sequence[StoredLayout],
     *,
-    version: str,
-    compressors: Any,
-    chunks_per_shard: Mapping[str, int] | None,
     title: str,
     write_empty_chunks: bool | None = None,
     resume: bool = False,
 ) -> list[Level]:
-    zarr_format = ZARR_FORMAT[version]
+    zarr_format = layouts[0].zarr_format
     derivations = ms.derivations or (None,) * len(ms.images)
     levels: list[Level] = []
-    for path, image in zip(ms.paths, ms.images, strict=True):
-        chunks = tuple(int(c[0]) for c in image.data.chunks)
-        if ms.chunks is not None:
-            chunks = tuple(
-                min(ms.chunks.get(d, c), s)
-                for d, c, s in zip(image.dims, chunks, image.shape, strict=True)
-            )
-        chunks = tuple(max(1, c) for c in chunks)
-        shards = None
-        if chunks_per_shard is not None:
-            # A shard never needs to be larger than the array rounded up to whole chunks.
-            shards = tuple(
-                min(c * chunks_per_shard[d], math.ceil(s / c) * c)
-                for d, c, s in zip(image.dims, chunks, image.shape, strict=True)
-            )
+    for path, image, layout in zip(ms.paths, ms.images, layouts, strict=True):
         kwargs: dict[str, Any] = {
             "shape": image.shape,
             "dtype": image.dtype,
-            "chunks": chunks,
-            "shards": shards,
-            "compressors": compressors,
+            "chunks": layout.chunks,
+            "shards": layout.shards,
+            "compressors": layout.compressors or None,
             "fill_value": np.zeros((), dtype=image.dtype).item(),
             # Label images are mostly background: skip their empty chunks. Intensity chunks
             # are rarely empty, and zarr's emptiness test (a full comparison per chunk on its
@@ -215,9 +227,9 @@ def _create_arrays(
         with codec_pipeline(group.store):
             if resume and path in group:
                 # The interrupted write created it with this plan (the journal's digest).
-                array = zarr.open_array(
-                    store=group.store_path / path, mode="r+", config=kwargs["config"]
-                )
+                array = zarr.open_array(store=group.store_path / path, mode="r+")
+                # open_array drops a config given with mode="r+" (zarr 3.1): set it after.
+                array = array.with_config(kwargs["config"])
             else:
                 array = group.create_array(name=path, **kwargs)
         levels.append(Level(image.data, array, derivations[len(levels)], f"{title}{path}"))
@@ -415,12 +427,11 @@ def to_ngff_zarr(
     if compressors is not None and compressor is not None:
         raise NgffValueError("compressors / compressor: give one of them, not both")
     codecs = compressors if compressors is not None else compressor
-    if codecs is None:
-        codecs = default_compressors(zarr_format)
-    else:
-        _check_compressors(
+    if codecs is not None:
+        check_compressors(
             codecs, zarr_format, "compressors" if compressor is None else "compressor"
         )
+        codecs = list(codecs) if isinstance(codecs, list | tuple) else [codecs]
     shard_map = _parse_chunks_per_shard(chunks_per_shard, multiscales.images[0].dims, version)
     budget = parse_memory_limit(memory_limit)
     client = active_client(scheduler)
@@ -444,6 +455,16 @@ def to_ngff_zarr(
         name: image_attrs(_as_label(label), version=version, where=f"{where}/labels/{name}")
         for name, label in multiscales.labels.items()
     }
+    layouts = {
+        name: _layouts(
+            part,
+            zarr_format=zarr_format,
+            compressors=codecs,
+            chunks_per_shard=shard_map,
+            where=where if name is None else f"{where}/labels/{name}",
+        )
+        for name, part in [(None, multiscales), *multiscales.labels.items()]
+    }
     check_tables_to_copy(sp, multiscales.tables)  # before anything is deleted or written
     _prepare_target(sp, multiscales, overwrite=overwrite)
     with staged_write(
@@ -451,17 +472,14 @@ def to_ngff_zarr(
     ) as stage:
         journal = None
         if resume:
-            plan = _plan(
-                multiscales, version, codecs, shard_map, root_attrs, label_attrs, write_empty_chunks
-            )
+            plan = _plan(multiscales, version, layouts, root_attrs, label_attrs, write_empty_chunks)
             journal = _open_journal(stage, plan, budget=budget, workers=workers, where=where)
             budget, workers = journal.budget, journal.workers
         _write_store(
             stage,
             multiscales,
             version=version,
-            codecs=codecs,
-            shard_map=shard_map,
+            layouts=layouts,
             root_attrs=root_attrs,
             label_attrs=label_attrs,
             empty_chunks=write_empty_chunks,
@@ -481,8 +499,7 @@ def to_ngff_zarr(
 def _plan(
     ms: Multiscales,
     version: str,
-    codecs: Any,
-    shard_map: Any,
+    layouts: Mapping[str | None, Sequence[StoredLayout]],
     root_attrs: dict[str, Any],
     label_attrs: dict[str, dict[str, Any]],
     write_empty_chunks: bool | None,
@@ -497,9 +514,10 @@ def _plan(
 
     return {
         "version": version,
-        "codecs": repr(codecs),
-        "shards": shard_map,
-        "chunks": ms.chunks,
+        "layouts": [
+            [name, [[list(lay.chunks), lay.shards, repr(lay.compressors)] for lay in levels]]
+            for name, levels in layouts.items()
+        ],
         "levels": levels(ms),
         "labels": {name: levels(label) for name, label in ms.labels.items()},
         "tables": sorted(ms.tables),
@@ -526,8 +544,7 @@ def _write_store(
     multiscales: Multiscales,
     *,
     version: str,
-    codecs: Any,
-    shard_map: Any,
+    layouts: Mapping[str | None, Sequence[StoredLayout]],
     root_attrs: dict[str, Any],
     label_attrs: dict[str, dict[str, Any]],
     pixels: dict[str, Any],
@@ -551,9 +568,7 @@ def _write_store(
         _create_arrays(
             root,
             multiscales,
-            version=version,
-            compressors=codecs,
-            chunks_per_shard=shard_map,
+            layouts[None],
             title="level ",
             write_empty_chunks=empty_chunks,
             resume=resume,
@@ -569,16 +584,14 @@ def _write_store(
                 _create_arrays(
                     group,
                     label,
-                    version=version,
-                    compressors=codecs,
-                    chunks_per_shard=shard_map,
+                    layouts[name],
                     title=f"labels/{name} level ",
                     # Label images (image-label metadata) are mostly background.
                     write_empty_chunks=False if empty_chunks is None else empty_chunks,
                     resume=resume,
                 )
             )
-    _write_pixels(pyramids, **pixels)
+    write_pixels(pyramids, **pixels)
     if resume and "tables" in root:
         del root["tables"]  # small, and copied whole: copy them again
     write_tables(root, multiscales.tables, version=version)
@@ -603,24 +616,79 @@ def _parse_workers(max_workers: int | None, scheduler: Any) -> int:
     return max_workers
 
 
-def _write_pixels(
+def open_for_writing(
+    sp: StorePath, *, write_empty_chunks: bool, direct: bool = False
+) -> zarr.Array[Any]:
+    """Open the existing array at *sp* for [`write_pixels`][ngffkit.io.write.write_pixels].
+
+    With the fast codec pipeline when the store allows it, and zarr's
+    ``write_empty_chunks`` as the writer sets it (True for intensity levels).
+    *direct*: for writes with ``array[...] = pixels`` instead of `write_pixels` (which
+    stores all-zero chunks itself); such an array keeps them whatever the pipeline.
+
+    Raises
+    ------
+    NgffNotFoundError
+        If there is no array at *sp*.
+
+    Examples
+    --------
+    >>> from zarr.storage import MemoryStore
+    >>> sp = StorePath(MemoryStore(), "0")
+    >>> _ = zarr.create_array(sp, shape=(4,), dtype="u1")
+    >>> open_for_writing(sp, write_empty_chunks=True).config.write_empty_chunks
+    True
+    """
+    with codec_pipeline(sp.store):
+        try:
+            array = zarr.open_array(store=sp, mode="r+")
+        except (FileNotFoundError, KeyError, zarr.errors.ArrayNotFoundError) as exc:
+            raise NgffNotFoundError(f"{describe_store(sp)}: no zarr array here") from exc
+        # zarr.open_array drops a config given with mode="r+" (zarr 3.1): set it after.
+        array = array.with_config({"write_empty_chunks": write_empty_chunks})
+    return storing_empty_chunks(array) if direct and write_empty_chunks else array
+
+
+def write_pixels(
     pyramids: Sequence[Sequence[Level]],
     *,
-    memory_limit: int,
-    workers: int,
-    client: Any,
-    progress: bool | None,
+    memory_limit: int | str | None = None,
+    workers: int | None = None,
+    client: Any = None,
+    progress: bool | None = None,
     journal: Journal | None = None,
 ) -> None:
-    levels = [level for pyramid in pyramids for level in pyramid]
-    index = {id(level): i for i, level in enumerate(levels)}
-    bars = [(level.name, int(level.data.nbytes)) for level in levels]
+    """Stream each pyramid's levels into their arrays, with one progress bar per written level.
+
+    The one place pixels are written: [`to_ngff_zarr`][ngffkit.to_ngff_zarr] and the
+    container's ``consolidate`` both come here, for the memory budget, the shard-aligned
+    regions, the zarrs codec pipeline and the progress display. A level marked ``stored``
+    is only read.
+
+    Examples
+    --------
+    >>> import numpy as np, zarr
+    >>> from ngffkit.to_multiscales import to_multiscales
+    >>> ms = to_multiscales(np.ones((32, 32), "u1"), scale_factors=[2], chunks=16)
+    >>> arrays = [zarr.create_array({}, shape=i.shape, chunks=(16, 16), dtype="u1") for i in ms.images]
+    >>> levels = [Level(i.data, a, d, str(k)) for k, (i, a, d) in enumerate(zip(ms.images, arrays, ms.derivations))]
+    >>> write_pixels([levels], memory_limit=2**26, workers=1, client=None, progress=False)
+    >>> int(arrays[1][:].sum())
+    256
+    """
+    memory_limit = parse_memory_limit(memory_limit)
+    workers = default_workers() if workers is None else workers
+    # One bar per level that is written; a stored level is only read.
+    written = [(n, k) for n, pyramid in enumerate(pyramids) for k, lv in enumerate(pyramid)]
+    written = [(n, k) for n, k in written if not pyramids[n][k].stored]
+    bar_of = {place: i for i, place in enumerate(written)}
+    bars = [(pyramids[n][k].name, int(pyramids[n][k].data.nbytes)) for n, k in written]
     with WriteProgress(progress, bars) as bar:
         for number, pyramid in enumerate(pyramids):
-            offset = index[id(pyramid[0])]
 
-            def report(level: int, nbytes: int, offset: int = offset) -> None:
-                bar.advance(offset + level, nbytes)
+            def report(level: int, nbytes: int, number: int = number) -> None:
+                if (number, level) in bar_of:
+                    bar.advance(bar_of[number, level], nbytes)
 
             stream_levels(
                 pyramid,
@@ -635,21 +703,3 @@ def _write_pixels(
 
 def _as_label(ms: Multiscales) -> Multiscales:
     return replace(ms, image_label=_label_doc(ms), omero=None, labels={})
-
-
-def write_multiscales_group(
-    sp: StorePath, path: str, ms: Multiscales, *, version: str, overwrite: bool = False
-) -> None:
-    """Write *ms* into the sub-group *path* of an existing store (labels, HCS fields).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from zarr.storage import MemoryStore
-    >>> from ngffkit.to_multiscales import to_multiscales
-    >>> sp = StorePath(MemoryStore(), "")
-    >>> write_multiscales_group(sp, "A/1/0", to_multiscales(np.zeros((8, 8), "u1"), scale_factors=[]), version="0.5")
-    """
-    to_ngff_zarr(
-        StorePath(sp.store, join_path(sp.path, path)), ms, version=version, overwrite=overwrite
-    )

@@ -1,6 +1,6 @@
 """Where each OME-NGFF version puts its metadata, and the JSON of each version.
 
-This is the only module that knows the version differences:
+The reader and the writer learn the version differences from this module alone:
 
 - 0.1-0.4: Zarr v2, keys at the top level of ``.zattrs``, ``multiscales[].version``;
   0.3 has axes as a list of names, 0.1/0.2 have no axes and no transforms (read only).

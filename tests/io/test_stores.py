@@ -84,3 +84,102 @@ def test_http_store_named_once_without_secrets(http_root) -> None:
     message = str(info.value)
     assert f"http://{host}/missing.zarr" in message
     assert "http://http" not in message and "SENTINEL" not in message
+
+
+def _mapper(form: str, tmp_path, request) -> object:
+    """The store forms zarr's StoreLike names besides paths and stores: fsspec FSMaps, a dict."""
+    import fsspec
+
+    if form == "dict":
+        return {}
+    if form == "fsmap-local":
+        return fsspec.get_mapper(str(tmp_path / "img.ome.zarr"))
+    if form == "fsmap-memory":
+        return fsspec.get_mapper(f"memory://{tmp_path.name}/img.ome.zarr")
+    pytest.importorskip("s3fs", reason="needs s3fs: pip install 'ngffkit[s3]'")
+    endpoint = request.getfixturevalue("s3_endpoint")
+    options = {"key": "test", "secret": "test", "client_kwargs": {"endpoint_url": endpoint}}
+    fs = fsspec.filesystem("s3", **options)
+    bucket = f"mapper-{tmp_path.name.lower().replace('_', '-')[-40:]}"
+    fs.mkdir(bucket)
+    return fsspec.get_mapper(f"s3://{bucket}/img.ome.zarr", **options)
+
+
+@pytest.mark.parametrize("form", ["dict", "fsmap-local", "fsmap-memory", "fsmap-s3"])
+def test_every_entry_point_takes_an_fsspec_mapper_or_a_dict(
+    tmp_path, request, make_image, form
+) -> None:
+    """Write, read, validate, open as a container and add a table through one mapper."""
+    pd = pytest.importorskip("pandas", reason="needs pandas: pip install 'ngffkit[tables]'")
+    store = _mapper(form, tmp_path, request)
+    ms = ngffkit.to_multiscales(make_image((8, 16, 16)), scale_factors=[2], chunks=8)
+    ngffkit.to_ngff_zarr(store, ms)
+    with pytest.raises(ngffkit.NgffExistsError):
+        ngffkit.to_ngff_zarr(store, ms)
+    back = ngffkit.from_ngff_zarr(store)
+    np.testing.assert_array_equal(back.images[1].data.compute(), ms.images[1].data.compute())
+    assert ngffkit.validate(store).ok
+    ngffkit.write_table(store, "cells", pd.DataFrame({"area": [1.0, 2.0]}))
+    assert ngffkit.read_table(store, "cells")["area"].tolist() == [1.0, 2.0]
+    container = ngffkit.open_ome_zarr_container(store)
+    assert container.list_tables() == ["cells"]
+    assert container.get_image().shape == (8, 16, 16)
+    if form == "fsmap-local":  # a local directory behind the mapper is written as one
+        assert (tmp_path / "img.ome.zarr" / "zarr.json").is_file()
+
+
+def test_fsmap_over_http_reads(tmp_path, http_root, make_image) -> None:
+    """A read-only HTTP mapper opens like its URL."""
+    pytest.importorskip("aiohttp", reason="needs aiohttp: pip install 'ngffkit[http]'")
+    import fsspec
+
+    root, base_url = http_root
+    ms = ngffkit.to_multiscales(make_image((8, 16, 16)), scale_factors=[2], chunks=8)
+    ngffkit.to_ngff_zarr(root / "mapped.ome.zarr", ms)
+    mapper = fsspec.get_mapper(f"{base_url}/mapped.ome.zarr")
+    back = ngffkit.from_ngff_zarr(mapper)
+    np.testing.assert_array_equal(back.images[0].data.compute(), ms.images[0].data.compute())
+    assert ngffkit.validate(mapper).ok
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "from_ngff_zarr",
+        "to_ngff_zarr",
+        "validate",
+        "open_ome_zarr_container",
+        "create_ome_zarr_from_array",
+        "read_table",
+        "write_table",
+        "copy_tables",
+    ],
+)
+@pytest.mark.parametrize("form", ["path", "store"])
+def test_unused_storage_options_are_an_error(tmp_path, make_image, call, form) -> None:
+    """storage_options given for a store that is not a URL: an error naming them, nothing written."""
+    pd = pytest.importorskip("pandas", reason="needs pandas: pip install 'ngffkit[tables]'")
+    ms = ngffkit.to_multiscales(make_image((8, 16)), scale_factors=[])
+    ngffkit.to_ngff_zarr(tmp_path / "src.zarr", ms)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    target = tmp_path / "new.zarr"
+    store = target if form == "path" else MemoryStore()
+    source = tmp_path / "src.zarr" if form == "path" else StorePath(MemoryStore())
+    opts = {"storage_options": {"anon": True}}
+    calls = {
+        "from_ngff_zarr": lambda: ngffkit.from_ngff_zarr(source, **opts),
+        "to_ngff_zarr": lambda: ngffkit.to_ngff_zarr(store, ms, **opts),
+        "validate": lambda: ngffkit.validate(source, **opts),
+        "open_ome_zarr_container": lambda: ngffkit.open_ome_zarr_container(source, **opts),
+        "create_ome_zarr_from_array": lambda: ngffkit.create_ome_zarr_from_array(
+            store, np.zeros((8, 16), "u1"), pixelsize=1.0, **opts
+        ),
+        "read_table": lambda: ngffkit.read_table(source, "cells", **opts),
+        "write_table": lambda: ngffkit.write_table(
+            source, "cells", pd.DataFrame({"a": [1]}), **opts
+        ),
+        "copy_tables": lambda: ngffkit.copy_tables(source, store, **opts),
+    }
+    with pytest.raises(ngffkit.NgffValueError, match=r"storage_options: only used to open a URL"):
+        calls[call]()
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before

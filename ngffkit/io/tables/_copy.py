@@ -20,7 +20,7 @@ from ngffkit.errors import (
     NgffNotFoundError,
     NgffValueError,
 )
-from ngffkit.io.stores import StoreLike, describe_store, join_path, open_store
+from ngffkit.io.stores import StoreLike, describe_store, is_url, join_path, open_store
 from ngffkit.io.tables._meta import (
     _V2_META,
     _V3_META,
@@ -238,8 +238,16 @@ def copy_tables(
     >>> read_table(new, "cells").equals(read_table(old, "cells"))
     True
     """
-    source_sp = open_store(source, mode="r", storage_options=storage_options)
-    target_sp = open_store(target, mode="r+", storage_options=storage_options)
+    # The options go to whichever of the two is a URL (to the source when neither is,
+    # which refuses them as unused).
+    source_sp = open_store(
+        source,
+        mode="r",
+        storage_options=storage_options if is_url(source) or not is_url(target) else None,
+    )
+    target_sp = open_store(
+        target, mode="r+", storage_options=storage_options if is_url(target) else None
+    )
     source_tables = _child(source_sp, "tables")
     target_tables = _child(target_sp, "tables")
     if _inside(target_sp.store, target_tables.path, source_tables) or _inside(
