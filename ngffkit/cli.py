@@ -17,6 +17,7 @@ from ngffkit.errors import NgffDependencyError, NgffError, NgffExistsError, Ngff
 from ngffkit.io import from_ngff_zarr, to_ngff_zarr
 from ngffkit.model import Multiscales, NgffImage
 from ngffkit.samples import SAMPLES, sample_image, sample_labels
+from ngffkit.spec import DEFAULT_VERSION, WRITABLE_VERSIONS
 from ngffkit.to_multiscales import to_multiscales
 from ngffkit.to_ngff_image import to_ngff_image
 from ngffkit.validate import validate
@@ -110,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     conv.add_argument("output", help="output store: path or URL")
     conv.add_argument(
-        "--version", default="0.5", choices=["0.4", "0.5", "0.6"], dest="ngff_version"
+        "--version", default=DEFAULT_VERSION, choices=WRITABLE_VERSIONS, dest="ngff_version"
     )
     conv.add_argument("--dims", help="axis names in array order, e.g. zyx or czyx")
     conv.add_argument(

@@ -66,6 +66,7 @@ from ngffkit.io.stores import (
     open_store,
 )
 from ngffkit.spec._parse import finite, non_finite
+from ngffkit.spec.versions import WRITABLE_VERSIONS
 
 if TYPE_CHECKING:
     from ngffkit.io.stores import StoreLike
@@ -74,7 +75,8 @@ __all__ = ["Severity", "ValidationIssue", "ValidationReport", "validate", "SUPPO
 
 Severity: TypeAlias = Literal["error", "warning"]
 
-SUPPORTED_VERSIONS: Final = ("0.4", "0.5", "0.6")
+SUPPORTED_VERSIONS: Final = WRITABLE_VERSIONS
+"""The versions validated (the ones ngffkit writes; older ones are read, not validated)."""
 """OME-NGFF versions whose schemas ship with ngffkit. ``0.6rc0``/``0.6.devN`` validate as 0.6."""
 
 JSON: TypeAlias = Any

@@ -21,6 +21,7 @@ from ngffkit._container._plan import parse_version_args, plan_image, zeros_level
 from ngffkit.errors import NgffValueError
 from ngffkit.io.stores import StoreLike, open_store
 from ngffkit.io.write import to_ngff_zarr
+from ngffkit.spec import DEFAULT_VERSION
 from ngffkit.to_multiscales import ChunksLike
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ __all__ = [
     "derive_image",
 ]
 
-DEFAULT_CREATE_VERSION = "0.5"
+DEFAULT_CREATE_VERSION = DEFAULT_VERSION
 """Version written by the creation helpers (ngio writes 0.4 by default; ngffkit's pipeline
 writes 0.5, and the container follows it; pass ``version="0.4"`` for Zarr v2 readers)."""
 

@@ -41,6 +41,7 @@ from ngffkit.io.stores import READ_PREFIX, StoreLike, describe_store, open_store
 from ngffkit.io.tables import check_tables_to_copy, write_tables
 from ngffkit.model import Multiscales, StoredLayout
 from ngffkit.spec import (
+    DEFAULT_VERSION,
     ZARR_FORMAT,
     ImageAttrs,
     ImageLabel,
@@ -326,7 +327,7 @@ def to_ngff_zarr(
     store: StoreLike,
     multiscales: Multiscales,
     *,
-    version: str = "0.5",
+    version: str = DEFAULT_VERSION,
     overwrite: bool = False,
     chunks_per_shard: int | Sequence[int] | Mapping[str, int] | None = None,
     compressors: Any = None,
