@@ -30,6 +30,7 @@ from ngffkit.io.tables import read_table_sources
 from ngffkit.io.write import to_ngff_zarr
 from ngffkit.methods import DEFAULT_IMAGE_METHOD, parse_method
 from ngffkit.model import Multiscales, metadata_from_images
+from ngffkit.spec import WRITABLE_VERSIONS
 from ngffkit.to_multiscales import ChunksLike, to_multiscales
 from ngffkit.to_ngff_image import to_ngff_image
 
@@ -115,8 +116,9 @@ def derive_into(
     >>> from ngffkit.container import create_empty_ome_zarr
     >>> c = create_empty_ome_zarr(MemoryStore(), (2, 64, 64), pixelsize=0.5, axes_names="cyx")
     >>> sp = derive_into(c, MemoryStore(), shape=(32, 32), pixelsize=1.0)
-    >>> sorted(k for k in sp.store._store_dict if k.endswith("zarr.json"))[:2]
-    ['0/zarr.json', '1/zarr.json']
+    >>> import zarr
+    >>> sorted(zarr.open_group(sp, mode="r").array_keys())[:2]
+    ['0', '1']
     """
     ref = source.get_image(path=ref_path)
     base = ref.image
@@ -192,7 +194,7 @@ def derive_into(
         ms = replace(ms, tables=read_table_sources(source.store))
 
     chosen_version = parse_version_args(
-        version, ngff_version, source.version if source.version in ("0.4", "0.5", "0.6") else "0.4"
+        version, ngff_version, source.version if source.version in WRITABLE_VERSIONS else "0.4"
     )
     sp = open_store(store, mode="w")
     if _same_location(sp, source.store):

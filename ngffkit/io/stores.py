@@ -3,9 +3,9 @@
 A *store-like* is what zarr's ``StoreLike`` is, plus an open group: a local path
 (``str`` or ``os.PathLike``), an fsspec URL (``http://``, ``https://``, ``s3://``,
 ``memory://`` ...), an fsspec ``FSMap`` (``fsspec.get_mapper(url)``), a ``dict`` (held in
-memory), a zarr ``Store``, a zarr `StorePath` or an open zarr `Group`. [`open_store`][ngffkit.open_store] is the one
-function that turns any of them into a `StorePath`, so the rest of ngffkit
-never branches on the input form.
+memory), a zarr ``Store``, a zarr `StorePath` or an open zarr `Group`.
+[`open_store`][ngffkit.open_store] is the one function that turns any of them into a
+`StorePath`, so the rest of ngffkit never branches on the input form.
 
 Examples
 --------

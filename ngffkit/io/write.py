@@ -680,10 +680,14 @@ def write_pixels(
     memory_limit = parse_memory_limit(memory_limit)
     workers = default_workers() if workers is None else workers
     # One bar per level that is written; a stored level is only read.
-    written = [(n, k) for n, pyramid in enumerate(pyramids) for k, lv in enumerate(pyramid)]
-    written = [(n, k) for n, k in written if not pyramids[n][k].stored]
-    bar_of = {place: i for i, place in enumerate(written)}
-    bars = [(pyramids[n][k].name, int(pyramids[n][k].data.nbytes)) for n, k in written]
+    written = [
+        (n, k, level)
+        for n, pyramid in enumerate(pyramids)
+        for k, level in enumerate(pyramid)
+        if not level.stored
+    ]
+    bar_of = {(n, k): i for i, (n, k, _) in enumerate(written)}
+    bars = [(level.name, int(level.data.nbytes)) for _, _, level in written]
     with WriteProgress(progress, bars) as bar:
         for number, pyramid in enumerate(pyramids):
 
