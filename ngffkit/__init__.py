@@ -84,7 +84,7 @@ if TYPE_CHECKING:  # type checkers and IDEs see the real names; the interpreter 
     from ngffkit.to_ngff_image import (
         to_ngff_image,
     )
-    from ngffkit.validate import (
+    from ngffkit.validation import (
         ValidationIssue,
         ValidationReport,
         validate,
@@ -119,9 +119,9 @@ _LAZY: dict[str, str] = {
     "TableSource": "ngffkit.model",
     "to_multiscales": "ngffkit.to_multiscales",
     "to_ngff_image": "ngffkit.to_ngff_image",
-    "ValidationIssue": "ngffkit.validate",
-    "ValidationReport": "ngffkit.validate",
-    "validate": "ngffkit.validate",
+    "ValidationIssue": "ngffkit.validation",
+    "ValidationReport": "ngffkit.validation",
+    "validate": "ngffkit.validation",
 }
 _ROOMS = ("spec",)
 
@@ -132,9 +132,9 @@ Looked up on first use: reading the installed metadata costs more than the rest 
 ``import ngffkit``.
 """
 # Functions that share their module's name. Importing the module (as any room does with
-# `from ngffkit.validate import ...`) makes Python set `ngffkit.validate` to the module;
+# `from ngffkit.to_multiscales import ...`) makes Python set `ngffkit.to_multiscales` to the module;
 # the package keeps the function there instead, as the eager imports of old did.
-_SHADOWED = ("validate", "to_multiscales", "to_ngff_image")
+_SHADOWED = ("to_multiscales", "to_ngff_image")
 
 
 class _Package(types.ModuleType):

@@ -20,7 +20,7 @@ from ngffkit.samples import SAMPLES, sample_image, sample_labels
 from ngffkit.spec import DEFAULT_VERSION, WRITABLE_VERSIONS
 from ngffkit.to_multiscales import to_multiscales
 from ngffkit.to_ngff_image import to_ngff_image
-from ngffkit.validate import validate
+from ngffkit.validation import validate
 
 __all__ = ["main", "build_parser", "read_input"]
 

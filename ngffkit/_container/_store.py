@@ -31,6 +31,7 @@ from ngffkit.spec import (
     decode_labels_attrs,
     encode_labels_attrs,
     is_image_attrs,
+    ome_namespace,
     parse_version,
 )
 from ngffkit.spec.names import check_name
@@ -69,12 +70,12 @@ def resolve_image_group(sp: StorePath) -> StorePath:
     attrs = dict(group.attrs)
     if is_image_attrs(attrs):
         return sp
-    ome = attrs.get("ome") if isinstance(attrs.get("ome"), Mapping) else attrs
-    if isinstance(ome, Mapping) and "bioformats2raw.layout" in ome:
+    ome, _ = ome_namespace(attrs)
+    if "bioformats2raw.layout" in ome:
         series = "0"
         if "OME" in group:
             meta: dict[str, Any] = dict(group["OME"].attrs)
-            listed = (meta.get("ome") or meta).get("series")
+            listed = ome_namespace(meta)[0].get("series")
             if listed:
                 series = str(listed[0])
         return child(sp, series)

@@ -349,7 +349,7 @@ def from_ngff_zarr(
     sp = open_store(store, mode="r", storage_options=storage_options)
     ms = _read_image(sp, labels=labels, tables=tables)
     if validate:
-        from ngffkit.validate import validate as run_validate
+        from ngffkit.validation import validate as run_validate
 
         run_validate(sp, raise_on_error=True)
     return ms

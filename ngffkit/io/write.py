@@ -9,7 +9,6 @@ half-written image as if it were whole.
 
 from __future__ import annotations
 
-import itertools
 import math
 import numbers
 import shutil
@@ -53,6 +52,8 @@ from ngffkit.spec import (
 )
 from ngffkit.spec._parse import non_finite, pointer
 from ngffkit.spec.names import check_name
+from ngffkit.spec.rules import Where
+from ngffkit.spec.rules.multiscales import datasets_order
 
 __all__ = ["to_ngff_zarr", "write_pixels", "open_for_writing", "Level", "default_compressors"]
 
@@ -269,17 +270,10 @@ def _check_labels(ms: Multiscales, where: str) -> None:
 
 
 def _check_order(ms: Multiscales, where: str) -> None:
-    """Levels go from high to low resolution (the spec's datasets-order rule), or nothing is written."""
-    datasets = ms.metadata.datasets
-    dims = ms.images[0].dims
-    for previous, level in itertools.pairwise(datasets):
-        for dim, a, b in zip(dims, previous.scale, level.scale, strict=False):
-            if b < a:
-                raise NgffValueError(
-                    f"store {where}: levels must go from high to low resolution, but the scale "
-                    f"of axis {dim!r} decreases from {a:g} (level {previous.path!r}) to {b:g} "
-                    f"(level {level.path!r}); nothing was written"
-                )
+    """Levels go from high to low resolution (the catalogue's datasets-order), or nothing is written."""
+    scales = [(i, ds.scale) for i, ds in enumerate(ms.metadata.datasets)]
+    for found in datasets_order(scales, Where(where, ("datasets",)), ms.images[0].dims):
+        raise NgffValueError(f"{found.message}; nothing was written")
 
 
 def _check_omero(ms: Multiscales, where: str) -> None:

@@ -5,6 +5,12 @@ No arrays and no zarr here: this room only turns JSON into values and back.
 
 from __future__ import annotations
 
+from ngffkit.spec.codec import (
+    decode_image_attrs,
+    decode_labels_attrs,
+    encode_image_attrs,
+    encode_labels_attrs,
+)
 from ngffkit.spec.image import (
     ANATOMICAL_ORIENTATIONS,
     Axis,
@@ -26,12 +32,9 @@ from ngffkit.spec.versions import (
     WRITABLE_VERSIONS,
     ZARR_FORMAT,
     NgffVersion,
-    decode_image_attrs,
-    decode_labels_attrs,
     detect_version,
-    encode_image_attrs,
-    encode_labels_attrs,
     is_image_attrs,
+    ome_namespace,
     parse_version,
 )
 
@@ -63,5 +66,6 @@ __all__ = [
     "encode_image_attrs",
     "encode_labels_attrs",
     "is_image_attrs",
+    "ome_namespace",
     "parse_version",
 ]

@@ -6,11 +6,15 @@ message always says where the bad value was found.
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, SupportsFloat
 
 from ngffkit.errors import NgffValidationError
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_\-]+")
 
 __all__ = [
     "expect_mapping",
@@ -132,10 +136,17 @@ def pointer(parts: Sequence[str | int]) -> str:
     --------
     >>> pointer(("multiscales", 0, "datasets", 1, "path"))
     'multiscales[0].datasets[1].path'
+    >>> pointer(("bioformats2raw.layout",))
+    '["bioformats2raw.layout"]'
     """
     text = ""
     for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif _PLAIN_KEY.fullmatch(part):
+            text += f".{part}" if text else part
+        else:  # keys such as "bioformats2raw.layout" or "" stay readable and unambiguous
+            text += f"[{json.dumps(part)}]"
     return text
 
 

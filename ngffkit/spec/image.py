@@ -1,7 +1,7 @@
 """OME-NGFF image metadata as frozen, version-neutral dataclasses.
 
 These classes hold the *meaning* of the metadata, not one version's JSON
-layout: `ngffkit.spec.versions` turns them into 0.4, 0.5 or 0.6 JSON and
+layout: `ngffkit.spec.codec` turns them into 0.4, 0.5 or 0.6 JSON and
 back. Each class checks the rules that make it usable when it is built (axis
 names unique, one scale per axis ...) and keeps unknown keys in ``extra`` so
 they survive a read/write round trip.
@@ -29,6 +29,11 @@ from typing import Any, Final, Literal
 
 from ngffkit.errors import NgffValidationError
 from ngffkit.spec.names import name_problem
+from ngffkit.spec.rules import Where, raise_first
+from ngffkit.spec.rules.axes import check_axes
+from ngffkit.spec.rules.labels import label_rgba, label_value_unique
+from ngffkit.spec.rules.multiscales import dataset_path_unique, scale_positive, vector_length
+from ngffkit.spec.rules.omero import omero_color
 
 __all__ = [
     "AXIS_TYPES",
@@ -152,21 +157,16 @@ class Dataset:
                     rule="dataset-path",
                 )
         scale = tuple(float(s) for s in self.scale)
-        for i, s in enumerate(scale):
-            if not s > 0:
-                raise NgffValidationError(
-                    f"dataset {self.path!r}: scale[{i}] must be > 0, got {s}",
-                    rule="dataset-scale-positive",
-                )
+        where = Where("", ("datasets", self.path))
+        raise_first(scale_positive(scale, where.at("scale"), "dataset"))
         object.__setattr__(self, "scale", scale)
         if self.translation is not None:
             translation = tuple(float(t) for t in self.translation)
-            if len(translation) != len(scale):
-                raise NgffValidationError(
-                    f"dataset {self.path!r}: translation has {len(translation)} values but scale "
-                    f"has {len(scale)}",
-                    rule="dataset-translation-length",
+            raise_first(
+                vector_length(
+                    translation, where.at("translation"), len(scale), (), "dataset", "translation"
                 )
+            )
             # All-zero and absent mean the same; keep one form so round trips compare equal.
             object.__setattr__(self, "translation", translation if any(translation) else None)
         object.__setattr__(self, "extra", _frozen_extra(self.extra))
@@ -184,40 +184,10 @@ class Dataset:
 
 
 def _ensure_axes_rules(axes: tuple[Axis, ...]) -> None:
-    names = [a.name for a in axes]
-    if not 2 <= len(axes) <= 5:
-        raise NgffValidationError(
-            f"axes: expected 2 to 5 axes, got {len(axes)}: {names}", rule="axes-count"
-        )
-    if len(set(names)) != len(names):
-        raise NgffValidationError(
-            f"axes: names must be unique, got {names}", rule="axes-unique-names"
-        )
-    types = [a.type for a in axes]
-    n_space = types.count("space")
-    if not 2 <= n_space <= 3:
-        raise NgffValidationError(
-            f"axes: expected 2 or 3 axes of type 'space', got {n_space} in {names}",
-            rule="axes-space-count",
-        )
-    if types.count("time") > 1:
-        raise NgffValidationError(
-            f"axes: at most one time axis, got {names}", rule="axes-time-count"
-        )
-    other = [t for t in types if t not in ("space", "time")]
-    if len(other) > 1:
-        raise NgffValidationError(
-            f"axes: at most one channel or custom axis, got {names} with types {types}",
-            rule="axes-channel-count",
-        )
-    rank = {"time": 0, "space": 2}
-    ranks = [rank.get(t or "", 1) for t in types]
-    if ranks != sorted(ranks):
-        raise NgffValidationError(
-            f"axes: order must be time, then channel or custom, then space; got {names} "
-            f"with types {types}",
-            rule="axes-order",
-        )
+    # The axes as JSON, so the one implementation of the axes rules (spec.rules.axes) checks
+    # them; the decoded form of every version holds axes the 0.4/0.5 way.
+    raw = [{"name": a.name, "type": a.type, "unit": a.unit} for a in axes]
+    raise_first(check_axes(raw, Where("", ("axes",)), "0.5"))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -245,19 +215,19 @@ class Multiscale:
             raise NgffValidationError(
                 "datasets: expected at least one level", rule="datasets-empty"
             )
+        names = [a.name for a in axes]
         for i, ds in enumerate(datasets):
-            if len(ds.scale) != len(axes):
-                raise NgffValidationError(
-                    f"datasets[{i}] ({ds.path!r}): scale has {len(ds.scale)} values but there are "
-                    f"{len(axes)} axes {self.axis_names}",
-                    rule="dataset-scale-length",
-                    path=f"datasets[{i}].coordinateTransformations",
+            raise_first(
+                vector_length(
+                    ds.scale,
+                    Where("", ("datasets", i, "scale")),
+                    len(axes),
+                    names,
+                    "dataset",
+                    "scale",
                 )
-        paths = [d.path for d in datasets]
-        if len(set(paths)) != len(paths):
-            raise NgffValidationError(
-                f"datasets: paths must be unique, got {paths}", rule="datasets-unique-paths"
             )
+        raise_first(dataset_path_unique([d.path for d in datasets], Where("", ("datasets",))))
         if self.metadata is not None:
             object.__setattr__(self, "metadata", dict(self.metadata))
         object.__setattr__(self, "extra", _frozen_extra(self.extra))
@@ -295,13 +265,9 @@ class OmeroChannel:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        color = self.color.lstrip("#").upper()
-        if len(color) != 6 or any(ch not in "0123456789ABCDEF" for ch in color):
-            raise NgffValidationError(
-                f"omero channel {self.label!r}: color must be 6 hex digits (RRGGBB), "
-                f"got {self.color!r}",
-                rule="omero-color",
-            )
+        color = self.color.lstrip("#")  # '#ff0000' is what people type: accept it
+        raise_first(omero_color({"color": color}, Where("", ()), "0.4"))
+        color = color.upper()
         object.__setattr__(self, "color", color)
         object.__setattr__(self, "extra", _frozen_extra(self.extra))
 
@@ -334,12 +300,8 @@ class LabelColor:
     def __post_init__(self) -> None:
         if self.rgba is not None:
             rgba = tuple(int(v) for v in self.rgba)
-            if len(rgba) != 4 or any(not 0 <= v <= 255 for v in rgba):
-                raise NgffValidationError(
-                    f"image-label colors (label-value {self.label_value}): rgba must be 4 "
-                    f"integers 0-255, got {self.rgba!r}",
-                    rule="label-rgba",
-                )
+            where = Where("", ("image-label", "colors", str(self.label_value), "rgba"))
+            raise_first(label_rgba(rgba, where))
             object.__setattr__(self, "rgba", rgba)
 
 
@@ -356,11 +318,8 @@ class ImageLabel:
     def __post_init__(self) -> None:
         colors = tuple(self.colors)
         values = [c.label_value for c in colors]
-        if len(set(values)) != len(values):
-            raise NgffValidationError(
-                f"image-label colors: label-value entries must be unique, got {values}",
-                rule="label-value-unique",
-            )
+        where = Where("", ("image-label", "colors"))
+        raise_first(label_value_unique(values, where, "colors"))
         object.__setattr__(self, "colors", colors)
         object.__setattr__(self, "properties", tuple(dict(p) for p in self.properties))
         object.__setattr__(self, "extra", _frozen_extra(self.extra))

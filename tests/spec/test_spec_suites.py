@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from ngffkit.validate import ValidationReport, validate
+from ngffkit.validation import ValidationReport, validate
 
 SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "spec"
 """``../shared/spec`` beside the repository (official schemas, tests and examples)."""

@@ -229,7 +229,7 @@ ERROR_CASES = [
                 }
             ]
         },
-        "transform-order",
+        "dataset-transform-order",
         id="translation-first",
     ),
     pytest.param(

@@ -31,9 +31,9 @@ from ngffkit.errors import (
     NgffValidationError,
     NgffValueError,
 )
-from ngffkit.validate import ValidationReport, validate
+from ngffkit.validation import ValidationReport, validate
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 CORPORA = SHARED / "spec" / "corpora"
 VERSIONS = ("0.4", "0.5", "0.6")
 
