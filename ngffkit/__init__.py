@@ -14,8 +14,6 @@ and the rules they cannot express.
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from typing import TYPE_CHECKING, Any
 
 # Errors are plain classes with no dependencies: the one room imported eagerly.
@@ -45,6 +43,9 @@ from ngffkit.errors import (
 
 if TYPE_CHECKING:  # type checkers and IDEs see the real names; the interpreter defers them
     from ngffkit import spec
+    from ngffkit.arrays import (
+        to_ngff_image,
+    )
     from ngffkit.container import (
         Channel,
         ChannelsMeta,
@@ -78,11 +79,8 @@ if TYPE_CHECKING:  # type checkers and IDEs see the real names; the interpreter 
         TableSource,
     )
     from ngffkit.pictures import preview, pyramid_overview
-    from ngffkit.to_multiscales import (
+    from ngffkit.pyramids import (
         to_multiscales,
-    )
-    from ngffkit.to_ngff_image import (
-        to_ngff_image,
     )
     from ngffkit.validation import (
         ValidationIssue,
@@ -117,8 +115,8 @@ _LAZY: dict[str, str] = {
     "NgffImage": "ngffkit.model",
     "StoredLayout": "ngffkit.model",
     "TableSource": "ngffkit.model",
-    "to_multiscales": "ngffkit.to_multiscales",
-    "to_ngff_image": "ngffkit.to_ngff_image",
+    "to_multiscales": "ngffkit.pyramids",
+    "to_ngff_image": "ngffkit.arrays",
     "ValidationIssue": "ngffkit.validation",
     "ValidationReport": "ngffkit.validation",
     "validate": "ngffkit.validation",
@@ -131,20 +129,6 @@ __version__: str
 Looked up on first use: reading the installed metadata costs more than the rest of
 ``import ngffkit``.
 """
-# Functions that share their module's name. Importing the module (as any room does with
-# `from ngffkit.to_multiscales import ...`) makes Python set `ngffkit.to_multiscales` to the module;
-# the package keeps the function there instead, as the eager imports of old did.
-_SHADOWED = ("to_multiscales", "to_ngff_image")
-
-
-class _Package(types.ModuleType):
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _SHADOWED and isinstance(value, types.ModuleType):
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str) -> Any:

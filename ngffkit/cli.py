@@ -13,13 +13,13 @@ from typing import Any
 
 import numpy as np
 
+from ngffkit.arrays import to_ngff_image
 from ngffkit.errors import NgffDependencyError, NgffError, NgffExistsError, NgffValueError
 from ngffkit.io import from_ngff_zarr, to_ngff_zarr
 from ngffkit.model import Multiscales, NgffImage
+from ngffkit.pyramids import to_multiscales
 from ngffkit.samples import SAMPLES, sample_image, sample_labels
 from ngffkit.spec import DEFAULT_VERSION, WRITABLE_VERSIONS
-from ngffkit.to_multiscales import to_multiscales
-from ngffkit.to_ngff_image import to_ngff_image
 from ngffkit.validation import validate
 
 __all__ = ["main", "build_parser", "read_input"]

@@ -1,7 +1,7 @@
 """The notebook API: open, explore, read, write and create OME-Zarr images as containers.
 
 A facade over the pipeline ([`from_ngff_zarr`][ngffkit.from_ngff_zarr],
-[`to_multiscales`][ngffkit.to_multiscales.to_multiscales],
+[`to_multiscales`][ngffkit.to_multiscales],
 [`to_ngff_zarr`][ngffkit.to_ngff_zarr]) in the shape of ngio's `OmeZarrContainer`: both ngio
 0.4's spelling (`image_meta`, `levels_paths`, `xy_pixelsize=`) and ngio 1.x's
 (`meta`, `level_paths`, `pixelsize=`) work, without deprecation warnings.

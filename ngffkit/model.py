@@ -28,7 +28,7 @@ from ngffkit.spec import (
     Axis,
     Dataset,
     ImageLabel,
-    Multiscale,
+    MultiscaleMetadata,
     Omero,
     default_axis_type,
 )
@@ -246,10 +246,10 @@ def metadata_from_images(
     name: str | None,
     method_type: str | None,
     method_metadata: Mapping[str, Any] | None,
-) -> Multiscale:
+) -> MultiscaleMetadata:
     first = images[0]
     paths = list(paths) if paths is not None else [str(i) for i in range(len(images))]
-    return Multiscale(
+    return MultiscaleMetadata(
         axes=first.axes(),
         datasets=tuple(
             Dataset(
@@ -402,7 +402,7 @@ class Multiscales:
     """
 
     images: tuple[NgffImage, ...]
-    metadata: Multiscale = None  # type: ignore[assignment]  # derived in __post_init__
+    metadata: MultiscaleMetadata = None  # type: ignore[assignment]  # derived in __post_init__
     """The ``multiscales[0]`` entry written for this pyramid."""
     scale_factors: tuple[Mapping[str, int], ...] | None = None
     """Per-level factors relative to level 0 (level 0 excluded), as used to build the pyramid."""
@@ -447,7 +447,7 @@ class Multiscales:
                 raise NgffValueError(
                     f"images[{i}].dtype: expected {first.dtype} like level 0, got {img.dtype}"
                 )
-        if cast("Multiscale | None", self.metadata) is None:
+        if cast("MultiscaleMetadata | None", self.metadata) is None:
             object.__setattr__(
                 self,
                 "metadata",

@@ -16,9 +16,9 @@ import dask.array as da
 import numpy as np
 from scipy import ndimage
 
+from ngffkit.arrays import to_ngff_image
 from ngffkit.errors import NgffKeyError
 from ngffkit.model import NgffImage
-from ngffkit.to_ngff_image import to_ngff_image
 
 __all__ = ["SAMPLES", "sample_image", "sample_labels"]
 

@@ -12,7 +12,7 @@ from ngffkit.spec import (
     ImageAttrs,
     ImageLabel,
     LabelColor,
-    Multiscale,
+    MultiscaleMetadata,
     Omero,
     OmeroChannel,
     OmeroWindow,
@@ -42,8 +42,8 @@ def axes(draw: st.DrawFn) -> tuple[Axis, ...]:
 
 
 @st.composite
-def multiscales(draw: st.DrawFn) -> Multiscale:
-    """A Multiscale with 1-4 levels whose scales grow level by level."""
+def multiscales(draw: st.DrawFn) -> MultiscaleMetadata:
+    """A MultiscaleMetadata with 1-4 levels whose scales grow level by level."""
     ax = draw(axes())
     n = len(ax)
     base = draw(st.lists(finite, min_size=n, max_size=n))
@@ -55,7 +55,7 @@ def multiscales(draw: st.DrawFn) -> Multiscale:
                 path=f"s{level}", scale=tuple(s * 2**level for s in base), translation=translation
             )
         )
-    return Multiscale(
+    return MultiscaleMetadata(
         axes=ax,
         datasets=tuple(datasets),
         name=draw(st.none() | names),

@@ -38,7 +38,7 @@ from ngffkit.errors import (
     NgffTypeError,
     NgffValueError,
 )
-from ngffkit.io._progress import WriteProgress
+from ngffkit.io.write import WriteProgress
 from ngffkit.methods import downsample_array
 
 REPO = Path(__file__).resolve().parents[1]

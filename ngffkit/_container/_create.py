@@ -21,8 +21,8 @@ from ngffkit._container._plan import parse_version_args, plan_image, zeros_level
 from ngffkit.errors import NgffValueError
 from ngffkit.io.stores import StoreLike, open_store
 from ngffkit.io.write import to_ngff_zarr
+from ngffkit.pyramids import ChunksLike
 from ngffkit.spec import DEFAULT_VERSION
-from ngffkit.to_multiscales import ChunksLike
 
 if TYPE_CHECKING:
     from ngffkit.methods import Methods

@@ -24,15 +24,15 @@ from ngffkit._container._plan import (
     zeros_levels,
 )
 from ngffkit._container._store import child
+from ngffkit.arrays import to_ngff_image
 from ngffkit.errors import NgffValueError
 from ngffkit.io.stores import StoreLike, describe_store, open_store
 from ngffkit.io.tables import read_table_sources
 from ngffkit.io.write import to_ngff_zarr
 from ngffkit.methods import DEFAULT_IMAGE_METHOD, parse_method
 from ngffkit.model import Multiscales, metadata_from_images
+from ngffkit.pyramids import ChunksLike, to_multiscales
 from ngffkit.spec import WRITABLE_VERSIONS
-from ngffkit.to_multiscales import ChunksLike, to_multiscales
-from ngffkit.to_ngff_image import to_ngff_image
 
 if TYPE_CHECKING:
     from ngffkit.methods import Methods

@@ -35,14 +35,13 @@ from ngffkit.errors import (
     NgffTypeError,
     NgffValueError,
 )
-from ngffkit.io._stream import direct_source
 from ngffkit.io.read import from_ngff_zarr
 from ngffkit.io.stores import describe_store
-from ngffkit.io.write import Level, open_for_writing, write_pixels
+from ngffkit.io.write import Level, direct_source, open_for_writing, write_pixels
 from ngffkit.methods import DEFAULT_IMAGE_METHOD, DEFAULT_LABEL_METHOD, Methods, parse_method
 from ngffkit.model import Multiscales, NgffImage
+from ngffkit.pyramids import to_multiscales
 from ngffkit.spec import ImageLabel, LabelColor
-from ngffkit.to_multiscales import to_multiscales
 
 if TYPE_CHECKING:
     import xarray as xr

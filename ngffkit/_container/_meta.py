@@ -16,7 +16,7 @@ import numpy as np
 
 from ngffkit.errors import NgffKeyError, NgffTypeError, NgffValueError
 from ngffkit.model import Multiscales, NgffImage
-from ngffkit.spec import ImageLabel, Multiscale, Omero, OmeroChannel, OmeroWindow
+from ngffkit.spec import ImageLabel, MultiscaleMetadata, Omero, OmeroChannel, OmeroWindow
 
 __all__ = [
     "PixelSize",
@@ -182,7 +182,7 @@ def pixel_size_of(image: NgffImage) -> PixelSize:
     Examples
     --------
     >>> import numpy as np
-    >>> from ngffkit.to_ngff_image import to_ngff_image
+    >>> from ngffkit.arrays import to_ngff_image
     >>> img = to_ngff_image(np.zeros((4, 8, 8), "u1"), scale={"z": 2, "y": 0.5, "x": 0.5},
     ...                     axes_units="micrometer")
     >>> pixel_size_of(img)
@@ -306,7 +306,7 @@ def dimensions_of(image: NgffImage) -> Dimensions:
     Examples
     --------
     >>> import numpy as np
-    >>> from ngffkit.to_ngff_image import to_ngff_image
+    >>> from ngffkit.arrays import to_ngff_image
     >>> dimensions_of(to_ngff_image(np.zeros((2, 8, 8), "u1"), dims=("c", "y", "x")))
     Dimensions(c=2, y=8, x=8)
     """
@@ -464,7 +464,7 @@ def channels_meta_of(ms: Multiscales) -> ChannelsMeta:
     Examples
     --------
     >>> import numpy as np
-    >>> from ngffkit.to_multiscales import to_multiscales
+    >>> from ngffkit.pyramids import to_multiscales
     >>> ms = to_multiscales(np.zeros((2, 8, 8, 8), "u2"), scale_factors=[])
     >>> channels_meta_of(ms).channel_labels
     ('channel_0', 'channel_1')
@@ -514,7 +514,7 @@ class ImageMeta:
     """Channels of an image; None for a label image."""
     image_label: ImageLabel | None
     """``image-label`` metadata of a label image; None for an image."""
-    multiscale: Multiscale
+    multiscale: MultiscaleMetadata
     """The ``multiscales[0]`` entry as read."""
     method: str | None
     """Downsampling method recorded in the metadata (``type``), if any."""
@@ -592,7 +592,7 @@ class ImageMeta:
         Examples
         --------
         >>> import numpy as np
-        >>> from ngffkit.to_multiscales import to_multiscales
+        >>> from ngffkit.pyramids import to_multiscales
         >>> meta = image_meta_of(to_multiscales(np.zeros((64, 64), "u1"), scale_factors=[2, 4]), "0.5")
         >>> meta.index_of("1"), meta.index_of(pixel_size=3.5), meta.index_of(lowest=True)
         (1, 2, 2)
@@ -683,7 +683,7 @@ def image_meta_of(ms: Multiscales, version: str) -> ImageMeta:
     Examples
     --------
     >>> import numpy as np
-    >>> from ngffkit.to_multiscales import to_multiscales
+    >>> from ngffkit.pyramids import to_multiscales
     >>> meta = image_meta_of(to_multiscales(np.zeros((3, 4, 64, 64), "u2"), scale_factors=[2]), "0.5")
     >>> meta.levels, meta.levels_paths, meta.channels_meta.channel_labels
     (2, ('0', '1'), ('channel_0', 'channel_1', 'channel_2'))

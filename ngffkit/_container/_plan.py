@@ -15,12 +15,12 @@ import dask.array as da
 import numpy as np
 
 from ngffkit._container._meta import Channel, filled_omero, parse_color
+from ngffkit.arrays import default_dims, to_ngff_image
 from ngffkit.errors import NgffTypeError, NgffValueError
 from ngffkit.methods import DEFAULT_LABEL_METHOD, method_metadata
 from ngffkit.model import Multiscales, NgffImage, metadata_from_images
+from ngffkit.pyramids import ChunksLike, to_multiscales
 from ngffkit.spec import ImageLabel, LabelColor, Omero, parse_version
-from ngffkit.to_multiscales import ChunksLike, to_multiscales
-from ngffkit.to_ngff_image import default_dims, to_ngff_image
 
 if TYPE_CHECKING:
     from ngffkit.methods import Methods

@@ -19,11 +19,10 @@ from zarr.storage import StorePath
 
 from ngffkit._container._select import Selection
 from ngffkit.errors import NgffValueError
-from ngffkit.io._lock import image_lock
 from ngffkit.io.read import open_group
 from ngffkit.io.stores import READ_PREFIX, describe_store, join_path
 from ngffkit.io.tables import list_tables
-from ngffkit.io.write import image_attrs
+from ngffkit.io.write import image_attrs, image_lock
 from ngffkit.model import Multiscales
 from ngffkit.spec import (
     ZARR_FORMAT,

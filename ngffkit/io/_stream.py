@@ -38,6 +38,7 @@ import zarr
 from dask.base import optimize
 from zarr.storage import StorePath
 
+from ngffkit.arrays import NumpyView
 from ngffkit.errors import NgffValueError
 from ngffkit.io._engine import store_fill_keys, zarrs_enabled
 from ngffkit.io._journal import Journal
@@ -45,7 +46,6 @@ from ngffkit.io._stored import corrupt_error
 from ngffkit.io.stores import describe_store
 from ngffkit.methods import Methods, downsample_array, halo, parse_method
 from ngffkit.model import LevelDerivation
-from ngffkit.to_ngff_image import _NumpyView
 
 __all__ = [
     "Level",
@@ -262,7 +262,7 @@ def plan_passes(levels: Sequence[Level], budget: int) -> list[Pass]:
     Examples
     --------
     >>> import numpy as np, zarr
-    >>> from ngffkit.to_multiscales import to_multiscales
+    >>> from ngffkit.pyramids import to_multiscales
     >>> ms = to_multiscales(np.zeros((256, 256), "u1"), scale_factors=[2, 4], chunks=64)
     >>> arrays = [zarr.create_array({}, shape=i.shape, chunks=(64, 64), dtype="u1") for i in ms.images]
     >>> lv = [Level(i.data, a, d, str(k)) for k, (i, a, d) in enumerate(zip(ms.images, arrays, ms.derivations))]
@@ -422,7 +422,7 @@ def direct_source(data: da.Array) -> Any:
     Examples
     --------
     >>> import numpy as np
-    >>> from ngffkit.to_ngff_image import to_ngff_image
+    >>> from ngffkit.arrays import to_ngff_image
     >>> pixels = np.zeros((8, 8), "u1")
     >>> lazy = to_ngff_image(pixels).data
     >>> direct_source(lazy.rechunk(2)) is pixels
@@ -440,7 +440,7 @@ def direct_source(data: da.Array) -> Any:
         return None
     obj = next(iter(layers[originals[0]].values()))
     obj = getattr(obj, "value", obj)  # dask may wrap the object as a DataNode
-    if isinstance(obj, _NumpyView):
+    if isinstance(obj, NumpyView):
         obj = obj.array
     if not isinstance(obj, np.ndarray | zarr.Array):
         return None
@@ -722,7 +722,7 @@ def stream_levels(
     Examples
     --------
     >>> import numpy as np, zarr
-    >>> from ngffkit.to_multiscales import to_multiscales
+    >>> from ngffkit.pyramids import to_multiscales
     >>> ms = to_multiscales(np.arange(64 * 64, dtype="u2").reshape(64, 64), scale_factors=[2], chunks=16)
     >>> arrays = [zarr.create_array({}, shape=i.shape, chunks=(16, 16), dtype="u2") for i in ms.images]
     >>> lv = [Level(i.data, a, d, str(k)) for k, (i, a, d) in enumerate(zip(ms.images, arrays, ms.derivations))]

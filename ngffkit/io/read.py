@@ -338,7 +338,7 @@ def from_ngff_zarr(
     Examples
     --------
     >>> import numpy as np, tempfile, pathlib
-    >>> from ngffkit.to_multiscales import to_multiscales
+    >>> from ngffkit.pyramids import to_multiscales
     >>> from ngffkit.io.write import to_ngff_zarr
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "img.ome.zarr"
     >>> to_ngff_zarr(out, to_multiscales(np.ones((64, 64), "u2"), scale_factors=[2]))

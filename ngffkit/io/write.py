@@ -27,12 +27,14 @@ from ngffkit.errors import NgffExistsError, NgffNotFoundError, NgffTypeError, Ng
 from ngffkit.io._codecs import carry_compressors, check_compressors, default_compressors
 from ngffkit.io._engine import codec_pipeline, storing_empty_chunks
 from ngffkit.io._journal import JOURNAL_NAME, Journal, plan_digest
+from ngffkit.io._lock import image_lock
 from ngffkit.io._progress import WriteProgress
 from ngffkit.io._replace import staged_write
 from ngffkit.io._stream import (
     Level,
     active_client,
     default_workers,
+    direct_source,
     parse_memory_limit,
     stream_levels,
 )
@@ -48,14 +50,25 @@ from ngffkit.spec import (
     LabelsAttrs,
     encode_image_attrs,
     encode_labels_attrs,
+    non_finite,
     parse_version,
+    pointer,
 )
-from ngffkit.spec._parse import non_finite, pointer
 from ngffkit.spec.names import check_name
 from ngffkit.spec.rules import Where
 from ngffkit.spec.rules.multiscales import datasets_order
 
-__all__ = ["to_ngff_zarr", "write_pixels", "open_for_writing", "Level", "default_compressors"]
+__all__ = [
+    "to_ngff_zarr",
+    "write_pixels",
+    "open_for_writing",
+    "Level",
+    "default_compressors",
+    # The write path's helpers that the container's writes share (their homes are private).
+    "direct_source",
+    "image_lock",
+    "WriteProgress",
+]
 
 
 def _parse_chunks_per_shard(
@@ -296,7 +309,7 @@ def image_attrs(ms: Multiscales, *, version: str, where: str = "image") -> dict[
     Examples
     --------
     >>> import numpy as np
-    >>> from ngffkit.to_multiscales import to_multiscales
+    >>> from ngffkit.pyramids import to_multiscales
     >>> attrs = image_attrs(to_multiscales(np.zeros((8, 8), "u1"), scale_factors=[2]), version="0.5")
     >>> [d["path"] for d in attrs["ome"]["multiscales"][0]["datasets"]]
     ['0', '1']
@@ -405,7 +418,7 @@ def to_ngff_zarr(
     Examples
     --------
     >>> import numpy as np, tempfile, pathlib
-    >>> from ngffkit.to_multiscales import to_multiscales
+    >>> from ngffkit.pyramids import to_multiscales
     >>> ms = to_multiscales(np.zeros((32, 32), "u1"), scale_factors=[2])
     >>> out = pathlib.Path(tempfile.mkdtemp()) / "img.ome.zarr"
     >>> to_ngff_zarr(out, ms, version="0.4")
@@ -663,7 +676,7 @@ def write_pixels(
     Examples
     --------
     >>> import numpy as np, zarr
-    >>> from ngffkit.to_multiscales import to_multiscales
+    >>> from ngffkit.pyramids import to_multiscales
     >>> ms = to_multiscales(np.ones((32, 32), "u1"), scale_factors=[2], chunks=16)
     >>> arrays = [zarr.create_array({}, shape=i.shape, chunks=(16, 16), dtype="u1") for i in ms.images]
     >>> levels = [Level(i.data, a, d, str(k)) for k, (i, a, d) in enumerate(zip(ms.images, arrays, ms.derivations))]

@@ -5,6 +5,7 @@ No arrays and no zarr here: this room only turns JSON into values and back.
 
 from __future__ import annotations
 
+from ngffkit.spec._parse import finite, non_finite, pointer
 from ngffkit.spec.codec import (
     decode_image_attrs,
     decode_labels_attrs,
@@ -19,7 +20,7 @@ from ngffkit.spec.image import (
     ImageLabel,
     LabelColor,
     LabelsAttrs,
-    Multiscale,
+    MultiscaleMetadata,
     Omero,
     OmeroChannel,
     OmeroWindow,
@@ -46,7 +47,7 @@ __all__ = [
     "ImageLabel",
     "LabelColor",
     "LabelsAttrs",
-    "Multiscale",
+    "MultiscaleMetadata",
     "Omero",
     "OmeroChannel",
     "OmeroWindow",
@@ -68,4 +69,7 @@ __all__ = [
     "is_image_attrs",
     "ome_namespace",
     "parse_version",
+    "finite",
+    "non_finite",
+    "pointer",
 ]

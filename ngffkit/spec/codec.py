@@ -14,8 +14,8 @@ versions ngffkit writes.
 
 Examples
 --------
->>> from ngffkit.spec.image import Axis, Dataset, ImageAttrs, Multiscale
->>> doc = ImageAttrs(multiscales=(Multiscale(
+>>> from ngffkit.spec.image import Axis, Dataset, ImageAttrs, MultiscaleMetadata
+>>> doc = ImageAttrs(multiscales=(MultiscaleMetadata(
 ...     axes=(Axis(name="y", type="space"), Axis(name="x", type="space")),
 ...     datasets=(Dataset(path="0", scale=(1.0, 1.0)),)),))
 >>> attrs = encode_image_attrs(doc, "0.5")
@@ -47,7 +47,7 @@ from ngffkit.spec.image import (
     ImageLabel,
     LabelColor,
     LabelsAttrs,
-    Multiscale,
+    MultiscaleMetadata,
     Omero,
     OmeroChannel,
     OmeroWindow,
@@ -255,7 +255,7 @@ def _decode_multiscale(
     version: str,
     ndim: int | None,
     shapes: Sequence[Sequence[int]] | None,
-) -> Multiscale:
+) -> MultiscaleMetadata:
     obj = expect_mapping(raw, where)
     known = {"axes", "datasets", "name", "type", "metadata", "version", "coordinateTransformations"}
     coordinate_system = "physical"
@@ -390,7 +390,7 @@ def _decode_multiscale(
     method_type = obj.get("type")
     metadata = obj.get("metadata")
     try:
-        return Multiscale(
+        return MultiscaleMetadata(
             axes=axes,
             datasets=tuple(datasets),
             name=str(name) if name is not None else None,
@@ -624,7 +624,7 @@ def _encode_transforms_v06(ds: Dataset, system: str) -> list[dict[str, Any]]:
     ]
 
 
-def _encode_multiscale(ms: Multiscale, version: str) -> dict[str, Any]:
+def _encode_multiscale(ms: MultiscaleMetadata, version: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if version == "0.4":
         out["version"] = "0.4"
@@ -728,8 +728,8 @@ def encode_image_attrs(doc: ImageAttrs, version: str) -> dict[str, Any]:
 
     Examples
     --------
-    >>> from ngffkit.spec.image import Axis, Dataset, Multiscale
-    >>> doc = ImageAttrs(multiscales=(Multiscale(
+    >>> from ngffkit.spec.image import Axis, Dataset, MultiscaleMetadata
+    >>> doc = ImageAttrs(multiscales=(MultiscaleMetadata(
     ...     axes=(Axis(name="y", type="space"), Axis(name="x", type="space")),
     ...     datasets=(Dataset(path="0", scale=(1.0, 1.0)),)),))
     >>> encode_image_attrs(doc, "0.4")["multiscales"][0]["version"]

@@ -11,7 +11,7 @@ scale and translation when read (same physical meaning, one canonical form).
 
 Examples
 --------
->>> ms = Multiscale(
+>>> ms = MultiscaleMetadata(
 ...     axes=(Axis(name="y", type="space", unit="micrometer"),
 ...           Axis(name="x", type="space", unit="micrometer")),
 ...     datasets=(Dataset(path="0", scale=(0.5, 0.5)),
@@ -40,7 +40,7 @@ __all__ = [
     "ANATOMICAL_ORIENTATIONS",
     "Axis",
     "Dataset",
-    "Multiscale",
+    "MultiscaleMetadata",
     "OmeroWindow",
     "OmeroChannel",
     "Omero",
@@ -191,8 +191,12 @@ def _ensure_axes_rules(axes: tuple[Axis, ...]) -> None:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Multiscale:
-    """One ``multiscales[]`` entry: axes, levels from highest to lowest resolution, provenance."""
+class MultiscaleMetadata:
+    """One ``multiscales[]`` entry: axes, levels from highest to lowest resolution, provenance.
+
+    The metadata of one multiscale image, as the spec writes it; the model's
+    `ngffkit.Multiscales` holds one of these (`Multiscales.metadata`) beside the pixels.
+    """
 
     axes: tuple[Axis, ...]
     datasets: tuple[Dataset, ...]
@@ -329,7 +333,7 @@ class ImageLabel:
 class ImageAttrs:
     """Everything OME-NGFF says about an image group: multiscales, omero, image-label."""
 
-    multiscales: tuple[Multiscale, ...]
+    multiscales: tuple[MultiscaleMetadata, ...]
     omero: Omero | None = None
     image_label: ImageLabel | None = None
     extra_ome: Mapping[str, Any] = field(default_factory=dict)

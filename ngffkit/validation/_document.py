@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ngffkit.spec.rules import ValidationIssue, Where, check_document, issue
-from ngffkit.spec.rules._json import JSON, as_list, as_map, short
+from ngffkit.spec.rules.narrow import JSON, as_list, as_map, short
 from ngffkit.spec.versions import (
     OME_KEYS,
     OME_KINDS,

@@ -13,7 +13,7 @@ from typing import Any
 
 from ngffkit.io.stores import join_path
 from ngffkit.spec.rules import Severity, ValidationIssue, Where, issue
-from ngffkit.spec.rules._json import JSON, as_list, as_map, io_field
+from ngffkit.spec.rules.narrow import JSON, as_list, as_map, io_field
 from ngffkit.spec.versions import ZARR_FORMAT
 from ngffkit.validation._nodes import Group, Walk, array_file
 

@@ -16,7 +16,7 @@ from zarr.storage import LocalStore, StorePath
 
 from ngffkit.io.stores import METADATA_ERRORS, describe_store, join_path
 from ngffkit.spec.rules import ValidationIssue
-from ngffkit.spec.rules._json import JSON
+from ngffkit.spec.rules.narrow import JSON
 from ngffkit.validation._document import Doc
 
 __all__ = [

@@ -16,9 +16,9 @@ from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from ngffkit.spec._parse import pointer
+from ngffkit.spec import pointer
 from ngffkit.spec.rules import ValidationIssue, Where, issue
-from ngffkit.spec.rules._json import JSON
+from ngffkit.spec.rules.narrow import JSON
 
 __all__ = ["schema_registry", "schema_name", "schema_issues"]
 

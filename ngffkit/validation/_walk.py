@@ -16,7 +16,7 @@ import zarr
 from ngffkit.errors import NgffNotFoundError
 from ngffkit.io.stores import METADATA_ERRORS, describe_store, join_path, open_store
 from ngffkit.spec.rules import ValidationIssue, Where, issue
-from ngffkit.spec.rules._json import JSON, as_list, as_map, is_int
+from ngffkit.spec.rules.narrow import JSON, as_list, as_map, is_int
 from ngffkit.validation._document import SUPPORTED_VERSIONS, check_attributes, dedupe, plain
 from ngffkit.validation._levels import check_levels
 from ngffkit.validation._nodes import (

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import ngffkit
 from ngffkit.errors import NgffValidationError, NgffValidationWarning
-from ngffkit.spec import WRITABLE_VERSIONS, Axis, Dataset, Multiscale, decode_image_attrs
+from ngffkit.spec import WRITABLE_VERSIONS, Axis, Dataset, MultiscaleMetadata, decode_image_attrs
 from ngffkit.spec.rules import CATALOGUE, Where, catalogue_markdown, raise_first
 from ngffkit.spec.rules.axes import check_axes
 
@@ -150,7 +150,7 @@ def _repeat_axis(a: dict[str, Any]) -> None:
 
 def _two_times(a: dict[str, Any]) -> None:
     ms = _ms(a)
-    ms["axes"] = [{"name": "t", "type": "time"}, {"name": "u", "type": "time"}] + ms["axes"][1:]
+    ms["axes"] = [{"name": "t", "type": "time"}, {"name": "u", "type": "time"}, *ms["axes"][1:]]
     for ds in ms["datasets"]:
         ds["coordinateTransformations"][0]["scale"] = [1.0] * 4
 
@@ -237,19 +237,22 @@ _AXIS_TYPES = st.sampled_from(["space", "time", "channel", "custom", None])
 def test_building_a_multiscale_refuses_exactly_what_the_axes_rules_report(
     axes: list[tuple[str, str | None]],
 ) -> None:
-    """`Multiscale(...)` and `check_axes` are one implementation: they accept the same axes."""
+    """`MultiscaleMetadata(...)` and `check_axes` are one implementation: they accept the same axes."""
     raw = [{"name": name, "type": kind} for name, kind in axes]
     errors = [f for f in check_axes(raw, Where("", ("axes",)), "0.5") if f.severity == "error"]
-    n = len(axes)
-    try:
-        Multiscale(
+
+    def build() -> MultiscaleMetadata:
+        return MultiscaleMetadata(
             axes=tuple(Axis(name=name, type=kind) for name, kind in axes),
-            datasets=(Dataset(path="0", scale=(1.0,) * n),),
+            datasets=(Dataset(path="0", scale=(1.0,) * len(axes)),),
         )
-    except NgffValidationError as exc:
-        assert errors and exc.rule == errors[0].rule
+
+    if errors:
+        with pytest.raises(NgffValidationError) as raised:
+            build()
+        assert raised.value.rule == errors[0].rule
     else:
-        assert not errors
+        build()
 
 
 def test_raise_first_lets_warnings_pass() -> None:

@@ -15,7 +15,7 @@ from ngffkit.spec import (
     Dataset,
     ImageAttrs,
     LabelsAttrs,
-    Multiscale,
+    MultiscaleMetadata,
     decode_image_attrs,
     decode_labels_attrs,
     detect_version,
@@ -58,7 +58,7 @@ def test_labels_attrs_roundtrip(names: list[str], version: str) -> None:
 def test_layout_per_version(version: str, key_path: tuple[str, ...]) -> None:
     """0.4 keeps OME keys at the top level; 0.5/0.6 put them under 'ome' with ome.version."""
     doc = ImageAttrs(
-        multiscales=(Multiscale(axes=YX, datasets=(Dataset(path="0", scale=(1.0, 1.0)),)),)
+        multiscales=(MultiscaleMetadata(axes=YX, datasets=(Dataset(path="0", scale=(1.0, 1.0)),)),)
     )
     attrs = encode_image_attrs(doc, version)
     node = attrs
@@ -78,7 +78,7 @@ def test_v06_uses_coordinate_systems() -> None:
         Dataset(path="0", scale=(1.0, 1.0)),
         Dataset(path="1", scale=(2.0, 2.0), translation=(0.5, 0.5)),
     )
-    doc = ImageAttrs(multiscales=(Multiscale(axes=YX, datasets=ds),))
+    doc = ImageAttrs(multiscales=(MultiscaleMetadata(axes=YX, datasets=ds),))
     ms = encode_image_attrs(doc, "0.6")["ome"]["multiscales"][0]
     assert ms["coordinateSystems"][0]["name"] == "physical"
     assert "axes" not in ms

@@ -1,7 +1,7 @@
 """Rules of the spec's "axes" section: counts, types, order, names and units of the axes.
 
 Each check takes the JSON array of axes (``multiscales[].axes`` up to 0.5, a coordinate
-system's ``axes`` in 0.6) and yields what it finds. The spec's `Multiscale` runs the same
+system's ``axes`` in 0.6) and yields what it finds. The spec's `MultiscaleMetadata` runs the same
 checks on the axes it is built with.
 
 Examples
@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Final
 
 from ngffkit.spec.rules._catalogue import ValidationIssue, Where, declare, issue, rule
-from ngffkit.spec.rules._json import JSON, as_list, duplicates, short
+from ngffkit.spec.rules.narrow import JSON, as_list, duplicates, short
 from ngffkit.spec.units import SPACE_UNITS, TIME_UNITS
 
 __all__ = [

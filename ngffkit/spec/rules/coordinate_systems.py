@@ -21,7 +21,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from ngffkit.spec.rules._catalogue import ValidationIssue, Where, declare, issue, rule
-from ngffkit.spec.rules._json import (
+from ngffkit.spec.rules.axes import check_axes
+from ngffkit.spec.rules.multiscales import check_vector, dataset_path_unique, datasets_order
+from ngffkit.spec.rules.narrow import (
     JSON,
     as_list,
     as_map,
@@ -32,8 +34,6 @@ from ngffkit.spec.rules._json import (
     numbers,
     short,
 )
-from ngffkit.spec.rules.axes import check_axes
-from ngffkit.spec.rules.multiscales import check_vector, dataset_path_unique, datasets_order
 
 __all__ = [
     "check_multiscale_v06",

@@ -16,10 +16,10 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from ngffkit.spec._parse import non_finite
 from ngffkit.spec.rules._catalogue import ValidationIssue, Where, declare, issue, rule
-from ngffkit.spec.rules._json import JSON, as_list, as_map
 from ngffkit.spec.rules.coordinate_systems import check_multiscale_v06
 from ngffkit.spec.rules.labels import check_image_label, check_labels_list
 from ngffkit.spec.rules.multiscales import check_multiscale
+from ngffkit.spec.rules.narrow import JSON, as_list, as_map
 from ngffkit.spec.rules.omero import check_omero
 from ngffkit.spec.rules.plate import check_plate
 from ngffkit.spec.rules.scene import check_scene

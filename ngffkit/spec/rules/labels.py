@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 
 from ngffkit.spec.rules._catalogue import ValidationIssue, Where, declare, issue, rule
-from ngffkit.spec.rules._json import JSON, as_list, duplicates, is_int, short
+from ngffkit.spec.rules.narrow import JSON, as_list, duplicates, is_int, short
 
 __all__ = [
     "check_image_label",

@@ -21,8 +21,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Literal
 
 from ngffkit.spec.rules._catalogue import ValidationIssue, Where, declare, issue, rule
-from ngffkit.spec.rules._json import JSON, as_list, duplicates, numbers, short
 from ngffkit.spec.rules.axes import check_axes
+from ngffkit.spec.rules.narrow import JSON, as_list, duplicates, numbers, short
 
 __all__ = [
     "check_multiscale",

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from typing import Final
 
 from ngffkit.spec.rules._catalogue import ValidationIssue, Where, declare, issue, rule
-from ngffkit.spec.rules._json import JSON, as_list, is_number
+from ngffkit.spec.rules.narrow import JSON, as_list, is_number
 
 __all__ = ["check_omero", "omero_color", "omero_window", "HEX_COLOR"]
 

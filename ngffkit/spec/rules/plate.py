@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Final
 
 from ngffkit.spec.rules._catalogue import ValidationIssue, Where, declare, issue, rule
-from ngffkit.spec.rules._json import JSON, as_list, duplicates, is_int, names_of, short
+from ngffkit.spec.rules.narrow import JSON, as_list, duplicates, is_int, names_of, short
 
 __all__ = [
     "check_plate",

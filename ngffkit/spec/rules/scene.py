@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from ngffkit.spec.rules._catalogue import ValidationIssue, Where
-from ngffkit.spec.rules._json import JSON, as_list
 from ngffkit.spec.rules.coordinate_systems import check_coordinate_systems, local_transform_dims
+from ngffkit.spec.rules.narrow import JSON, as_list
 
 __all__ = ["check_scene"]
 

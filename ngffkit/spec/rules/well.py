@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Final
 
 from ngffkit.spec.rules._catalogue import ValidationIssue, Where, declare, issue, rule
-from ngffkit.spec.rules._json import JSON, as_list, duplicates, short
+from ngffkit.spec.rules.narrow import JSON, as_list, duplicates, short
 from ngffkit.spec.rules.plate import ALNUM
 
 __all__ = ["check_well", "well_image_path", "well_image_unique", "well_acquisition"]

@@ -9,11 +9,11 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
+from ngffkit.arrays import to_ngff_image
 from ngffkit.errors import NgffTypeError, NgffValueError
 from ngffkit.methods import Methods, downsample, method_metadata, parse_method
 from ngffkit.model import LevelDerivation, Multiscales, NgffImage, metadata_from_images
 from ngffkit.spec import Omero, OmeroChannel, OmeroWindow
-from ngffkit.to_ngff_image import to_ngff_image
 
 __all__ = [
     "to_multiscales",
@@ -60,7 +60,7 @@ def parse_scale_factors(
     Examples
     --------
     >>> import numpy as np
-    >>> from ngffkit.to_ngff_image import to_ngff_image
+    >>> from ngffkit.arrays import to_ngff_image
     >>> img = to_ngff_image(np.zeros((16, 64, 64), "u1"))
     >>> parse_scale_factors(16, img)
     ({'z': 1, 'y': 2, 'x': 2}, {'z': 1, 'y': 4, 'x': 4})
@@ -135,7 +135,7 @@ def parse_chunks(chunks: ChunksLike | None, image: NgffImage) -> dict[str, int]:
     Examples
     --------
     >>> import numpy as np
-    >>> from ngffkit.to_ngff_image import to_ngff_image
+    >>> from ngffkit.arrays import to_ngff_image
     >>> parse_chunks(64, to_ngff_image(np.zeros((2, 16, 300, 300), "u1")))
     {'c': 1, 'z': 64, 'y': 64, 'x': 64}
     """
@@ -175,7 +175,7 @@ def default_omero(image: NgffImage) -> Omero | None:
     Examples
     --------
     >>> import numpy as np
-    >>> from ngffkit.to_ngff_image import to_ngff_image
+    >>> from ngffkit.arrays import to_ngff_image
     >>> img = to_ngff_image(np.zeros((2, 8, 8), "u1"), dims=("c", "y", "x"), channel_names=["DAPI", "GFP"])
     >>> [(c.label, c.window.end) for c in default_omero(img).channels]
     [('DAPI', 255.0), ('GFP', 255.0)]
@@ -243,7 +243,7 @@ def to_multiscales(
     ----------
     image
         An [`NgffImage`][ngffkit.NgffImage], or any array
-        [`to_ngff_image`][ngffkit.to_ngff_image.to_ngff_image] accepts.
+        [`to_ngff_image`][ngffkit.to_ngff_image] accepts.
     scale_factors
         An int `n`: halve the spatial axes that do not fit in one chunk yet,
         as long as a side stays at least `n` long (the textbook's 128^3 volume
@@ -273,7 +273,7 @@ def to_multiscales(
     Examples
     --------
     >>> import numpy as np
-    >>> from ngffkit.to_ngff_image import to_ngff_image
+    >>> from ngffkit.arrays import to_ngff_image
     >>> img = to_ngff_image(np.zeros((64, 256, 256), "u1"))
     >>> ms = to_multiscales(img, scale_factors=[2, 4], chunks=64)
     >>> [level.shape for level in ms.images]

@@ -11,10 +11,9 @@ import numpy as np
 
 from ngffkit.errors import NgffTypeError, NgffValueError
 from ngffkit.model import NgffImage
-from ngffkit.spec import default_axis_type, parse_unit
-from ngffkit.spec._parse import finite
+from ngffkit.spec import default_axis_type, finite, parse_unit
 
-__all__ = ["to_ngff_image", "default_dims"]
+__all__ = ["to_ngff_image", "default_dims", "NumpyView"]
 
 _DEFAULT_DIMS = {
     2: ("y", "x"),
@@ -104,7 +103,7 @@ def _as_dask(data: Any) -> tuple[da.Array, dict[str, Any]]:
     if isinstance(data, np.ndarray):
         # dask copies a plain ndarray into its graph; behind this thin wrapper it slices
         # views of the caller's buffer lazily instead, so a 10 GiB input stays 10 GiB.
-        return da.from_array(_NumpyView(data), chunks="auto", asarray=False, meta=data[:0]), hints
+        return da.from_array(NumpyView(data), chunks="auto", asarray=False, meta=data[:0]), hints
     if hasattr(data, "__array__") and hasattr(data, "shape") and hasattr(data, "dtype"):
         return da.from_array(data, chunks="auto"), hints
     if isinstance(data, list | tuple):
@@ -114,8 +113,17 @@ def _as_dask(data: Any) -> tuple[da.Array, dict[str, Any]]:
     )
 
 
-class _NumpyView:
-    """A numpy array seen through ``__getitem__`` only, so dask reads it lazily without a copy."""
+class NumpyView:
+    """A numpy array seen through ``__getitem__`` only, so dask reads it lazily without a copy.
+
+    The writer recognises it and writes the array's regions straight from memory.
+
+    Examples
+    --------
+    >>> view = NumpyView(np.arange(6).reshape(2, 3))
+    >>> view.shape, view[1, 1:]
+    ((2, 3), array([4, 5]))
+    """
 
     def __init__(self, array: np.ndarray) -> None:
         self.array = array

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import ngffkit
 from ngffkit.errors import NgffValueError
-from ngffkit.to_multiscales import parse_scale_factors
+from ngffkit.pyramids import parse_scale_factors
 
 
 def test_lazy(make_image, raise_if_dask_computes) -> None:
