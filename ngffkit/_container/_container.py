@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-from zarr.core.sync import sync
 from zarr.storage import StorePath
 
+from ngffkit._container._channels import edit_channels, percentile_windows
 from ngffkit._container._derive import derive_into
-from ngffkit._container._handles import (
-    AccessMode,
-    Image,
-    Label,
-    _fmt_shape,
-    parse_label_colors,
-    parse_label_properties,
-)
+from ngffkit._container._handles import AccessMode, Image, Label
+from ngffkit._container._labels import create_label, delete_label_image
 from ngffkit._container._meta import (
     ChannelsMeta,
     Dimensions,
@@ -28,27 +20,21 @@ from ngffkit._container._meta import (
     dimensions_of,
     filled_omero,
     image_meta_of,
-    parse_color,
+    overview_rows,
 )
-from ngffkit._container._plan import label_pyramid
 from ngffkit._container._store import (
-    add_label_name,
     child,
-    ensure_labels_group,
     read_label_names,
     read_table_names,
-    remove_label_name,
     resolve_image_group,
-    writable_version,
     write_image_metadata,
 )
-from ngffkit.errors import NgffExistsError, NgffKeyError, NgffValueError
-from ngffkit.io.read import from_ngff_zarr, open_group, read_version
+from ngffkit.errors import NgffKeyError, NgffValueError
+from ngffkit.io.read import from_ngff_zarr
 from ngffkit.io.stores import StoreLike, describe_store, open_store
 from ngffkit.io.tables import DEFAULT_BACKEND, delete_table, read_table, write_table
-from ngffkit.io.write import to_ngff_zarr
 from ngffkit.model import Multiscales
-from ngffkit.spec import Omero, OmeroWindow
+from ngffkit.spec import Omero
 from ngffkit.spec.names import check_name
 
 if TYPE_CHECKING:
@@ -60,7 +46,6 @@ __all__ = ["OmeZarrContainer", "open_ome_zarr_container", "PixelSizeLike"]
 
 PixelSizeLike = "PixelSize | float | Sequence[float] | Mapping[str, float]"
 
-_PERCENTILE_BUDGET = 2**24
 """Most pixels read to compute percentile windows: the finest level at or below this size."""
 
 
@@ -123,8 +108,8 @@ def open_ome_zarr_container(
     sp = open_store(store, mode=mode, storage_options=storage_options)
     sp = resolve_image_group(sp)
     ms = from_ngff_zarr(sp, labels=False, tables=False, validate=validate)
-    version = read_version(open_group(sp)) or "0.4"
-    return OmeZarrContainer(store=sp, multiscales=ms, version=version, mode=mode)
+    # The version the reader found travels with the pyramid: no second look at the group.
+    return OmeZarrContainer(store=sp, multiscales=ms, version=ms.version or "0.4", mode=mode)
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
@@ -443,32 +428,17 @@ class OmeZarrContainer:
         >>> label.shape, label.dtype, label.pixel_size.x, label.meta.levels
         ((64, 64), dtype('uint32'), 0.5, 2)
         """
-        check_name(name, "label", where=describe_store(self.store))
-
         self.get_image()._require_writable("derive_label")
-        where = describe_store(self.store)
-        if not isinstance(name, str) or not name or "/" in name or name in (".", ".."):
-            raise NgffValueError(
-                f"derive_label: expected a plain group name without '/', got {name!r}"
-            )
-        version = writable_version(self.version, where)
-        ms = label_pyramid(
+        create_label(
+            self.store,
             self.multiscales,
-            name=name,
+            self.version,
+            name,
             dtype=dtype,
-            colors=parse_label_colors(colors) if colors else (),
-            properties=parse_label_properties(properties) if properties else (),
+            colors=colors,
+            properties=properties,
+            overwrite=overwrite,
         )
-        label_sp = child(self.store, "labels", name)
-        exists = name in self.list_labels() or not sync(label_sp.is_empty())
-        if exists and not overwrite:
-            raise NgffExistsError(
-                f"label {name!r} already exists in {where}/labels; pass overwrite=True to replace it "
-                f"(nothing was written)"
-            )
-        ensure_labels_group(self.store, version)
-        to_ngff_zarr(label_sp, ms, version=version, overwrite=overwrite)
-        add_label_name(self.store, name, version)
         return self.get_label(name)
 
     def delete_label(self, name: str, *, missing_ok: bool = False) -> None:
@@ -500,19 +470,7 @@ class OmeZarrContainer:
         """
         check_name(name, "label", where=describe_store(self.store))
         self.get_image()._require_writable("delete_label")
-        names = self.list_labels()
-        label_sp = child(self.store, "labels", name)
-        if name not in names and sync(label_sp.is_empty()):
-            if missing_ok:
-                return
-            raise NgffKeyError(
-                f"label {name!r}: not among the labels of {describe_store(self.store)}: {names}"
-                + ("" if names else " (this image has no labels)")
-            )
-        version = writable_version(self.version, describe_store(self.store))
-        # Unlist first: a reader never sees a listed label whose group is half deleted.
-        remove_label_name(self.store, name, version)
-        sync(label_sp.delete_dir())
+        delete_label_image(self.store, self.version, name, missing_ok=missing_ok)
 
     # ------------------------------------------------------------------ tables
     def list_tables(self) -> list[str]:
@@ -663,14 +621,6 @@ class OmeZarrContainer:
         first = self.multiscales.images[0]
         return filled_omero(self.multiscales.omero, n_channels=self.num_channels, dtype=first.dtype)
 
-    def _per_channel(self, values: Sequence[Any], what: str) -> list[Any]:
-        if isinstance(values, str) or len(values) != self.num_channels:
-            raise NgffValueError(
-                f"{what}: expected {self.num_channels} values (one per channel "
-                f"{self.channel_labels}), got {values!r} (nothing was written)"
-            )
-        return list(values)
-
     def set_channel_meta(
         self,
         *,
@@ -715,52 +665,15 @@ class OmeZarrContainer:
         >>> c.channel_labels, c.channels_meta.channel_colors
         (['DAPI', 'GFP'], ('0000FF', '00FF00'))
         """
-        channels = list(self._omero().channels)
-        n = len(channels)
-        if labels is not None:
-            new_labels = [str(v) for v in self._per_channel(labels, "labels")]
-            if len(set(new_labels)) != n:
-                raise NgffValueError(
-                    f"labels: channel labels must be unique, got {new_labels} (nothing was written)"
-                )
-            channels = [replace(ch, label=v) for ch, v in zip(channels, new_labels, strict=True)]
-        if colors is not None:
-            parsed = [
-                parse_color(v, where=f"colors[{i}]")
-                for i, v in enumerate(self._per_channel(colors, "colors"))
-            ]
-            channels = [replace(ch, color=v) for ch, v in zip(channels, parsed, strict=True)]
-        if windows is not None or min_max is not None:
-            starts_ends = (
-                self._per_channel(windows, "windows") if windows is not None else [None] * n
-            )
-            ranges = self._per_channel(min_max, "min_max") if min_max is not None else [None] * n
-            updated = []
-            for ch, se, mm in zip(channels, starts_ends, ranges, strict=True):
-                old = ch.window
-                assert old is not None  # filled_omero fills every window
-                start, end = (
-                    (float(se[0]), float(se[1])) if se is not None else (old.start, old.end)
-                )
-                low, high = (
-                    (float(mm[0]), float(mm[1]))
-                    if mm is not None
-                    else (min(old.min, start), max(old.max, end))
-                )
-                if not all(math.isfinite(v) for v in (start, end, low, high)):
-                    raise NgffValueError(f"windows: expected finite numbers, got {se!r} / {mm!r}")
-                updated.append(
-                    replace(ch, window=OmeroWindow(min=low, max=high, start=start, end=end))
-                )
-            channels = updated
-        if active is not None:
-            channels = [
-                replace(ch, active=bool(v))
-                for ch, v in zip(channels, self._per_channel(active, "active"), strict=True)
-            ]
-        return self._write_omero(
-            replace(self._omero(), channels=tuple(channels)), "set_channel_meta"
+        omero = edit_channels(
+            self._omero(),
+            labels=labels,
+            colors=colors,
+            windows=windows,
+            min_max=min_max,
+            active=active,
         )
+        return self._write_omero(omero, "set_channel_meta")
 
     def set_channel_labels(self, labels: Sequence[str]) -> OmeZarrContainer:
         """Write the channel labels; returns a new container (see `set_channel_meta`).
@@ -826,30 +739,7 @@ class OmeZarrContainer:
         >>> c.set_channel_windows_with_percentiles((0, 100)).channels_meta.channel_windows
         ((0.0, 99.0),)
         """
-        return self.set_channel_windows(self._percentile_windows(percentiles))
-
-    def _percentile_windows(self, percentiles: tuple[float, float]) -> list[tuple[float, float]]:
-        low, high = (float(p) for p in percentiles)
-        if not 0 <= low <= high <= 100:
-            raise NgffValueError(
-                f"percentiles: expected 0 <= low <= high <= 100, got {percentiles!r}"
-            )
-        images = self.multiscales.images
-        level = next(
-            (img for img in images if math.prod(img.shape) <= _PERCENTILE_BUDGET), images[-1]
-        )
-        pixels = np.asarray(level.data.compute())
-        # One row per channel (an image without a c axis is one channel).
-        pixels = (
-            np.moveaxis(pixels, level.dims.index("c"), 0)
-            if "c" in level.dims
-            else pixels[np.newaxis]
-        )
-        windows = []
-        for channel in pixels:
-            start, end = np.percentile(channel, [low, high])
-            windows.append((float(start), float(end)))
-        return windows
+        return self.set_channel_windows(percentile_windows(self.multiscales.images, percentiles))
 
     # ------------------------------------------------------------------ derive
     def derive_image(
@@ -956,29 +846,13 @@ class OmeZarrContainer:
 
     # ------------------------------------------------------------------ text
     def _overview(self) -> list[tuple[str, str]]:
-        first = self.multiscales.images[0]
-        meta = self.image_meta
-        rows: list[tuple[str, str]] = [
-            ("store", describe_store(self.store)),
-            (
-                "version",
-                f"OME-NGFF {self.version}, " + ("read-only" if self.mode == "r" else "writable"),
-            ),
-            ("image", f"{meta.name!r}, axes {', '.join(first.dims)}, {first.dtype}"),
-            ("levels", f"{self.levels} (paths {', '.join(self.multiscales.paths)})"),
-        ]
-        for path, shape, ps in zip(meta.paths, meta.shapes, meta.pixel_sizes, strict=True):
-            rows.append((f"  {path}", f"{_fmt_shape(shape)}, pixel size {ps}"))
-        if "c" in first.dims or self.multiscales.omero is not None:
-            rows.append(("channels", ", ".join(self.channel_labels)))
-        for title, lister in (("labels", self.list_labels), ("tables", self.list_tables)):
-            try:
-                names = lister()
-            except Exception as exc:  # a repr must not fail: show why instead
-                rows.append((title, f"(unreadable: {exc})"))
-            else:
-                rows.append((title, ", ".join(names) if names else "none"))
-        return rows
+        return overview_rows(
+            self.multiscales,
+            self.image_meta,
+            where=describe_store(self.store),
+            state=f"OME-NGFF {self.version}, " + ("read-only" if self.mode == "r" else "writable"),
+            listers={"labels": self.list_labels, "tables": self.list_tables},
+        )
 
     def __repr__(self) -> str:
         rows = self._overview()

@@ -24,10 +24,11 @@ from ngffkit._container._meta import (
     PixelSize,
     channels_meta_of,
     dimensions_of,
+    format_shape,
     image_meta_of,
-    parse_color,
     pixel_size_of,
 )
+from ngffkit._container._plan import parse_label_colors, parse_label_properties
 from ngffkit._container._select import Selection, parse_selection, physical_to_pixel
 from ngffkit._container._store import child, write_image_metadata, write_selection
 from ngffkit.errors import (
@@ -41,7 +42,7 @@ from ngffkit.io.write import Level, direct_source, open_for_writing, write_pixel
 from ngffkit.methods import DEFAULT_IMAGE_METHOD, DEFAULT_LABEL_METHOD, Methods, parse_method
 from ngffkit.model import Multiscales, NgffImage
 from ngffkit.pyramids import to_multiscales
-from ngffkit.spec import ImageLabel, LabelColor
+from ngffkit.spec import ImageLabel
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -56,10 +57,6 @@ ArrayMode: TypeAlias = Literal["numpy", "dask", "xarray"]
 ``xarray.DataArray`` with physical coordinates."""
 
 _MODES: tuple[str, ...] = ("numpy", "dask", "xarray")
-
-
-def _fmt_shape(shape: Sequence[int]) -> str:
-    return " x ".join(str(s) for s in shape)
 
 
 def _fit(data: da.Array, shape: tuple[int, ...]) -> da.Array:
@@ -648,7 +645,7 @@ class _LevelHandle:
         ps = self.pixel_size
         return (
             f"path={self.path!r} of {describe_store(self.store)}, axes {', '.join(self.axes_names)}: "
-            f"{_fmt_shape(self.shape)} {self.dtype}, pixel size {ps}"
+            f"{format_shape(self.shape)} {self.dtype}, pixel size {ps}"
         )
 
     def __repr__(self) -> str:
@@ -697,58 +694,6 @@ class Image(_LevelHandle):
     def __repr__(self) -> str:
         channels = f", channels {', '.join(self.channel_labels)}" if "c" in self.axes_names else ""
         return f"Image({self._summary()}{channels})"
-
-
-def _parse_rgba(value: object, where: str) -> tuple[int, int, int, int]:
-    if isinstance(value, str):
-        hexa = parse_color(value, where=where)
-        return (int(hexa[0:2], 16), int(hexa[2:4], 16), int(hexa[4:6], 16), 255)
-    if isinstance(value, Sequence) and len(value) in (3, 4):
-        rgba = tuple(int(v) for v in value)
-        if any(not 0 <= v <= 255 for v in rgba):
-            raise NgffValueError(f"{where}: expected values 0-255, got {list(value)}")
-        return (*rgba, 255)[:4] if len(rgba) == 3 else rgba  # type: ignore[return-value]
-    raise NgffTypeError(
-        f"{where}: expected (r, g, b[, a]) with values 0-255 or a hex colour, got {value!r}"
-    )
-
-
-def parse_label_colors(colors: Mapping[int, object]) -> tuple[LabelColor, ...]:
-    """``{label_value: colour}`` (``(r, g, b[, a])`` or ``"RRGGBB"``) as spec colours.
-
-    Examples
-    --------
-    >>> parse_label_colors({1: "FF0000", 2: (0, 255, 0)})
-    (LabelColor(label_value=1, rgba=(255, 0, 0, 255)), LabelColor(label_value=2, rgba=(0, 255, 0, 255)))
-    """
-    out = []
-    for value, color in colors.items():
-        if isinstance(value, bool) or not isinstance(value, int | np.integer):
-            raise NgffTypeError(f"colors: keys must be integer label values, got {value!r}")
-        out.append(LabelColor(label_value=int(value), rgba=_parse_rgba(color, f"colors[{value}]")))
-    return tuple(out)
-
-
-def parse_label_properties(
-    properties: Mapping[int, Mapping[str, Any]] | Sequence[Mapping[str, Any]],
-) -> tuple[dict[str, Any], ...]:
-    """``{label_value: {...}}`` or a list of dicts with ``"label-value"`` as spec properties.
-
-    Examples
-    --------
-    >>> parse_label_properties({1: {"area": 10}})
-    ({'label-value': 1, 'area': 10},)
-    """
-    if isinstance(properties, Mapping):
-        return tuple({"label-value": int(k), **dict(v)} for k, v in properties.items())
-    out = []
-    for i, p in enumerate(properties):
-        if not isinstance(p, Mapping) or "label-value" not in p:
-            raise NgffValueError(
-                f"properties[{i}]: expected a mapping with a 'label-value' key, got {p!r}"
-            )
-        out.append(dict(p))
-    return tuple(out)
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)

@@ -8,7 +8,7 @@ Nothing here touches a store; each value is built from the model
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Final
 
@@ -31,6 +31,8 @@ __all__ = [
     "image_meta_of",
     "dtype_window",
     "filled_omero",
+    "format_shape",
+    "overview_rows",
 ]
 
 COLOR_NAMES: Final[Mapping[str, str]] = {
@@ -704,3 +706,56 @@ def image_meta_of(ms: Multiscales, version: str) -> ImageMeta:
         multiscale=ms.metadata,
         method=ms.method or ms.metadata.type,
     )
+
+
+def format_shape(shape: Sequence[int]) -> str:
+    """A shape as people write it in text.
+
+    Examples
+    --------
+    >>> format_shape((2, 64, 64))
+    '2 x 64 x 64'
+    """
+    return " x ".join(str(s) for s in shape)
+
+
+def overview_rows(
+    multiscales: Multiscales,
+    meta: ImageMeta,
+    *,
+    where: str,
+    state: str,
+    listers: Mapping[str, Callable[[], Sequence[str]]],
+) -> list[tuple[str, str]]:
+    """The (title, text) rows of a container's overview: store, image, levels, channels, and
+    the names each lister returns (a lister that fails shows why; a repr must not fail).
+
+    Examples
+    --------
+    >>> import numpy as np, ngffkit
+    >>> ms = ngffkit.to_multiscales(ngffkit.to_ngff_image(np.zeros((8, 8), "u1")))
+    >>> rows = overview_rows(ms, image_meta_of(ms, "0.5"), where="mem", state="0.5",
+    ...                      listers={"labels": lambda: []})
+    >>> rows[0], rows[-1]
+    (('store', 'mem'), ('labels', 'none'))
+    """
+    first = multiscales.images[0]
+    rows: list[tuple[str, str]] = [
+        ("store", where),
+        ("version", state),
+        ("image", f"{meta.name!r}, axes {', '.join(first.dims)}, {first.dtype}"),
+        ("levels", f"{len(multiscales.images)} (paths {', '.join(multiscales.paths)})"),
+    ]
+    for path, shape, ps in zip(meta.paths, meta.shapes, meta.pixel_sizes, strict=True):
+        rows.append((f"  {path}", f"{format_shape(shape)}, pixel size {ps}"))
+    if "c" in first.dims or multiscales.omero is not None:
+        labels = channels_meta_of(multiscales).channel_labels
+        rows.append(("channels", ", ".join(labels)))
+    for title, lister in listers.items():
+        try:
+            names = lister()
+        except Exception as exc:  # a repr must not fail: show why instead
+            rows.append((title, f"(unreadable: {exc})"))
+        else:
+            rows.append((title, ", ".join(names) if names else "none"))
+    return rows

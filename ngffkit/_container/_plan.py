@@ -32,6 +32,8 @@ __all__ = [
     "zeros_levels",
     "plan_image",
     "label_pyramid",
+    "parse_label_colors",
+    "parse_label_properties",
 ]
 
 
@@ -313,3 +315,55 @@ def label_pyramid(
         method=DEFAULT_LABEL_METHOD.value,
         image_label=ImageLabel(colors=colors, properties=properties, source="../../"),
     )
+
+
+def _parse_rgba(value: object, where: str) -> tuple[int, int, int, int]:
+    if isinstance(value, str):
+        hexa = parse_color(value, where=where)
+        return (int(hexa[0:2], 16), int(hexa[2:4], 16), int(hexa[4:6], 16), 255)
+    if isinstance(value, Sequence) and len(value) in (3, 4):
+        rgba = tuple(int(v) for v in value)
+        if any(not 0 <= v <= 255 for v in rgba):
+            raise NgffValueError(f"{where}: expected values 0-255, got {list(value)}")
+        return (*rgba, 255)[:4] if len(rgba) == 3 else rgba  # type: ignore[return-value]
+    raise NgffTypeError(
+        f"{where}: expected (r, g, b[, a]) with values 0-255 or a hex colour, got {value!r}"
+    )
+
+
+def parse_label_colors(colors: Mapping[int, object]) -> tuple[LabelColor, ...]:
+    """``{label_value: colour}`` (``(r, g, b[, a])`` or ``"RRGGBB"``) as spec colours.
+
+    Examples
+    --------
+    >>> parse_label_colors({1: "FF0000", 2: (0, 255, 0)})
+    (LabelColor(label_value=1, rgba=(255, 0, 0, 255)), LabelColor(label_value=2, rgba=(0, 255, 0, 255)))
+    """
+    out = []
+    for value, color in colors.items():
+        if isinstance(value, bool) or not isinstance(value, int | np.integer):
+            raise NgffTypeError(f"colors: keys must be integer label values, got {value!r}")
+        out.append(LabelColor(label_value=int(value), rgba=_parse_rgba(color, f"colors[{value}]")))
+    return tuple(out)
+
+
+def parse_label_properties(
+    properties: Mapping[int, Mapping[str, Any]] | Sequence[Mapping[str, Any]],
+) -> tuple[dict[str, Any], ...]:
+    """``{label_value: {...}}`` or a list of dicts with ``"label-value"`` as spec properties.
+
+    Examples
+    --------
+    >>> parse_label_properties({1: {"area": 10}})
+    ({'label-value': 1, 'area': 10},)
+    """
+    if isinstance(properties, Mapping):
+        return tuple({"label-value": int(k), **dict(v)} for k, v in properties.items())
+    out = []
+    for i, p in enumerate(properties):
+        if not isinstance(p, Mapping) or "label-value" not in p:
+            raise NgffValueError(
+                f"properties[{i}]: expected a mapping with a 'label-value' key, got {p!r}"
+            )
+        out.append(dict(p))
+    return tuple(out)

@@ -1,0 +1,459 @@
+"""The blocks every OME-NGFF version writes the same way (or nearly): axes, 0.4-style transform
+lists, omero, image-label, and the checks of names listed in a group.
+
+The version modules (`v04`, `v05`, `v06`) assemble these into each version's JSON.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from ngffkit.errors import NgffValidationError, NgffValidationWarning, NgffValueError
+from ngffkit.spec._parse import (
+    expect_int,
+    expect_list,
+    expect_mapping,
+    expect_number,
+    expect_str,
+    freeze,
+)
+from ngffkit.spec.image import (
+    Axis,
+    Dataset,
+    ImageLabel,
+    LabelColor,
+    MultiscaleMetadata,
+    Omero,
+    OmeroChannel,
+    OmeroWindow,
+    default_axis_type,
+)
+from ngffkit.spec.names import name_problem
+from ngffkit.spec.versions import ZARR_FORMAT
+
+__all__ = [
+    "IMAGE_KEYS",
+    "MULTISCALE_KEYS",
+    "split_ome",
+    "decode_axis",
+    "encode_axis",
+    "check_space_axes",
+    "scale_translation",
+    "compose",
+    "read_dataset",
+    "build_dataset",
+    "build_multiscale",
+    "encode_header",
+    "decode_omero",
+    "encode_omero",
+    "decode_image_label",
+    "encode_image_label",
+    "safe_listed",
+]
+
+IMAGE_KEYS: Final = ("multiscales", "omero", "image-label", "version")
+"""The OME keys an image's decoding consumes; other OME keys are kept as they are."""
+
+MULTISCALE_KEYS: Final = frozenset(
+    {"axes", "datasets", "name", "type", "metadata", "version", "coordinateTransformations"}
+)
+"""The keys of a ``multiscales[]`` entry that decoding interprets (0.6 adds coordinateSystems)."""
+
+_V2_OME_KEYS: Final = ("multiscales", "omero", "image-label", "labels", "plate", "well")
+"""Top-level keys of a Zarr v2 group that are OME metadata rather than user attributes."""
+
+
+def split_ome(attrs: Mapping[str, Any], version: str) -> tuple[Mapping[str, Any], dict[str, Any]]:
+    """Split attributes into (OME block, non-OME attributes)."""
+    if ZARR_FORMAT[version] == 3 and "ome" in attrs:
+        ome = expect_mapping(attrs["ome"], "attributes.ome")
+        rest = {k: v for k, v in attrs.items() if k != "ome"}
+        return ome, rest
+    ome = {k: v for k, v in attrs.items() if k in _V2_OME_KEYS}
+    rest = {k: v for k, v in attrs.items() if k not in _V2_OME_KEYS}
+    return ome, rest
+
+
+def decode_axis(raw: object, where: str, version: str) -> Axis:
+    if isinstance(raw, str):  # 0.3: a list of names
+        return Axis(name=raw, type=default_axis_type(raw))
+    obj = expect_mapping(raw, where)
+    name = expect_str(obj.get("name"), f"{where}.name", rule="axis-name")
+    axis_type = obj.get("type")
+    if axis_type is not None:
+        axis_type = expect_str(axis_type, f"{where}.type")
+    unit = obj.get("unit")
+    if unit is not None:
+        unit = expect_str(unit, f"{where}.unit", rule="axis-unit-type")
+    orientation = obj.get("orientation")
+    value: str | None = None
+    if isinstance(orientation, Mapping):
+        value = expect_str(orientation.get("value"), f"{where}.orientation.value")
+    elif orientation is not None:
+        raise NgffValidationError(
+            f"{where}.orientation: expected an object {{'type': 'anatomical', 'value': ...}}, "
+            f"got {orientation!r}",
+            rule="axis-orientation",
+            path=f"{where}.orientation",
+        )
+    extra = {k: v for k, v in obj.items() if k not in ("name", "type", "unit", "orientation")}
+    try:
+        return Axis(name=name, type=axis_type, unit=unit, orientation=value, extra=freeze(extra))
+    except NgffValidationError as exc:
+        raise NgffValidationError(f"{where}: {exc}", rule=exc.rule, path=where) from exc
+
+
+def encode_axis(axis: Axis, version: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": axis.name}
+    # 0.4 lets an axis go untyped; the 0.5+ schemas count an untyped axis as a space axis,
+    # so a 0.4 (c, z, y, x) without types would not validate as 0.5: name the usual type.
+    axis_type = (
+        axis.type if axis.type is not None or version == "0.4" else default_axis_type(axis.name)
+    )
+    if axis_type is not None:
+        out["type"] = axis_type
+    if axis.unit is not None:
+        out["unit"] = axis.unit
+    if axis.orientation is not None:
+        out["orientation"] = {"type": "anatomical", "value": axis.orientation}
+    out.update(freeze(axis.extra))
+    return out
+
+
+def scale_translation(
+    transforms: list[Any], where: str, ndim: int, scope: str = "dataset"
+) -> tuple[tuple[float, ...], tuple[float, ...] | None]:
+    """Parse a 0.4/0.5 transform list: exactly one scale first, at most one translation after.
+
+    The rule ids are the catalogue's (``dataset-scale-count`` ...; *scope* is ``dataset`` or
+    ``multiscale``). Decoding reads more than `ngffkit.validate` accepts: identity entries,
+    which older writers put in these lists, are skipped.
+    """
+    scale: tuple[float, ...] | None = None
+    translation: tuple[float, ...] | None = None
+    for j, raw in enumerate(transforms):
+        tw = f"{where}[{j}]"
+        obj = expect_mapping(raw, tw)
+        kind = obj.get("type")
+        if kind == "identity":
+            continue
+        if kind not in ("scale", "translation"):
+            raise NgffValidationError(
+                f"{tw}.type: expected 'scale' or 'translation', got {kind!r}",
+                rule=f"{scope}-transform-types",
+                path=tw,
+            )
+        if "path" in obj and kind not in obj:
+            raise NgffValidationError(
+                f"{tw}: {kind} stored as binary data at path {obj['path']!r} is not supported; "
+                f"expected an inline '{kind}' array",
+                rule="transform-path",
+                path=tw,
+            )
+        values = tuple(
+            expect_number(v, f"{tw}.{kind}[{k}]")
+            for k, v in enumerate(expect_list(obj.get(kind), f"{tw}.{kind}"))
+        )
+        if len(values) != ndim:
+            raise NgffValidationError(
+                f"{tw}.{kind}: expected {ndim} values (one per axis), got {len(values)}: "
+                f"{list(values)}",
+                rule=f"{scope}-{kind}-length",
+                path=f"{tw}.{kind}",
+            )
+        if kind == "scale":
+            if scale is not None:
+                raise NgffValidationError(
+                    f"{where}: expected exactly one scale, got more",
+                    rule=f"{scope}-scale-count",
+                    path=where,
+                )
+            if translation is not None:
+                raise NgffValidationError(
+                    f"{where}: the scale must come before the translation",
+                    rule=f"{scope}-transform-order",
+                    path=where,
+                )
+            scale = values
+        else:
+            if translation is not None:
+                raise NgffValidationError(
+                    f"{where}: expected at most one translation, got more",
+                    rule=f"{scope}-translation-count",
+                    path=where,
+                )
+            translation = values
+    if scale is None:
+        if transforms and all(
+            expect_mapping(t, where).get("type") == "identity" for t in transforms
+        ):
+            scale = (1.0,) * ndim
+        else:
+            raise NgffValidationError(
+                f"{where}: expected exactly one transform of type 'scale', got none",
+                rule=f"{scope}-scale-count",
+                path=where,
+            )
+    return scale, translation
+
+
+def compose(
+    scale: tuple[float, ...],
+    translation: tuple[float, ...] | None,
+    outer_scale: tuple[float, ...] | None,
+    outer_translation: tuple[float, ...] | None,
+) -> tuple[tuple[float, ...], tuple[float, ...] | None]:
+    """Apply a multiscale-level scale/translation after a dataset's (x' = S*(s*i + t) + T)."""
+    if outer_scale is None and outer_translation is None:
+        return scale, translation
+    n = len(scale)
+    s2 = outer_scale or (1.0,) * n
+    t2 = outer_translation or (0.0,) * n
+    t1 = translation or (0.0,) * n
+    new_scale = tuple(a * b for a, b in zip(scale, s2, strict=True))
+    new_t = tuple(a * b + c for a, b, c in zip(t1, s2, t2, strict=True))
+    return new_scale, (new_t if any(new_t) or translation is not None else None)
+
+
+def _decode_window(raw: object, where: str) -> OmeroWindow | None:
+    """The display window, or None (with a warning) when its numbers are not usable."""
+    if not isinstance(raw, Mapping):
+        return None
+    try:
+        # Real data often lacks min/max (or all of window): fill from what is there.
+        start = expect_number(raw.get("start", raw.get("min", 0.0)), f"{where}.start")
+        end = expect_number(raw.get("end", raw.get("max", start)), f"{where}.end")
+        low = expect_number(raw.get("min", min(start, end)), f"{where}.min")
+        high = expect_number(raw.get("max", max(start, end)), f"{where}.max")
+    except NgffValidationError as exc:
+        # A window is a display hint, not data: keep reading without it.
+        warnings.warn(f"{exc}; the window is ignored", NgffValidationWarning, stacklevel=5)
+        return None
+    return OmeroWindow(min=low, max=high, start=start, end=end)
+
+
+def decode_omero(raw: object, where: str, n_channels: int | None) -> Omero:
+    obj = expect_mapping(raw, where)
+    channels: list[OmeroChannel] = []
+    for i, ch_raw in enumerate(expect_list(obj.get("channels", []), f"{where}.channels")):
+        cw = f"{where}.channels[{i}]"
+        ch = expect_mapping(ch_raw, cw)
+        window = _decode_window(ch.get("window"), f"{cw}.window")
+        color = ch.get("color", "FFFFFF")
+        label = ch.get("label")
+        extra = {
+            k: freeze(v) for k, v in ch.items() if k not in ("color", "window", "label", "active")
+        }
+        try:
+            channels.append(
+                OmeroChannel(
+                    color=str(color) if isinstance(color, str) else "FFFFFF",
+                    window=window,
+                    label=str(label) if label is not None else None,
+                    active=bool(ch.get("active", True)),
+                    extra=extra,
+                )
+            )
+        except NgffValidationError as exc:
+            # A bad colour is a display hint, not data: keep reading with white.
+            warnings.warn(f"{cw}: {exc}; using FFFFFF", NgffValidationWarning, stacklevel=4)
+            channels.append(
+                OmeroChannel(
+                    window=window, label=str(label) if label is not None else None, extra=extra
+                )
+            )
+    extra = {k: freeze(v) for k, v in obj.items() if k != "channels"}
+    return Omero(channels=tuple(channels), extra=extra)
+
+
+def encode_omero(omero: Omero) -> dict[str, Any]:
+    channels = []
+    for ch in omero.channels:
+        c: dict[str, Any] = {"color": ch.color, "active": ch.active}
+        if ch.label is not None:
+            c["label"] = ch.label
+        if ch.window is not None:
+            c["window"] = {
+                "min": ch.window.min,
+                "max": ch.window.max,
+                "start": ch.window.start,
+                "end": ch.window.end,
+            }
+        c.update(freeze(ch.extra))
+        channels.append(c)
+    return {"channels": channels, **freeze(omero.extra)}
+
+
+def decode_image_label(raw: object, where: str) -> ImageLabel:
+    obj = expect_mapping(raw, where)
+    colors: list[LabelColor] = []
+    for i, c_raw in enumerate(expect_list(obj.get("colors", []), f"{where}.colors")):
+        cw = f"{where}.colors[{i}]"
+        c = expect_mapping(c_raw, cw)
+        value = expect_int(c.get("label-value"), f"{cw}.label-value", rule="label-value")
+        rgba = c.get("rgba")
+        colors.append(
+            LabelColor(
+                label_value=value,
+                rgba=tuple(expect_list(rgba, f"{cw}.rgba")) if rgba is not None else None,
+            )
+        )
+    properties = []
+    for i, p_raw in enumerate(expect_list(obj.get("properties", []), f"{where}.properties")):
+        p = expect_mapping(p_raw, f"{where}.properties[{i}]")
+        expect_int(p.get("label-value"), f"{where}.properties[{i}].label-value", rule="label-value")
+        properties.append(freeze(p))
+    source = obj.get("source")
+    source_image = source.get("image") if isinstance(source, Mapping) else None
+    extra = {
+        k: freeze(v)
+        for k, v in obj.items()
+        if k not in ("colors", "properties", "source", "version")
+    }
+    try:
+        return ImageLabel(
+            colors=tuple(colors),
+            properties=tuple(properties),
+            source=str(source_image) if source_image is not None else None,
+            extra=extra,
+        )
+    except NgffValidationError as exc:
+        raise NgffValidationError(f"{where}: {exc}", rule=exc.rule, path=where) from exc
+
+
+def encode_image_label(label: ImageLabel, version: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if version == "0.4":
+        out["version"] = "0.4"
+    if label.colors:
+        out["colors"] = [
+            {"label-value": c.label_value, **({"rgba": list(c.rgba)} if c.rgba is not None else {})}
+            for c in label.colors
+        ]
+    if label.properties:
+        out["properties"] = [freeze(p) for p in label.properties]
+    if label.source is not None:
+        out["source"] = {"image": label.source}
+    out.update(freeze(label.extra))
+    return out
+
+
+def safe_listed(name: str, where: str) -> str | None:
+    """*name* if it can be a node name; else None, with a warning: one bad entry hides only itself."""
+    problem = name_problem(name)
+    if problem is None:
+        return name
+    warnings.warn(
+        f"{where}: entry {name!r} skipped: it {problem}, so it cannot name a group inside the image",
+        NgffValidationWarning,
+        stacklevel=4,
+    )
+    return None
+
+
+def check_space_axes(axes: Sequence[Mapping[str, Any]], version: str) -> None:
+    """0.5+ counts an axis without a type as a space axis: refuse more than three of them.
+
+    Examples
+    --------
+    >>> check_space_axes([{"name": n, "type": "space"} for n in "zyx"], "0.5")
+    """
+    spatial = [a["name"] for a in axes if a.get("type", "space") == "space"]
+    if len(spatial) > 3:
+        untyped = [a["name"] for a in axes if "type" not in a]
+        raise NgffValueError(
+            f"axes: OME-NGFF {version} allows at most 3 space axes, and counts an axis without "
+            f"a type as one; {untyped} have no type: give them one (axes_types={{name: "
+            f"'channel' or your own type}}) or write version='0.4'"
+        )
+
+
+def read_dataset(raw: object, where: str) -> tuple[Mapping[str, Any], str, dict[str, Any]]:
+    """One ``datasets[]`` entry: the object, its path, and the keys decoding keeps verbatim.
+
+    Examples
+    --------
+    >>> read_dataset({"path": "0", "note": 1}, "datasets[0]")[1:]
+    ('0', {'note': 1})
+    """
+    ds = expect_mapping(raw, where)
+    path = expect_str(ds.get("path"), f"{where}.path", rule="dataset-path")
+    extra = {k: freeze(v) for k, v in ds.items() if k not in ("path", "coordinateTransformations")}
+    return ds, path, extra
+
+
+def build_dataset(
+    where: str,
+    path: str,
+    scale: tuple[float, ...],
+    translation: tuple[float, ...] | None,
+    extra: Mapping[str, Any],
+) -> Dataset:
+    """A `Dataset`, its errors prefixed with *where*.
+
+    Examples
+    --------
+    >>> build_dataset("datasets[0]", "0", (1.0, 1.0), None, {}).path
+    '0'
+    """
+    try:
+        return Dataset(path=path, scale=scale, translation=translation, extra=extra)
+    except NgffValidationError as exc:
+        raise NgffValidationError(f"{where}: {exc}", rule=exc.rule, path=where) from exc
+
+
+def build_multiscale(
+    obj: Mapping[str, Any],
+    where: str,
+    axes: tuple[Axis, ...],
+    datasets: Sequence[Dataset],
+    coordinate_system: str,
+    extra: Mapping[str, Any],
+) -> MultiscaleMetadata:
+    """A `MultiscaleMetadata` from decoded parts and the entry's name/type/metadata.
+
+    Examples
+    --------
+    >>> axes = (Axis(name="y", type="space"), Axis(name="x", type="space"))
+    >>> ds = [Dataset(path="0", scale=(1.0, 1.0))]
+    >>> build_multiscale({"name": "img"}, "multiscales[0]", axes, ds, "physical", {}).name
+    'img'
+    """
+    name = obj.get("name")
+    method_type = obj.get("type")
+    metadata = obj.get("metadata")
+    try:
+        return MultiscaleMetadata(
+            axes=axes,
+            datasets=tuple(datasets),
+            name=str(name) if name is not None else None,
+            type=str(method_type) if method_type is not None else None,
+            metadata=freeze(metadata) if isinstance(metadata, Mapping) else None,
+            coordinate_system=coordinate_system,
+            extra=extra,
+        )
+    except NgffValidationError as exc:
+        raise NgffValidationError(f"{where}.{exc}", rule=exc.rule, path=where) from exc
+
+
+def encode_header(ms: MultiscaleMetadata) -> dict[str, Any]:
+    """The name, type (method) and metadata keys of a ``multiscales[]`` entry.
+
+    Examples
+    --------
+    >>> axes = (Axis(name="y", type="space"), Axis(name="x", type="space"))
+    >>> ms = MultiscaleMetadata(axes=axes, datasets=(Dataset(path="0", scale=(1.0, 1.0)),),
+    ...                         name="img")
+    >>> encode_header(ms)
+    {'name': 'img'}
+    """
+    out: dict[str, Any] = {}
+    if ms.name is not None:
+        out["name"] = ms.name
+    if ms.type is not None:
+        out["type"] = ms.type
+    if ms.metadata is not None:
+        out["metadata"] = freeze(ms.metadata)
+    return out
