@@ -30,6 +30,7 @@ from ngffkit.spec import (
     ImageLabel,
     MultiscaleMetadata,
     Omero,
+    ReadableVersion,
     default_axis_type,
 )
 from ngffkit.spec.names import check_name
@@ -429,7 +430,7 @@ class Multiscales:
     """Each level's chunks, shards and codecs in the store it was read from (None for a
     level that was not read); empty when unknown. The writer keeps them unless told
     otherwise, so a read -> write round trip keeps the stored layout."""
-    version: str | None = field(default=None, compare=False)
+    version: ReadableVersion | None = field(default=None, compare=False)
     """The OME-NGFF version of the store this pyramid was read from, or None."""
 
     def __post_init__(self) -> None:

@@ -34,7 +34,7 @@ from ngffkit.io.read import from_ngff_zarr
 from ngffkit.io.stores import StoreLike, describe_store, open_store
 from ngffkit.io.tables import DEFAULT_BACKEND, delete_table, read_table, write_table
 from ngffkit.model import Multiscales
-from ngffkit.spec import Omero
+from ngffkit.spec import NgffVersion, Omero, ReadableVersion
 from ngffkit.spec.names import check_name
 
 if TYPE_CHECKING:
@@ -129,7 +129,7 @@ class OmeZarrContainer:
     """The image group."""
     multiscales: Multiscales
     """The image pyramid as read (lazy pixels, metadata, ``omero``)."""
-    version: str
+    version: ReadableVersion
     """OME-NGFF version of the store."""
     mode: AccessMode = "r"
 
@@ -758,8 +758,8 @@ class OmeZarrContainer:
         copy_tables: bool = False,
         dtype: Any = None,
         chunks: Any = None,
-        version: str | None = None,
-        ngff_version: str | None = None,
+        version: NgffVersion | str | None = None,
+        ngff_version: NgffVersion | str | None = None,
         method: Methods | str | None = None,
         overwrite: bool = False,
     ) -> OmeZarrContainer:

@@ -22,7 +22,7 @@ from ngffkit.errors import NgffValueError
 from ngffkit.io.stores import StoreLike, open_store
 from ngffkit.io.write import to_ngff_zarr
 from ngffkit.pyramids import ChunksLike
-from ngffkit.spec import DEFAULT_VERSION
+from ngffkit.spec import DEFAULT_VERSION, NgffVersion
 
 if TYPE_CHECKING:
     from ngffkit.methods import Methods
@@ -67,8 +67,8 @@ def create_ome_zarr_from_array(
     name: str | None = None,
     chunks: ChunksLike | None = None,
     method: Methods | str | None = None,
-    version: str | None = None,
-    ngff_version: str | None = None,
+    version: NgffVersion | str | None = None,
+    ngff_version: NgffVersion | str | None = None,
     overwrite: bool = False,
     storage_options: dict[str, Any] | None = None,
 ) -> OmeZarrContainer:
@@ -189,8 +189,8 @@ def create_empty_ome_zarr(
     chunks: ChunksLike | None = None,
     dtype: Any = "uint16",
     method: Methods | str | None = None,
-    version: str | None = None,
-    ngff_version: str | None = None,
+    version: NgffVersion | str | None = None,
+    ngff_version: NgffVersion | str | None = None,
     overwrite: bool = False,
     storage_options: dict[str, Any] | None = None,
 ) -> OmeZarrContainer:

@@ -32,7 +32,7 @@ from ngffkit.io.write import to_ngff_zarr
 from ngffkit.methods import DEFAULT_IMAGE_METHOD, parse_method
 from ngffkit.model import Multiscales, metadata_from_images
 from ngffkit.pyramids import ChunksLike, to_multiscales
-from ngffkit.spec import WRITABLE_VERSIONS
+from ngffkit.spec import WRITABLE_VERSIONS, NgffVersion
 
 if TYPE_CHECKING:
     from ngffkit.methods import Methods
@@ -99,8 +99,8 @@ def derive_into(
     copy_tables: bool = False,
     dtype: Any = None,
     chunks: ChunksLike | None = None,
-    version: str | None = None,
-    ngff_version: str | None = None,
+    version: NgffVersion | str | None = None,
+    ngff_version: NgffVersion | str | None = None,
     method: Methods | str | None = None,
     overwrite: bool = False,
 ) -> StorePath:

@@ -42,7 +42,7 @@ from ngffkit.io.write import Level, direct_source, open_for_writing, write_pixel
 from ngffkit.methods import DEFAULT_IMAGE_METHOD, DEFAULT_LABEL_METHOD, Methods, parse_method
 from ngffkit.model import Multiscales, NgffImage
 from ngffkit.pyramids import to_multiscales
-from ngffkit.spec import ImageLabel
+from ngffkit.spec import ImageLabel, ReadableVersion
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -78,7 +78,7 @@ class _LevelHandle:
     """The dataset path of this level (``"0"`` is the highest resolution)."""
     multiscales: Multiscales
     """The pyramid as read when the handle was made (lazy pixels)."""
-    version: str
+    version: ReadableVersion
     """OME-NGFF version of the store."""
     mode: AccessMode = "r"
 
@@ -791,7 +791,12 @@ class Label(_LevelHandle):
 
 
 def open_handle(
-    cls: type[Any], store: StorePath, path: str | None, *, version: str, mode: AccessMode
+    cls: type[Any],
+    store: StorePath,
+    path: str | None,
+    *,
+    version: ReadableVersion,
+    mode: AccessMode,
 ) -> Any:
     """Read the pyramid at *store* and return a *cls* handle on level *path* (default: first)."""
     ms = from_ngff_zarr(store, labels=False)

@@ -26,6 +26,7 @@ from ngffkit.errors import NgffExistsError, NgffKeyError
 from ngffkit.io.stores import describe_store
 from ngffkit.io.write import to_ngff_zarr
 from ngffkit.model import Multiscales
+from ngffkit.spec import ReadableVersion
 from ngffkit.spec.names import check_name
 
 __all__ = ["create_label", "delete_label_image"]
@@ -34,7 +35,7 @@ __all__ = ["create_label", "delete_label_image"]
 def create_label(
     sp: StorePath,
     multiscales: Multiscales,
-    version: str,
+    version: ReadableVersion,
     name: str,
     *,
     dtype: Any,
@@ -86,7 +87,9 @@ def create_label(
     add_label_name(sp, name, version)
 
 
-def delete_label_image(sp: StorePath, version: str, name: str, *, missing_ok: bool) -> None:
+def delete_label_image(
+    sp: StorePath, version: ReadableVersion, name: str, *, missing_ok: bool
+) -> None:
     """Unlist ``labels/<name>`` from the labels group, then remove its group.
 
     Raises

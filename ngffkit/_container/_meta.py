@@ -16,7 +16,14 @@ import numpy as np
 
 from ngffkit.errors import NgffKeyError, NgffTypeError, NgffValueError
 from ngffkit.model import Multiscales, NgffImage
-from ngffkit.spec import ImageLabel, MultiscaleMetadata, Omero, OmeroChannel, OmeroWindow
+from ngffkit.spec import (
+    ImageLabel,
+    MultiscaleMetadata,
+    Omero,
+    OmeroChannel,
+    OmeroWindow,
+    ReadableVersion,
+)
 
 __all__ = [
     "PixelSize",
@@ -503,7 +510,7 @@ class ImageMeta:
     """
 
     name: str | None
-    version: str
+    version: ReadableVersion
     """OME-NGFF version of the store (``"0.4"``, ``"0.5"`` ...)."""
     axes_names: tuple[str, ...]
     paths: tuple[str, ...]
@@ -679,7 +686,7 @@ def _parse_pixel_size(value: object, reference: PixelSize) -> PixelSize:
     )
 
 
-def image_meta_of(ms: Multiscales, version: str) -> ImageMeta:
+def image_meta_of(ms: Multiscales, version: ReadableVersion) -> ImageMeta:
     """Return the `ImageMeta` of a pyramid.
 
     Examples

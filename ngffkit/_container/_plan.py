@@ -20,7 +20,7 @@ from ngffkit.errors import NgffTypeError, NgffValueError
 from ngffkit.methods import DEFAULT_LABEL_METHOD, method_metadata
 from ngffkit.model import Multiscales, NgffImage, metadata_from_images
 from ngffkit.pyramids import ChunksLike, to_multiscales
-from ngffkit.spec import ImageLabel, LabelColor, Omero, parse_version
+from ngffkit.spec import ImageLabel, LabelColor, NgffVersion, Omero, parse_version
 
 if TYPE_CHECKING:
     from ngffkit.methods import Methods
@@ -37,7 +37,9 @@ __all__ = [
 ]
 
 
-def parse_version_args(version: str | None, ngff_version: str | None, default: str) -> str:
+def parse_version_args(
+    version: NgffVersion | str | None, ngff_version: NgffVersion | str | None, default: NgffVersion
+) -> NgffVersion:
     if (
         version is not None
         and ngff_version is not None

@@ -27,6 +27,8 @@ from ngffkit.model import Multiscales
 from ngffkit.spec import (
     ZARR_FORMAT,
     LabelsAttrs,
+    NgffVersion,
+    ReadableVersion,
     decode_labels_attrs,
     encode_labels_attrs,
     is_image_attrs,
@@ -81,7 +83,7 @@ def resolve_image_group(sp: StorePath) -> StorePath:
     return sp  # from_ngff_zarr explains what is there instead
 
 
-def writable_version(version: str, where: str) -> str:
+def writable_version(version: str, where: str) -> NgffVersion:
     """The version used for metadata writes into a store of *version*.
 
     Raises
@@ -118,7 +120,7 @@ def merge_attrs(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any
     return merged
 
 
-def write_image_metadata(sp: StorePath, ms: Multiscales, version: str) -> None:
+def write_image_metadata(sp: StorePath, ms: Multiscales, version: ReadableVersion) -> None:
     """Rewrite the image metadata of the group at *sp* from *ms*, keeping every other key."""
     version = writable_version(version, describe_store(sp))
     new = image_attrs(ms, version=version, where=describe_store(sp))
@@ -143,7 +145,7 @@ def read_label_names(sp: StorePath) -> tuple[str, ...]:
     return doc.labels if doc is not None else ()
 
 
-def add_label_name(sp: StorePath, name: str, version: str) -> None:
+def add_label_name(sp: StorePath, name: str, version: ReadableVersion) -> None:
     """List *name* in the ``labels`` group (created if missing), keeping the names already there."""
     check_name(name, "label", where=describe_store(sp))
     version = writable_version(version, describe_store(sp))
@@ -151,7 +153,7 @@ def add_label_name(sp: StorePath, name: str, version: str) -> None:
         _add_label_name(sp, name, version)
 
 
-def _add_label_name(sp: StorePath, name: str, version: str) -> None:
+def _add_label_name(sp: StorePath, name: str, version: NgffVersion) -> None:
     labels_sp = child(sp, "labels")
     doc = _labels_doc(sp)
     if doc is None:
@@ -165,7 +167,7 @@ def _add_label_name(sp: StorePath, name: str, version: str) -> None:
     group.update_attributes(merge_attrs(dict(group.attrs), new))
 
 
-def ensure_labels_group(sp: StorePath, version: str) -> None:
+def ensure_labels_group(sp: StorePath, version: ReadableVersion) -> None:
     """Create an empty ``labels`` group (listing nothing) if the image has none."""
     if _labels_doc(sp) is not None:
         return
@@ -190,7 +192,7 @@ def read_table_names(sp: StorePath) -> tuple[str, ...]:
     return list_tables(sp)
 
 
-def remove_label_name(sp: StorePath, name: str, version: str) -> None:
+def remove_label_name(sp: StorePath, name: str, version: ReadableVersion) -> None:
     """Unlist *name* from the `labels` group, keeping the other names and keys."""
     check_name(name, "label", where=describe_store(sp))
     version = writable_version(version, describe_store(sp))
@@ -198,7 +200,7 @@ def remove_label_name(sp: StorePath, name: str, version: str) -> None:
         _remove_label_name(sp, name, version)
 
 
-def _remove_label_name(sp: StorePath, name: str, version: str) -> None:
+def _remove_label_name(sp: StorePath, name: str, version: NgffVersion) -> None:
     doc = _labels_doc(sp)
     if doc is None or name not in doc.labels:
         return

@@ -48,6 +48,7 @@ from ngffkit.spec import (
     ImageLabel,
     LabelColor,
     LabelsAttrs,
+    NgffVersion,
     encode_image_attrs,
     encode_labels_attrs,
     non_finite,
@@ -74,7 +75,7 @@ __all__ = [
 def _parse_chunks_per_shard(
     chunks_per_shard: int | Sequence[int] | Mapping[str, int] | None,
     dims: tuple[str, ...],
-    version: str,
+    version: NgffVersion,
 ) -> dict[str, int] | None:
     if chunks_per_shard is None:
         return None
@@ -300,7 +301,7 @@ def _check_omero(ms: Multiscales, where: str) -> None:
             )
 
 
-def image_attrs(ms: Multiscales, *, version: str, where: str = "image") -> dict[str, Any]:
+def image_attrs(ms: Multiscales, *, version: NgffVersion, where: str = "image") -> dict[str, Any]:
     """Return the group attributes that describe *ms* in *version*'s JSON layout.
 
     Raises `NgffValueError` for a NaN or infinite number anywhere in them (JSON has neither,
@@ -334,7 +335,7 @@ def to_ngff_zarr(
     store: StoreLike,
     multiscales: Multiscales,
     *,
-    version: str = DEFAULT_VERSION,
+    version: NgffVersion | str = DEFAULT_VERSION,
     overwrite: bool = False,
     chunks_per_shard: int | Sequence[int] | Mapping[str, int] | None = None,
     compressors: Any = None,
@@ -506,7 +507,7 @@ def to_ngff_zarr(
 
 def _plan(
     ms: Multiscales,
-    version: str,
+    version: NgffVersion,
     layouts: Mapping[str | None, Sequence[StoredLayout]],
     root_attrs: dict[str, Any],
     label_attrs: dict[str, dict[str, Any]],
@@ -551,7 +552,7 @@ def _write_store(
     sp: StorePath,
     multiscales: Multiscales,
     *,
-    version: str,
+    version: NgffVersion,
     layouts: Mapping[str | None, Sequence[StoredLayout]],
     root_attrs: dict[str, Any],
     label_attrs: dict[str, dict[str, Any]],

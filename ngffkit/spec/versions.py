@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, overload
 
 from ngffkit.errors import NgffValueError
 
 __all__ = [
     "NgffVersion",
+    "ReadableVersion",
     "WRITABLE_VERSIONS",
     "READABLE_VERSIONS",
     "DEFAULT_VERSION",
@@ -39,8 +40,11 @@ __all__ = [
 ]
 
 NgffVersion = Literal["0.4", "0.5", "0.6"]
+"""A version ngffkit writes (and validates)."""
+ReadableVersion = Literal["0.1", "0.2", "0.3", "0.4", "0.5", "0.6"]
+"""A version ngffkit reads."""
 WRITABLE_VERSIONS: Final[tuple[NgffVersion, ...]] = ("0.4", "0.5", "0.6")
-READABLE_VERSIONS: Final = ("0.1", "0.2", "0.3", "0.4", "0.5", "0.6")
+READABLE_VERSIONS: Final[tuple[ReadableVersion, ...]] = ("0.1", "0.2", "0.3", "0.4", "0.5", "0.6")
 DEFAULT_VERSION: Final[NgffVersion] = "0.5"
 ZARR_FORMAT: Final[dict[str, Literal[2, 3]]] = {
     "0.1": 2,
@@ -83,7 +87,15 @@ def normalize_version(raw: object) -> str | None:
     return f"{int(match[1])}.{int(match[2])}" if match else None
 
 
-def parse_version(version: object, *, writable: bool = True) -> str:
+@overload
+def parse_version(version: object, *, writable: Literal[True] = True) -> NgffVersion: ...
+@overload
+def parse_version(version: object, *, writable: Literal[False]) -> ReadableVersion: ...
+@overload
+def parse_version(version: object, *, writable: bool) -> ReadableVersion: ...
+
+
+def parse_version(version: object, *, writable: bool = True) -> ReadableVersion:
     """Normalise a version argument (``"0.5"``, ``0.5``, ``"0.6rc0"``) to ``"0.X"``.
 
     Raises
@@ -97,7 +109,7 @@ def parse_version(version: object, *, writable: bool = True) -> str:
     ('0.4', '0.6')
     """
     found = normalize_version(version)
-    known: tuple[str, ...] = WRITABLE_VERSIONS if writable else READABLE_VERSIONS
+    known: tuple[ReadableVersion, ...] = WRITABLE_VERSIONS if writable else READABLE_VERSIONS
     if found not in known:
         raise NgffValueError(f"version: expected one of {', '.join(known)}, got {version!r}")
     return found
@@ -131,7 +143,7 @@ def declared_version(attrs: Mapping[str, Any]) -> tuple[object, tuple[str | int,
     return None, ()
 
 
-def detect_version(attrs: Mapping[str, Any], *, zarr_format: int) -> str | None:
+def detect_version(attrs: Mapping[str, Any], *, zarr_format: int) -> ReadableVersion | None:
     """Return the OME-NGFF version of a group's attributes, or None if there is no OME metadata.
 
     The declared version (see `declared_version`); else 0.5 for a Zarr v3 ``ome`` object

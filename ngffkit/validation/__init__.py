@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 from ngffkit.errors import NgffValueError
 from ngffkit.io.stores import is_store_mapping
 from ngffkit.spec.rules import Severity, ValidationIssue
-from ngffkit.spec.versions import normalize_version
+from ngffkit.spec.versions import NgffVersion, normalize_version
 from ngffkit.validation._document import SUPPORTED_VERSIONS, plain, validate_mapping
 from ngffkit.validation._report import ValidationReport
 from ngffkit.validation._walk import validate_store
@@ -56,7 +56,7 @@ __all__ = ["Severity", "ValidationIssue", "ValidationReport", "validate", "SUPPO
 def validate(
     target: StoreLike | Mapping[str, Any],
     *,
-    version: str | None = None,
+    version: NgffVersion | str | None = None,
     strict: bool = False,
     raise_on_error: bool = False,
     chunks: bool = False,
@@ -137,7 +137,7 @@ def validate(
     return report
 
 
-def _parse_version_argument(version: object) -> str | None:
+def _parse_version_argument(version: object) -> NgffVersion | None:
     if version is None:
         return None
     found = normalize_version(version)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 
@@ -18,6 +19,7 @@ from ngffkit.spec.versions import (
     OME_KINDS,
     WRITABLE_VERSIONS,
     ZARR_FORMAT,
+    NgffVersion,
     declared_version,
     normalize_version,
     ome_namespace,
@@ -26,7 +28,7 @@ from ngffkit.validation._schemas import schema_issues, schema_name
 
 __all__ = ["Doc", "check_attributes", "validate_mapping", "dedupe", "plain", "SUPPORTED_VERSIONS"]
 
-SUPPORTED_VERSIONS = WRITABLE_VERSIONS
+SUPPORTED_VERSIONS: Final[tuple[NgffVersion, ...]] = WRITABLE_VERSIONS
 """The versions validated (the ones ngffkit writes; older ones are read, not validated).
 ``0.6rc0`` and ``0.6.devN`` validate as 0.6."""
 
@@ -35,7 +37,7 @@ SUPPORTED_VERSIONS = WRITABLE_VERSIONS
 class Doc:
     """What the checks of one attributes document found, for the hierarchy walk."""
 
-    version: str | None
+    version: NgffVersion | None
     kinds: tuple[str, ...]
     ns: Mapping[str, JSON]
     ns_loc: Where
@@ -46,8 +48,8 @@ def check_attributes(
     attrs: Mapping[str, JSON],
     loc: Where,
     *,
-    override: str | None,
-    fallback: str,
+    override: NgffVersion | None,
+    fallback: NgffVersion,
     zarr_format: int | None,
     strict: bool,
 ) -> Doc:
@@ -143,7 +145,7 @@ def _has_coordinate_systems(ome: Mapping[str, JSON]) -> bool:
     )
 
 
-def _no_metadata(loc: Where, ns: Mapping[str, JSON], version: str) -> ValidationIssue:
+def _no_metadata(loc: Where, ns: Mapping[str, JSON], version: NgffVersion) -> ValidationIssue:
     where = "attributes.ome" if version != "0.4" else "the group attributes"
     return issue(
         "no-ome-metadata",
@@ -169,8 +171,8 @@ def dedupe(issues: Iterable[ValidationIssue]) -> Iterator[ValidationIssue]:
 
 
 def validate_mapping(
-    document: Mapping[str, JSON], *, override: str | None, strict: bool
-) -> tuple[str | None, list[ValidationIssue], str]:
+    document: Mapping[str, JSON], *, override: NgffVersion | None, strict: bool
+) -> tuple[NgffVersion | None, list[ValidationIssue], str]:
     issues: list[ValidationIssue] = []
     if "zarr_format" in document and "node_type" in document:
         target, root = "<zarr.json>", Where("")

@@ -14,13 +14,13 @@ from typing import Any
 from ngffkit.io.stores import join_path
 from ngffkit.spec.rules import Severity, ValidationIssue, Where, issue
 from ngffkit.spec.rules.narrow import JSON, as_list, as_map, io_field
-from ngffkit.spec.versions import ZARR_FORMAT
+from ngffkit.spec.versions import ZARR_FORMAT, NgffVersion
 from ngffkit.validation._nodes import Group, Walk, array_file
 
 __all__ = ["axis_names", "check_levels"]
 
 
-def axis_names(ms: Mapping[str, JSON], version: str) -> list[str] | None:
+def axis_names(ms: Mapping[str, JSON], version: NgffVersion) -> list[str] | None:
     if version != "0.6":
         axes = as_list(ms.get("axes"))
     else:
@@ -43,7 +43,7 @@ def check_levels(
     ms: Mapping[str, JSON],
     ms_loc: Where,
     arrays: Sequence[tuple[int, str, Any]],
-    version: str,
+    version: NgffVersion,
 ) -> None:
     names = axis_names(ms, version)
     add = walk.issues.append

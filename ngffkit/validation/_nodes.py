@@ -17,6 +17,7 @@ from zarr.storage import LocalStore, StorePath
 from ngffkit.io.stores import METADATA_ERRORS, describe_store, join_path
 from ngffkit.spec.rules import ValidationIssue
 from ngffkit.spec.rules.narrow import JSON
+from ngffkit.spec.versions import NgffVersion
 from ngffkit.validation._document import Doc
 
 __all__ = [
@@ -47,7 +48,7 @@ class Walk:
     """Mutable state of one hierarchy walk (local to a single `validate` call)."""
 
     sp: StorePath
-    override: str | None
+    override: NgffVersion | None
     strict: bool
     issues: list[ValidationIssue]
     visited: set[str]

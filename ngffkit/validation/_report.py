@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from ngffkit.errors import NgffIncompleteStoreError, NgffValidationError
 from ngffkit.spec.rules import ValidationIssue
+from ngffkit.spec.versions import NgffVersion
 
 __all__ = ["ValidationReport"]
 
@@ -27,7 +28,7 @@ class ValidationReport:
     ngffkit.errors.NgffValidationError: 1 OME-NGFF 0.4 error in <attributes>: ...
     """
 
-    version: str | None
+    version: NgffVersion | None
     """The version validated against (`"0.4"`, `"0.5"`, `"0.6"`), or None if unknown."""
     errors: tuple[ValidationIssue, ...]
     warnings: tuple[ValidationIssue, ...]

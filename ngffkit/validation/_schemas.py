@@ -19,12 +19,13 @@ from referencing.jsonschema import DRAFT202012
 from ngffkit.spec import pointer
 from ngffkit.spec.rules import ValidationIssue, Where, issue
 from ngffkit.spec.rules.narrow import JSON
+from ngffkit.spec.versions import NgffVersion
 
 __all__ = ["schema_registry", "schema_name", "schema_issues"]
 
 
 @functools.cache
-def schema_registry(version: str) -> tuple[Registry[JSON], Mapping[str, str]]:
+def schema_registry(version: NgffVersion) -> tuple[Registry[JSON], Mapping[str, str]]:
     """Every schema of *version*, registered by ``$id``; plus file stem -> ``$id``.
 
     Examples
@@ -50,14 +51,14 @@ def schema_registry(version: str) -> tuple[Registry[JSON], Mapping[str, str]]:
 
 
 @functools.cache
-def _validator(version: str, name: str) -> Draft202012Validator | None:
+def _validator(version: NgffVersion, name: str) -> Draft202012Validator | None:
     registry, ids = schema_registry(version)
     if name not in ids:
         return None
     return Draft202012Validator(registry.contents(ids[name]), registry=registry)
 
 
-def schema_name(version: str, kind: str, *, strict: bool) -> str | None:
+def schema_name(version: NgffVersion, kind: str, *, strict: bool) -> str | None:
     """The schema file for a node *kind* (see ``OME_KINDS``), the strict one if asked and there.
 
     Examples
@@ -87,7 +88,7 @@ def _trim(text: str, limit: int = 240) -> str:
 
 
 def schema_issues(
-    document: Mapping[str, JSON], loc: Where, version: str, name: str
+    document: Mapping[str, JSON], loc: Where, version: NgffVersion, name: str
 ) -> Iterator[ValidationIssue]:
     """What the schema *name* of *version* finds in *document*, as ``schema`` findings.
 

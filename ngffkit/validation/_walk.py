@@ -17,6 +17,7 @@ from ngffkit.errors import NgffNotFoundError
 from ngffkit.io.stores import METADATA_ERRORS, describe_store, join_path, open_store
 from ngffkit.spec.rules import ValidationIssue, Where, issue
 from ngffkit.spec.rules.narrow import JSON, as_list, as_map, is_int
+from ngffkit.spec.versions import NgffVersion
 from ngffkit.validation._document import SUPPORTED_VERSIONS, check_attributes, dedupe, plain
 from ngffkit.validation._levels import check_levels
 from ngffkit.validation._nodes import (
@@ -38,7 +39,7 @@ __all__ = ["validate_store"]
 
 
 def _visit_group(
-    walk: Walk, path: str, *, fallback: str, parent: Where, role: str, rule_missing: str
+    walk: Walk, path: str, *, fallback: NgffVersion, parent: Where, role: str, rule_missing: str
 ) -> Group | None:
     """Open and check the group at *path*, reporting at *parent* when it is missing or broken."""
     if path in walk.visited:
@@ -93,7 +94,7 @@ def _visit_group(
 
 
 def _check_group(
-    walk: Walk, path: str, node: Any, zarr_format: int, attrs: JSON, fallback: str
+    walk: Walk, path: str, node: Any, zarr_format: int, attrs: JSON, fallback: NgffVersion
 ) -> Group:
     file = group_file(walk.sp, path, zarr_format)
     loc = Where(file, ("attributes",)) if zarr_format == 3 else Where(file)
@@ -430,11 +431,11 @@ def _walk_bf2raw(walk: Walk, root: Group) -> None:
 def validate_store(
     target: StoreLike,
     *,
-    override: str | None,
+    override: NgffVersion | None,
     strict: bool,
     chunks: bool,
     storage_options: dict[str, Any] | None,
-) -> tuple[str | None, list[ValidationIssue], str]:
+) -> tuple[NgffVersion | None, list[ValidationIssue], str]:
     sp = open_store(target, mode="r", storage_options=storage_options)
     where = describe_store(sp)
     walk = Walk(sp=sp, override=override, strict=strict, issues=[], visited=set(), chunks=chunks)

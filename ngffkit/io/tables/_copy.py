@@ -40,7 +40,7 @@ from ngffkit.io.tables._store import (
     list_tables,
 )
 from ngffkit.model import TableSource
-from ngffkit.spec import ZARR_FORMAT, parse_version
+from ngffkit.spec import ZARR_FORMAT, NgffVersion, parse_version
 from ngffkit.spec.names import check_name
 
 if TYPE_CHECKING:
@@ -319,7 +319,9 @@ def check_tables_to_copy(target: StorePath, tables: Mapping[str, TableSource]) -
         _list_keys(source.store, source.path, describe_store(source.store, source.path))
 
 
-def write_tables(root: zarr.Group, tables: Mapping[str, TableSource], *, version: str) -> None:
+def write_tables(
+    root: zarr.Group, tables: Mapping[str, TableSource], *, version: NgffVersion
+) -> None:
     """Copy each table of *tables* into `tables/<name>` of the image group *root*, then list them.
 
     Called by [`to_ngff_zarr`][ngffkit.to_ngff_zarr] after the arrays and before the image

@@ -40,7 +40,14 @@ from ngffkit.spec.codec._blocks import (
     split_ome,
 )
 from ngffkit.spec.image import ImageAttrs, LabelsAttrs, MultiscaleMetadata
-from ngffkit.spec.versions import ZARR_FORMAT, detect_version, ome_namespace, parse_version
+from ngffkit.spec.versions import (
+    ZARR_FORMAT,
+    NgffVersion,
+    ReadableVersion,
+    detect_version,
+    ome_namespace,
+    parse_version,
+)
 
 __all__ = [
     "CODECS",
@@ -59,19 +66,19 @@ class VersionCodec(Protocol):
         self,
         raw: object,
         where: str,
-        version: str,
+        version: ReadableVersion,
         ndim: int | None,
         shapes: Sequence[Sequence[int]] | None,
     ) -> MultiscaleMetadata: ...
 
-    def encode_multiscale(self, ms: MultiscaleMetadata, version: str) -> dict[str, Any]: ...
+    def encode_multiscale(self, ms: MultiscaleMetadata, version: NgffVersion) -> dict[str, Any]: ...
 
     def attributes(
         self,
         ome: Mapping[str, Any],
         rest: Mapping[str, Any],
         extra_ome: Mapping[str, Any],
-        version: str,
+        version: NgffVersion,
     ) -> dict[str, Any]: ...
 
 
@@ -90,11 +97,11 @@ def decode_image_attrs(
     attrs: Mapping[str, Any],
     *,
     zarr_format: int,
-    version: str | None = None,
+    version: ReadableVersion | str | None = None,
     ndim: int | None = None,
     shapes: Sequence[Sequence[int]] | None = None,
     where: str = "attributes",
-) -> tuple[str, ImageAttrs]:
+) -> tuple[ReadableVersion, ImageAttrs]:
     """Parse the attributes of an image group of any readable version.
 
     Parameters
@@ -167,7 +174,7 @@ def decode_image_attrs(
     )
 
 
-def encode_image_attrs(doc: ImageAttrs, version: str) -> dict[str, Any]:
+def encode_image_attrs(doc: ImageAttrs, version: NgffVersion | str) -> dict[str, Any]:
     """Return the group attributes of *doc* in the JSON layout of *version*.
 
     Parameters
@@ -231,7 +238,7 @@ def decode_labels_attrs(
     return LabelsAttrs(labels=labels, extra_ome=extra_ome, extra=extra)
 
 
-def encode_labels_attrs(doc: LabelsAttrs, version: str) -> dict[str, Any]:
+def encode_labels_attrs(doc: LabelsAttrs, version: NgffVersion | str) -> dict[str, Any]:
     """Return the attributes of a ``labels`` group for *version*.
 
     Examples

@@ -31,7 +31,7 @@ from ngffkit.spec.image import (
     default_axis_type,
 )
 from ngffkit.spec.names import name_problem
-from ngffkit.spec.versions import ZARR_FORMAT
+from ngffkit.spec.versions import ZARR_FORMAT, NgffVersion, ReadableVersion
 
 __all__ = [
     "IMAGE_KEYS",
@@ -65,7 +65,9 @@ _V2_OME_KEYS: Final = ("multiscales", "omero", "image-label", "labels", "plate",
 """Top-level keys of a Zarr v2 group that are OME metadata rather than user attributes."""
 
 
-def split_ome(attrs: Mapping[str, Any], version: str) -> tuple[Mapping[str, Any], dict[str, Any]]:
+def split_ome(
+    attrs: Mapping[str, Any], version: ReadableVersion
+) -> tuple[Mapping[str, Any], dict[str, Any]]:
     """Split attributes into (OME block, non-OME attributes)."""
     if ZARR_FORMAT[version] == 3 and "ome" in attrs:
         ome = expect_mapping(attrs["ome"], "attributes.ome")
@@ -76,7 +78,7 @@ def split_ome(attrs: Mapping[str, Any], version: str) -> tuple[Mapping[str, Any]
     return ome, rest
 
 
-def decode_axis(raw: object, where: str, version: str) -> Axis:
+def decode_axis(raw: object, where: str, version: ReadableVersion) -> Axis:
     if isinstance(raw, str):  # 0.3: a list of names
         return Axis(name=raw, type=default_axis_type(raw))
     obj = expect_mapping(raw, where)
@@ -105,7 +107,7 @@ def decode_axis(raw: object, where: str, version: str) -> Axis:
         raise NgffValidationError(f"{where}: {exc}", rule=exc.rule, path=where) from exc
 
 
-def encode_axis(axis: Axis, version: str) -> dict[str, Any]:
+def encode_axis(axis: Axis, version: NgffVersion) -> dict[str, Any]:
     out: dict[str, Any] = {"name": axis.name}
     # 0.4 lets an axis go untyped; the 0.5+ schemas count an untyped axis as a space axis,
     # so a 0.4 (c, z, y, x) without types would not validate as 0.5: name the usual type.
@@ -323,7 +325,7 @@ def decode_image_label(raw: object, where: str) -> ImageLabel:
         raise NgffValidationError(f"{where}: {exc}", rule=exc.rule, path=where) from exc
 
 
-def encode_image_label(label: ImageLabel, version: str) -> dict[str, Any]:
+def encode_image_label(label: ImageLabel, version: NgffVersion) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if version == "0.4":
         out["version"] = "0.4"
@@ -353,7 +355,7 @@ def safe_listed(name: str, where: str) -> str | None:
     return None
 
 
-def check_space_axes(axes: Sequence[Mapping[str, Any]], version: str) -> None:
+def check_space_axes(axes: Sequence[Mapping[str, Any]], version: NgffVersion) -> None:
     """0.5+ counts an axis without a type as a space axis: refuse more than three of them.
 
     Examples

@@ -31,6 +31,7 @@ from ngffkit.spec.codec._blocks import (
     scale_translation,
 )
 from ngffkit.spec.image import Axis, Dataset, MultiscaleMetadata, default_axis_type
+from ngffkit.spec.versions import NgffVersion, ReadableVersion
 
 __all__ = ["decode_multiscale", "encode_multiscale", "encode_transforms", "attributes"]
 
@@ -59,7 +60,7 @@ def _legacy_scale(
 def decode_multiscale(
     raw: object,
     where: str,
-    version: str,
+    version: ReadableVersion,
     ndim: int | None,
     shapes: Sequence[Sequence[int]] | None,
 ) -> MultiscaleMetadata:
@@ -136,7 +137,7 @@ def encode_transforms(ds: Dataset) -> list[dict[str, Any]]:
     return out
 
 
-def encode_multiscale(ms: MultiscaleMetadata, version: str = "0.4") -> dict[str, Any]:
+def encode_multiscale(ms: MultiscaleMetadata, version: NgffVersion = "0.4") -> dict[str, Any]:
     """One ``multiscales[]`` entry in 0.4's layout (0.5 uses it without the version key).
 
     Examples
@@ -162,7 +163,10 @@ def encode_multiscale(ms: MultiscaleMetadata, version: str = "0.4") -> dict[str,
 
 
 def attributes(
-    ome: Mapping[str, Any], rest: Mapping[str, Any], extra_ome: Mapping[str, Any], version: str
+    ome: Mapping[str, Any],
+    rest: Mapping[str, Any],
+    extra_ome: Mapping[str, Any],
+    version: NgffVersion,
 ) -> dict[str, Any]:
     """The group attributes: OME keys at the top level, beside the user's (0.4 has no
     namespace, so *extra_ome* has nowhere to go).

@@ -19,6 +19,7 @@ from ngffkit.spec._parse import freeze
 from ngffkit.spec.codec import v04
 from ngffkit.spec.codec._blocks import check_space_axes
 from ngffkit.spec.image import MultiscaleMetadata
+from ngffkit.spec.versions import NgffVersion
 
 __all__ = ["decode_multiscale", "encode_multiscale", "attributes"]
 
@@ -26,7 +27,7 @@ decode_multiscale = v04.decode_multiscale
 """0.5 reads a ``multiscales[]`` entry as 0.4 does."""
 
 
-def encode_multiscale(ms: MultiscaleMetadata, version: str = "0.5") -> dict[str, Any]:
+def encode_multiscale(ms: MultiscaleMetadata, version: NgffVersion = "0.5") -> dict[str, Any]:
     """0.4's layout, no version key, at most three space axes.
 
     Examples
@@ -43,7 +44,10 @@ def encode_multiscale(ms: MultiscaleMetadata, version: str = "0.5") -> dict[str,
 
 
 def attributes(
-    ome: Mapping[str, Any], rest: Mapping[str, Any], extra_ome: Mapping[str, Any], version: str
+    ome: Mapping[str, Any],
+    rest: Mapping[str, Any],
+    extra_ome: Mapping[str, Any],
+    version: NgffVersion,
 ) -> dict[str, Any]:
     """The group attributes: the user's keys, and ``ome`` with the version first.
 

@@ -38,6 +38,7 @@ from ngffkit.spec.codec._blocks import (
     scale_translation,
 )
 from ngffkit.spec.image import Axis, Dataset, MultiscaleMetadata
+from ngffkit.spec.versions import NgffVersion, ReadableVersion
 
 __all__ = ["decode_multiscale", "encode_multiscale", "encode_transforms", "attributes"]
 
@@ -76,7 +77,7 @@ def _decode_transform(
 
 
 def _intrinsic_axes(
-    obj: Mapping[str, Any], where: str, version: str
+    obj: Mapping[str, Any], where: str, version: ReadableVersion
 ) -> tuple[tuple[Axis, ...], str]:
     """The axes of the system the first dataset maps to (the intrinsic one), and its name."""
     systems = expect_list(obj.get("coordinateSystems"), f"{where}.coordinateSystems", min_len=1)
@@ -115,7 +116,7 @@ def _intrinsic_axes(
 def decode_multiscale(
     raw: object,
     where: str,
-    version: str,
+    version: ReadableVersion,
     ndim: int | None,
     shapes: Sequence[Sequence[int]] | None,
 ) -> MultiscaleMetadata:
@@ -199,7 +200,7 @@ def encode_transforms(ds: Dataset, system: str) -> list[dict[str, Any]]:
     ]
 
 
-def encode_multiscale(ms: MultiscaleMetadata, version: str = "0.6") -> dict[str, Any]:
+def encode_multiscale(ms: MultiscaleMetadata, version: NgffVersion = "0.6") -> dict[str, Any]:
     """One 0.6 ``multiscales[]`` entry: the intrinsic system first, then those carried from a read."""
     out = encode_header(ms)
     axes = [encode_axis(a, version) for a in ms.axes]

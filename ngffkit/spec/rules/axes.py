@@ -19,6 +19,7 @@ from typing import Final
 from ngffkit.spec.rules._catalogue import ValidationIssue, Where, declare, issue, rule
 from ngffkit.spec.rules.narrow import JSON, as_list, duplicates, short
 from ngffkit.spec.units import SPACE_UNITS, TIME_UNITS
+from ngffkit.spec.versions import NgffVersion
 
 __all__ = [
     "check_axes",
@@ -234,7 +235,7 @@ def axis_unit(axes: Axes, where: Where) -> Iterator[ValidationIssue]:
             )
 
 
-def check_axes(value: object, where: Where, version: str) -> Iterator[ValidationIssue]:
+def check_axes(value: object, where: Where, version: NgffVersion) -> Iterator[ValidationIssue]:
     """Every rule of this section on one JSON array of axes.
 
     Non-arrays and non-object items are left to the JSON schema. From 0.6 on, axes of the

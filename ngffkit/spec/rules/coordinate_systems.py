@@ -34,6 +34,7 @@ from ngffkit.spec.rules.narrow import (
     numbers,
     short,
 )
+from ngffkit.spec.versions import NgffVersion
 
 __all__ = [
     "check_multiscale_v06",
@@ -108,7 +109,7 @@ def coordinate_system_missing(
 
 
 def check_coordinate_systems(
-    value: object, where: Where, version: str
+    value: object, where: Where, version: NgffVersion
 ) -> tuple[dict[str, Mapping[str, JSON]], list[ValidationIssue]]:
     """The systems by name, and what the names and each system's axes break.
 
@@ -404,7 +405,7 @@ def _level_scale(vectors: Sequence[_Vector], ndim: int) -> list[float] | None:
 
 
 def check_multiscale_v06(
-    ms: Mapping[str, JSON], where: Where, version: str
+    ms: Mapping[str, JSON], where: Where, version: NgffVersion
 ) -> Iterator[ValidationIssue]:
     """Every rule on one 0.6 ``multiscales[]`` entry.
 

@@ -24,6 +24,7 @@ from ngffkit.spec.rules.omero import check_omero
 from ngffkit.spec.rules.plate import check_plate
 from ngffkit.spec.rules.scene import check_scene
 from ngffkit.spec.rules.well import check_well
+from ngffkit.spec.versions import NgffVersion
 
 __all__ = ["check_document", "number_finite"]
 
@@ -90,7 +91,7 @@ def number_finite(ns: Mapping[str, JSON], where: Where) -> Iterator[ValidationIs
 
 
 def check_document(
-    ns: Mapping[str, JSON], where: Where, kinds: Sequence[str], version: str
+    ns: Mapping[str, JSON], where: Where, kinds: Sequence[str], version: NgffVersion
 ) -> Iterator[ValidationIssue]:
     """The rules of every section the OME metadata *ns* holds (*kinds*, see ``OME_KINDS``).
 

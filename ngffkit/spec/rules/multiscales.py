@@ -23,6 +23,7 @@ from typing import Literal
 from ngffkit.spec.rules._catalogue import ValidationIssue, Where, declare, issue, rule
 from ngffkit.spec.rules.axes import check_axes
 from ngffkit.spec.rules.narrow import JSON, as_list, duplicates, numbers, short
+from ngffkit.spec.versions import NgffVersion
 
 __all__ = [
     "check_multiscale",
@@ -382,7 +383,7 @@ def first_scale(transforms: object) -> list[float] | None:
 
 
 def check_multiscale(
-    ms: Mapping[str, JSON], where: Where, version: str
+    ms: Mapping[str, JSON], where: Where, version: NgffVersion
 ) -> Iterator[ValidationIssue]:
     """Every rule of this section on one 0.4/0.5 ``multiscales[]`` entry.
 

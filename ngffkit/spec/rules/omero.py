@@ -16,6 +16,7 @@ from typing import Final
 
 from ngffkit.spec.rules._catalogue import ValidationIssue, Where, declare, issue, rule
 from ngffkit.spec.rules.narrow import JSON, as_list, is_number
+from ngffkit.spec.versions import NgffVersion
 
 __all__ = ["check_omero", "omero_color", "omero_window", "HEX_COLOR"]
 
@@ -37,7 +38,7 @@ declare(
     summary="a channel's color is 6 hexadecimal digits RRGGBB without '#' (and is present)",
 )
 def omero_color(
-    channel: Mapping[str, JSON], where: Where, version: str
+    channel: Mapping[str, JSON], where: Where, version: NgffVersion
 ) -> Iterator[ValidationIssue]:
     """The colour is RRGGBB; from 0.5 the schema no longer requires it, the text still does.
 
@@ -68,7 +69,7 @@ def omero_color(
     summary="a channel's window has numbers min, max, start and end (and is present)",
 )
 def omero_window(
-    channel: Mapping[str, JSON], where: Where, version: str
+    channel: Mapping[str, JSON], where: Where, version: NgffVersion
 ) -> Iterator[ValidationIssue]:
     """The window has four numbers; from 0.5 the schema no longer requires it.
 
@@ -96,7 +97,9 @@ def omero_window(
         )
 
 
-def check_omero(omero: Mapping[str, JSON], where: Where, version: str) -> Iterator[ValidationIssue]:
+def check_omero(
+    omero: Mapping[str, JSON], where: Where, version: NgffVersion
+) -> Iterator[ValidationIssue]:
     """Every rule of this section on one ``omero`` block.
 
     Examples

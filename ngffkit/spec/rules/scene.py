@@ -14,11 +14,14 @@ from collections.abc import Iterator, Mapping
 from ngffkit.spec.rules._catalogue import ValidationIssue, Where
 from ngffkit.spec.rules.coordinate_systems import check_coordinate_systems, local_transform_dims
 from ngffkit.spec.rules.narrow import JSON, as_list
+from ngffkit.spec.versions import NgffVersion
 
 __all__ = ["check_scene"]
 
 
-def check_scene(scene: Mapping[str, JSON], where: Where, version: str) -> Iterator[ValidationIssue]:
+def check_scene(
+    scene: Mapping[str, JSON], where: Where, version: NgffVersion
+) -> Iterator[ValidationIssue]:
     """The coordinate-system rules on a scene: its systems, and the transforms between them.
 
     Examples

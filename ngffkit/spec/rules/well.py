@@ -16,6 +16,7 @@ from typing import Final
 from ngffkit.spec.rules._catalogue import ValidationIssue, Where, declare, issue, rule
 from ngffkit.spec.rules.narrow import JSON, as_list, duplicates, short
 from ngffkit.spec.rules.plate import ALNUM
+from ngffkit.spec.versions import NgffVersion
 
 __all__ = ["check_well", "well_image_path", "well_image_unique", "well_acquisition"]
 
@@ -36,7 +37,7 @@ declare(
     section="well",
     summary="field-of-view paths are alphanumeric (0.6: letters, digits, '-', '_', '.')",
 )
-def well_image_path(path: str, where: Where, version: str) -> Iterator[ValidationIssue]:
+def well_image_path(path: str, where: Where, version: NgffVersion) -> Iterator[ValidationIssue]:
     """A field of view's path uses the characters the version allows.
 
     Examples
@@ -104,7 +105,9 @@ def well_acquisition(
         )
 
 
-def check_well(well: Mapping[str, JSON], where: Where, version: str) -> Iterator[ValidationIssue]:
+def check_well(
+    well: Mapping[str, JSON], where: Where, version: NgffVersion
+) -> Iterator[ValidationIssue]:
     """Every rule of this section on one ``well`` block.
 
     Examples
