@@ -27,6 +27,7 @@ from ngffkit.spec import (
     ANATOMICAL_ORIENTATIONS,
     Axis,
     Dataset,
+    ImageAttrs,
     ImageLabel,
     MultiscaleMetadata,
     Omero,
@@ -458,6 +459,9 @@ class Multiscales:
             )
         else:
             self._ensure_metadata_matches_images()
+            if self.method is None and self.metadata.type is not None:
+                # One method name: ngff-zarr's field and the metadata's "type" agree.
+                object.__setattr__(self, "method", self.metadata.type)
         derivations = tuple(self.derivations)
         if derivations and len(derivations) != len(images):
             raise NgffValueError(
@@ -516,6 +520,41 @@ class Multiscales:
                     f"metadata.datasets[{i}] ({ds.path!r}): scale {list(ds.scale)} / translation "
                     f"{list(ds.offset)} differ from images[{i}]'s {list(scale)} / {list(offset)}"
                 )
+
+    @property
+    def image_attrs(self) -> ImageAttrs:
+        """The spec's view of this pyramid: what an image group's attributes hold.
+
+        The model keeps ngff-zarr's field names (``metadata``, ``omero`` ...); this is the one
+        place they map to the spec's `ImageAttrs` (the writer encodes it).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from ngffkit import to_multiscales
+        >>> to_multiscales(np.zeros((8, 8), "u1")).image_attrs.multiscales[0].axis_names
+        ('y', 'x')
+        """
+        return ImageAttrs(
+            multiscales=(self.metadata,),
+            omero=self.omero,
+            image_label=self.image_label,
+            extra=self.attributes,
+            extra_ome=self.extra_ome,
+        )
+
+    @property
+    def is_label(self) -> bool:
+        """True for a label image: it has ``image-label`` metadata or integer label pixels.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from ngffkit import to_multiscales, to_ngff_image
+        >>> to_multiscales(to_ngff_image(np.zeros((8, 8), "u2"), is_label=True)).is_label
+        True
+        """
+        return self.image_label is not None or self.images[0].is_label
 
     @property
     def paths(self) -> tuple[str, ...]:

@@ -525,7 +525,7 @@ class _LevelHandle:
         is_label = self._is_label()
         if method is not None:
             return parse_method(method, is_label=is_label)
-        recorded = self.multiscales.method or self.multiscales.metadata.type
+        recorded = self.multiscales.method
         try:
             return parse_method(recorded, is_label=is_label)
         except (NgffValueError, NgffTypeError):

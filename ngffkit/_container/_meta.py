@@ -698,7 +698,6 @@ def image_meta_of(ms: Multiscales, version: ReadableVersion) -> ImageMeta:
     (2, ('0', '1'), ('channel_0', 'channel_1', 'channel_2'))
     """
     first = ms.images[0]
-    is_label = ms.image_label is not None or first.is_label
     return ImageMeta(
         name=ms.metadata.name,
         version=version,
@@ -708,7 +707,7 @@ def image_meta_of(ms: Multiscales, version: ReadableVersion) -> ImageMeta:
         pixel_sizes=tuple(pixel_size_of(img) for img in ms.images),
         translations=tuple(dict(img.translation) for img in ms.images),
         dtype=str(first.dtype),
-        channels_meta=None if is_label else channels_meta_of(ms),
+        channels_meta=None if ms.is_label else channels_meta_of(ms),
         image_label=ms.image_label,
         multiscale=ms.metadata,
         method=ms.method or ms.metadata.type,

@@ -44,7 +44,6 @@ from ngffkit.model import Multiscales, StoredLayout
 from ngffkit.spec import (
     DEFAULT_VERSION,
     ZARR_FORMAT,
-    ImageAttrs,
     ImageLabel,
     LabelColor,
     LabelsAttrs,
@@ -315,14 +314,7 @@ def image_attrs(ms: Multiscales, *, version: NgffVersion, where: str = "image") 
     >>> [d["path"] for d in attrs["ome"]["multiscales"][0]["datasets"]]
     ['0', '1']
     """
-    doc = ImageAttrs(
-        multiscales=(ms.metadata,),
-        omero=ms.omero,
-        image_label=ms.image_label,
-        extra=ms.attributes,
-        extra_ome=ms.extra_ome,
-    )
-    attrs = encode_image_attrs(doc, version)
+    attrs = encode_image_attrs(ms.image_attrs, version)
     for parts, value in non_finite(attrs):
         raise NgffValueError(
             f"{where}: attributes {pointer(parts)}: expected a finite number, got {value!r} "
