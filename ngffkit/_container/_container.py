@@ -23,7 +23,6 @@ from ngffkit._container._meta import (
     overview_rows,
 )
 from ngffkit._container._store import (
-    child,
     read_label_names,
     read_table_names,
     resolve_image_group,
@@ -31,7 +30,7 @@ from ngffkit._container._store import (
 )
 from ngffkit.errors import NgffKeyError, NgffValueError
 from ngffkit.io.read import from_ngff_zarr
-from ngffkit.io.stores import StoreLike, describe_store, open_store
+from ngffkit.io.stores import StoreLike, child, describe_store, open_store
 from ngffkit.io.tables import DEFAULT_BACKEND, delete_table, read_table, write_table
 from ngffkit.model import Multiscales
 from ngffkit.spec import NgffVersion, Omero, ReadableVersion

@@ -23,10 +23,9 @@ from ngffkit._container._plan import (
     parse_version_args,
     zeros_levels,
 )
-from ngffkit._container._store import child
 from ngffkit.arrays import to_ngff_image
 from ngffkit.errors import NgffValueError
-from ngffkit.io.stores import StoreLike, describe_store, open_store
+from ngffkit.io.stores import StoreLike, child, describe_store, open_store
 from ngffkit.io.tables import read_table_sources
 from ngffkit.io.write import to_ngff_zarr
 from ngffkit.methods import DEFAULT_IMAGE_METHOD, parse_method

@@ -30,14 +30,14 @@ from ngffkit._container._meta import (
 )
 from ngffkit._container._plan import parse_label_colors, parse_label_properties
 from ngffkit._container._select import Selection, parse_selection, physical_to_pixel
-from ngffkit._container._store import child, write_image_metadata, write_selection
+from ngffkit._container._store import write_image_metadata, write_selection
 from ngffkit.errors import (
     NgffReadOnlyError,
     NgffTypeError,
     NgffValueError,
 )
 from ngffkit.io.read import from_ngff_zarr
-from ngffkit.io.stores import describe_store
+from ngffkit.io.stores import child, describe_store
 from ngffkit.io.write import Level, direct_source, open_for_writing, write_pixels
 from ngffkit.methods import DEFAULT_IMAGE_METHOD, DEFAULT_LABEL_METHOD, Methods, parse_method
 from ngffkit.model import Multiscales, NgffImage

@@ -16,14 +16,13 @@ from zarr.storage import StorePath
 from ngffkit._container._plan import label_pyramid, parse_label_colors, parse_label_properties
 from ngffkit._container._store import (
     add_label_name,
-    child,
     ensure_labels_group,
     read_label_names,
     remove_label_name,
     writable_version,
 )
 from ngffkit.errors import NgffExistsError, NgffKeyError
-from ngffkit.io.stores import describe_store
+from ngffkit.io.stores import child, describe_store
 from ngffkit.io.write import to_ngff_zarr
 from ngffkit.model import Multiscales
 from ngffkit.spec import ReadableVersion

@@ -20,7 +20,7 @@ from zarr.storage import StorePath
 from ngffkit._container._select import Selection
 from ngffkit.errors import NgffValueError
 from ngffkit.io.read import open_group
-from ngffkit.io.stores import READ_PREFIX, describe_store, join_path
+from ngffkit.io.stores import bioformats2raw_series, child, describe_store, graph_reads
 from ngffkit.io.tables import list_tables
 from ngffkit.io.write import image_attrs, image_lock
 from ngffkit.model import Multiscales
@@ -32,13 +32,11 @@ from ngffkit.spec import (
     decode_labels_attrs,
     encode_labels_attrs,
     is_image_attrs,
-    ome_namespace,
     parse_version,
 )
 from ngffkit.spec.names import check_name
 
 __all__ = [
-    "child",
     "resolve_image_group",
     "writable_version",
     "merge_attrs",
@@ -48,39 +46,17 @@ __all__ = [
     "ensure_labels_group",
     "read_table_names",
     "remove_label_name",
-    "reads_from",
     "write_selection",
 ]
-
-
-def child(sp: StorePath, *parts: str) -> StorePath:
-    """The StorePath of a node below *sp*.
-
-    Examples
-    --------
-    >>> from zarr.storage import MemoryStore
-    >>> child(StorePath(MemoryStore(), "img"), "labels", "cells").path
-    'img/labels/cells'
-    """
-    return StorePath(sp.store, join_path(sp.path, *parts))
 
 
 def resolve_image_group(sp: StorePath) -> StorePath:
     """Return the group holding the image: *sp* itself, or a bioformats2raw container's first series."""
     group = open_group(sp)
-    attrs = dict(group.attrs)
-    if is_image_attrs(attrs):
+    if is_image_attrs(dict(group.attrs)):
         return sp
-    ome, _ = ome_namespace(attrs)
-    if "bioformats2raw.layout" in ome:
-        series = "0"
-        if "OME" in group:
-            meta: dict[str, Any] = dict(group["OME"].attrs)
-            listed = ome_namespace(meta)[0].get("series")
-            if listed:
-                series = str(listed[0])
-        return child(sp, series)
-    return sp  # from_ngff_zarr explains what is there instead
+    series = bioformats2raw_series(group)
+    return sp if series is None else child(sp, series)  # from_ngff_zarr explains what is there
 
 
 def writable_version(version: str, where: str) -> NgffVersion:
@@ -211,23 +187,11 @@ def _remove_label_name(sp: StorePath, name: str, version: NgffVersion) -> None:
     group.update_attributes(merge_attrs(dict(group.attrs), new))
 
 
-def reads_from(data: da.Array, where: str) -> bool:
-    """True if the dask graph of *data* reads the array at *where* (a `describe_store` text).
-
-    Examples
-    --------
-    >>> reads_from(da.zeros(3), "img.zarr/0")
-    False
-    """
-    prefix = f"{READ_PREFIX}{where}-"
-    return any(str(name).startswith(prefix) for name in data.dask.layers)
-
-
 def write_selection(
     array: zarr.Array[Any], selection: Selection, patch: Any, *, where: str
 ) -> None:
     """Write *patch* (numpy or dask, shaped like ``selection.full_shape``) into *array* at *where*."""
-    if isinstance(patch, da.Array) and reads_from(patch, where):
+    if isinstance(patch, da.Array) and graph_reads(patch, where):
         # The patch is computed from this very array (e.g. a shifted copy of a region): read it
         # all before writing, or one block could overwrite pixels another block still has to read.
         patch = patch.compute()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -24,11 +23,12 @@ from ngffkit.io._engine import codec_pipeline
 from ngffkit.io._stored import as_stored, checked_getter
 from ngffkit.io.stores import (
     METADATA_ERRORS,
-    READ_PREFIX,
     StoreLike,
+    bioformats2raw_series,
+    child,
     describe_store,
-    join_path,
     open_store,
+    read_layer_name,
 )
 from ngffkit.io.tables import read_table_sources
 from ngffkit.model import Multiscales, NgffImage, StoredLayout
@@ -37,6 +37,7 @@ from ngffkit.spec import (
     decode_labels_attrs,
     detect_version,
     is_image_attrs,
+    ome_namespace,
 )
 
 __all__ = ["from_ngff_zarr", "open_group", "read_version"]
@@ -95,7 +96,7 @@ def _meta_file(group: zarr.Group) -> str:
 def _open_level(sp: StorePath, path: str, where: str) -> zarr.Array[Any]:
     try:
         with codec_pipeline(sp.store):
-            return zarr.open_array(store=StorePath(sp.store, join_path(sp.path, path)), mode="r")
+            return zarr.open_array(store=child(sp, path), mode="r")
     except Exception as exc:  # zarr raises several types (and groups of them) for a missing array
         raise NgffValidationError(
             f"{where}: dataset path {path!r} is listed in multiscales but no array can be opened "
@@ -111,15 +112,9 @@ def _legacy_shapes(attrs: Mapping[str, Any], sp: StorePath, where: str) -> list[
     return [tuple(_open_level(sp, str(p), where).shape) for p in paths]
 
 
-def _ome_of(attrs: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The OME block of group attributes: ``attrs["ome"]`` (0.5+) or the attributes themselves."""
-    ome = attrs.get("ome")
-    return ome if isinstance(ome, Mapping) else attrs
-
-
 def _refuse_non_image(group: zarr.Group, sp: StorePath, attrs: Mapping[str, Any]) -> None:
     where = describe_store(sp)
-    ome = _ome_of(attrs)
+    ome, _ = ome_namespace(attrs)
     if "plate" in ome:
         raise NgffValueError(
             f"{where}: this is an HCS plate, not an image; open one field of view inside it, "
@@ -145,22 +140,10 @@ def _refuse_non_image(group: zarr.Group, sp: StorePath, attrs: Mapping[str, Any]
     )
 
 
-def _bioformats2raw_series(group: zarr.Group, attrs: Mapping[str, Any]) -> str | None:
-    if "bioformats2raw.layout" not in _ome_of(attrs):
-        return None
-    try:
-        listed = _ome_of(dict(group["OME"].attrs)).get("series")
-        if isinstance(listed, list) and listed:
-            return str(listed[0])
-    except KeyError:
-        pass
-    return "0"
-
-
 def _read_labels(group: zarr.Group, sp: StorePath) -> dict[str, Multiscales]:
     if "labels" not in group:
         return {}
-    labels_sp = StorePath(sp.store, join_path(sp.path, "labels"))
+    labels_sp = child(sp, "labels")
     labels_group = group["labels"]
     doc = decode_labels_attrs(
         dict(labels_group.attrs),
@@ -170,9 +153,7 @@ def _read_labels(group: zarr.Group, sp: StorePath) -> dict[str, Multiscales]:
     out: dict[str, Multiscales] = {}
     for name in doc.labels:
         try:
-            out[name] = _read_image(
-                StorePath(labels_sp.store, join_path(labels_sp.path, name)), labels=False
-            )
+            out[name] = _read_image(child(labels_sp, name), labels=False)
         except (NgffValidationError, NgffNotFoundError, NgffValueError) as exc:
             # One broken label must not make the image unreadable; say so loudly.
             warnings.warn(f"label {name!r} skipped: {exc}", NgffValidationWarning, stacklevel=4)
@@ -184,11 +165,9 @@ def _read_image(sp: StorePath, *, labels: bool, tables: bool = False) -> Multisc
     attrs = dict(group.attrs)
     zarr_format = group.metadata.zarr_format
     if not is_image_attrs(attrs):
-        series = _bioformats2raw_series(group, attrs)
+        series = bioformats2raw_series(group)
         if series is not None:
-            return _read_image(
-                StorePath(sp.store, join_path(sp.path, series)), labels=labels, tables=tables
-            )
+            return _read_image(child(sp, series), labels=labels, tables=tables)
         _refuse_non_image(group, sp, attrs)
     where = describe_store(sp)
     version = detect_version(attrs, zarr_format=zarr_format)
@@ -247,7 +226,7 @@ def _read_image(sp: StorePath, *, labels: bool, tables: bool = False) -> Multisc
                 # The array as its own graph key: the writer reads it directly, without the graph.
                 inline_array=False,
                 # The name records the source, so a writer can refuse to overwrite what it reads.
-                name=f"{READ_PREFIX}{where}/{ds.path}-{uuid.uuid4().hex}",
+                name=read_layer_name(where, ds.path),
             ),
             array,
         )

@@ -20,6 +20,8 @@ from __future__ import annotations
 import logging
 import os
 import re
+import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
@@ -29,8 +31,10 @@ from zarr.storage import FsspecStore, LocalStore, MemoryStore, StorePath
 
 from ngffkit.errors import NgffDependencyError, NgffReadOnlyError, NgffTypeError, NgffValueError
 from ngffkit.io._remote import RedactingFilter, RemoteStore, redacted, remote_options
+from ngffkit.spec import ome_namespace
 
 if TYPE_CHECKING:
+    import dask.array as da
     from fsspec.mapping import FSMap
 
 __all__ = [
@@ -42,6 +46,10 @@ __all__ = [
     "is_url",
     "is_store_mapping",
     "READ_PREFIX",
+    "child",
+    "read_layer_name",
+    "graph_reads",
+    "bioformats2raw_series",
 ]
 
 READ_PREFIX = "ngffkit-read-"
@@ -288,3 +296,76 @@ def describe_store(store: StorePath | Store, path: str = "") -> str:
     else:
         base = repr(store)
     return f"{base}/{path}" if path else base
+
+
+# ---------------------------------------------------------------- nodes of one store
+
+
+def child(sp: StorePath, *parts: str) -> StorePath:
+    """The StorePath of a node below *sp*.
+
+    Examples
+    --------
+    >>> child(StorePath(MemoryStore(), "img"), "labels", "cells").path
+    'img/labels/cells'
+    """
+    return StorePath(sp.store, join_path(sp.path, *parts))
+
+
+def bioformats2raw_series(group: zarr.Group) -> str | None:
+    """The path of the image a bioformats2raw container opens with: the first series that
+    ``OME/`` lists, else ``"0"``; None if *group* is not such a container.
+
+    Examples
+    --------
+    >>> g = zarr.create_group(store={}, zarr_format=3, attributes={"ome": {
+    ...     "version": "0.5", "bioformats2raw.layout": 3}})
+    >>> bioformats2raw_series(g)
+    '0'
+    """
+    ome, _ = ome_namespace(dict(group.attrs))
+    if "bioformats2raw.layout" not in ome:
+        return None
+    try:
+        listed = ome_namespace(dict(group["OME"].attrs))[0].get("series")
+    except KeyError:
+        return "0"
+    return str(listed[0]) if isinstance(listed, list) and listed else "0"
+
+
+def read_layer_name(image: str, path: str) -> str:
+    """The dask name of a level the reader opens: it says which store and array it reads.
+
+    Examples
+    --------
+    >>> read_layer_name("img.zarr", "0").startswith(READ_PREFIX + "img.zarr/0-")
+    True
+    """
+    return f"{READ_PREFIX}{image}/{path}-{uuid.uuid4().hex}"
+
+
+def graph_reads(data: da.Array, where: str) -> bool:
+    """True if the dask graph of *data* reads a zarr array at *where* or below it.
+
+    *where* is a `describe_store` text (a store, an image or one array). Writers use it to
+    refuse to overwrite, or write into, the array they read from.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> graph_reads(da.zeros(3), "img.zarr")
+    False
+    """
+    for name in data.dask.layers:
+        text = str(name)
+        if text.startswith(READ_PREFIX):
+            rest = text[len(READ_PREFIX) :]
+            if rest.startswith((f"{where}/", f"{where}-")):
+                return True
+    values: Mapping[Any, Any] = data.dask
+    for value in values.values():
+        if isinstance(value, zarr.Array):
+            found = describe_store(StorePath(value.store, value.path))
+            if found == where or found.startswith(f"{where}/"):
+                return True
+    return False

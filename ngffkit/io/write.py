@@ -17,7 +17,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
-import dask.array as da
 import numpy as np
 import zarr
 from zarr.core.sync import sync
@@ -38,7 +37,7 @@ from ngffkit.io._stream import (
     parse_memory_limit,
     stream_levels,
 )
-from ngffkit.io.stores import READ_PREFIX, StoreLike, describe_store, open_store
+from ngffkit.io.stores import StoreLike, describe_store, graph_reads, open_store
 from ngffkit.io.tables import check_tables_to_copy, write_tables
 from ngffkit.model import Multiscales, StoredLayout
 from ngffkit.spec import (
@@ -115,18 +114,6 @@ def _parse_chunks_per_shard(
     return values
 
 
-def _graph_reads_from(data: da.Array, target: str) -> bool:
-    """True if the dask graph of *data* reads a zarr array stored under *target*."""
-    prefix = f"{READ_PREFIX}{target}/"
-    if any(str(name).startswith(prefix) for name in data.dask.layers):
-        return True
-    return any(
-        isinstance(value, zarr.Array)
-        and describe_store(StorePath(value.store, value.path)).startswith(target)
-        for value in data.dask.values()
-    )
-
-
 def _prepare_target(sp: StorePath, ms: Multiscales, *, overwrite: bool) -> None:
     where = describe_store(sp)
     exists = not sync(sp.is_empty())
@@ -137,7 +124,7 @@ def _prepare_target(sp: StorePath, ms: Multiscales, *, overwrite: bool) -> None:
         )
     if exists:
         for level in (*ms.images, *(img for lab in ms.labels.values() for img in lab.images)):
-            if _graph_reads_from(level.data, where):
+            if graph_reads(level.data, where):
                 raise NgffValueError(
                     f"store {where}: the pixels to write are read from this same store; write to a "
                     f"new location instead of overwriting the source (nothing was changed)"

@@ -20,14 +20,13 @@ from ngffkit.errors import (
     NgffNotFoundError,
     NgffValueError,
 )
-from ngffkit.io.stores import StoreLike, describe_store, is_url, join_path, open_store
+from ngffkit.io.stores import StoreLike, child, describe_store, is_url, join_path, open_store
 from ngffkit.io.tables._meta import (
     _V2_META,
     _V3_META,
     ZarrFormat,
 )
 from ngffkit.io.tables._store import (
-    _child,
     _exists,
     _get,
     _image_group,
@@ -248,8 +247,8 @@ def copy_tables(
     target_sp = open_store(
         target, mode="r+", storage_options=storage_options if is_url(target) else None
     )
-    source_tables = _child(source_sp, "tables")
-    target_tables = _child(target_sp, "tables")
+    source_tables = child(source_sp, "tables")
+    target_tables = child(target_sp, "tables")
     if _inside(target_sp.store, target_tables.path, source_tables) or _inside(
         source_sp.store, source_tables.path, target_tables
     ):
@@ -344,7 +343,7 @@ def write_tables(
     if not tables:
         return
     zarr_format = ZARR_FORMAT[parse_version(version)]
-    base = StorePath(root.store, join_path(root.path, "tables"))
+    base = child(StorePath(root.store, root.path), "tables")
     for name, source in tables.items():
         _copy_tree(
             source.store,

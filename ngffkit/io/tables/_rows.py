@@ -18,7 +18,7 @@ from ngffkit.errors import (
     NgffValueError,
 )
 from ngffkit.io._lock import image_lock
-from ngffkit.io.stores import StoreLike, describe_store, join_path, open_store
+from ngffkit.io.stores import StoreLike, child, describe_store, join_path, open_store
 from ngffkit.io.tables._meta import (
     _ANNDATA,
     _DEFAULT_INDEX,
@@ -36,7 +36,6 @@ from ngffkit.io.tables._meta import (
     parse_table_info,
 )
 from ngffkit.io.tables._store import (
-    _child,
     _exists,
     _get,
     _image_group,
@@ -163,7 +162,7 @@ def read_table_group(
         reader = pa.parquet.read_table if info.backend == "parquet" else pa.csv.read_csv
         frame = reader(pa.BufferReader(data)).to_pandas()
     else:
-        rows = _open_group(_child(sp, "table"))
+        rows = _open_group(child(sp, "table"))
         if rows is None:
             raise NgffNotFoundError(
                 f"{where}: a json table keeps its columns in the attributes of a 'table' "
@@ -213,7 +212,7 @@ def read_table(
     sp = open_store(image, mode="r", storage_options=storage_options)
     check_name(name, "table", where=describe_store(sp))
     _require_listed(sp, name)
-    return read_table_group(_child(sp, "tables", name))
+    return read_table_group(child(sp, "tables", name))
 
 
 # ---------------------------------------------------------------------------- writing rows
@@ -390,7 +389,7 @@ def write_table(
         )
     zarr_format = _image_group(sp).metadata.zarr_format
     names = list_tables(sp)
-    table_sp = _child(sp, "tables", name)
+    table_sp = child(sp, "tables", name)
     if (name in names or _exists(table_sp)) and not overwrite:
         raise NgffExistsError(
             f"table {name!r} already exists in {where}/tables; pass overwrite=True to replace it "
@@ -444,10 +443,10 @@ def _write_locked(
         )
     if _exists(table_sp):
         sync(table_sp.delete_dir())
-    tables = _open_group(_child(sp, "tables"))
+    tables = _open_group(child(sp, "tables"))
     if tables is None:
         _write_names(sp, names, zarr_format)
-    tables = zarr.open_group(store=_child(sp, "tables"), mode="r+")
+    tables = zarr.open_group(store=child(sp, "tables"), mode="r+")
     if chosen in _ANNDATA:
         _write_anndata(tables, name, payload)
         group = zarr.open_group(store=table_sp, mode="r+")
@@ -458,7 +457,7 @@ def _write_locked(
             _set(sp.store, join_path(table_sp.path, _FILE_NAMES[chosen]), payload)
         else:
             zarr.create_group(
-                store=_child(table_sp, "table"), zarr_format=zarr_format, attributes=payload
+                store=child(table_sp, "table"), zarr_format=zarr_format, attributes=payload
             )
     if name not in names:
         _write_names(sp, (*names, name), zarr_format)
@@ -499,7 +498,7 @@ def delete_table(
 
 def _delete_locked(sp: StorePath, name: str, *, missing_ok: bool) -> None:
     names = list_tables(sp)
-    table_sp = _child(sp, "tables", name)
+    table_sp = child(sp, "tables", name)
     if name not in names and not _exists(table_sp):
         if missing_ok:
             return

@@ -20,7 +20,7 @@ from ngffkit.errors import (
     NgffValidationWarning,
     NgffValueError,
 )
-from ngffkit.io.stores import StoreLike, describe_store, join_path, open_store
+from ngffkit.io.stores import StoreLike, child, describe_store, join_path, open_store
 from ngffkit.io.tables._meta import (
     ZarrFormat,
     parse_table_names,
@@ -32,10 +32,6 @@ if TYPE_CHECKING:
 
 
 # ---------------------------------------------------------------------------- store helpers
-
-
-def _child(sp: StorePath, *parts: str) -> StorePath:
-    return StorePath(sp.store, join_path(sp.path, *parts))
 
 
 def _open_group(sp: StorePath) -> zarr.Group | None:
@@ -97,7 +93,7 @@ def _zarr_format_at(store: Store, path: str) -> ZarrFormat | None:
 
 def _write_names(sp: StorePath, names: tuple[str, ...], zarr_format: ZarrFormat) -> None:
     """List *names* in the `tables` group (created if missing), keeping its other keys."""
-    tables_sp = _child(sp, "tables")
+    tables_sp = child(sp, "tables")
     group = _open_group(tables_sp)
     if group is None:
         zarr.create_group(store=tables_sp, zarr_format=zarr_format, attributes={"tables": []})
@@ -157,7 +153,7 @@ def list_tables(
     ('roi',)
     """
     sp = open_store(image, mode="r", storage_options=storage_options)
-    tables_sp = _child(sp, "tables")
+    tables_sp = child(sp, "tables")
     group = _open_group(tables_sp)
     if group is None:
         return ()
@@ -198,7 +194,7 @@ def read_table_sources(image: StoreLike) -> dict[str, TableSource]:
         return {}
     sources = {}
     for name in names:
-        table_sp = _child(sp, "tables", name)
+        table_sp = child(sp, "tables", name)
         group = _open_group(table_sp)
         if group is None:
             warnings.warn(
