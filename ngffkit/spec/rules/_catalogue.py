@@ -16,9 +16,10 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Final, Literal, TypeAlias, TypeVar
+from typing import Final, Literal, TypeAlias, TypeVar, get_args
 
 from ngffkit.errors import NgffValidationError
 from ngffkit.spec._parse import pointer
@@ -103,11 +104,32 @@ def declare(
     True
     """
     entry = Rule(rule_id, section, summary, severity, tuple(versions), store)
+    problem = _problem(entry)
+    if problem:
+        raise ValueError(f"rule {rule_id!r}: {problem}")
     known = CATALOGUE.get(rule_id)
     if known is not None and known != entry:
         raise ValueError(f"rule {rule_id!r} is registered twice with different entries")
     CATALOGUE[rule_id] = entry
     return entry
+
+
+_ID: Final = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+
+
+def _problem(entry: Rule) -> str | None:
+    """What is wrong with a catalogue entry, or None: the table in the docs is built from them."""
+    if not _ID.fullmatch(entry.id):
+        return "ids are kebab-case ([a-z0-9] words joined by '-')"
+    if entry.section not in get_args(Section):
+        return f"section {entry.section!r} is not one of {get_args(Section)}"
+    if entry.severity not in get_args(Severity):
+        return f"severity {entry.severity!r} is not one of {get_args(Severity)}"
+    if not entry.versions or not set(entry.versions) <= set(WRITABLE_VERSIONS):
+        return f"versions {entry.versions} must be some of {WRITABLE_VERSIONS}"
+    if not entry.summary or entry.summary.endswith("."):
+        return "the summary is one phrase without a final full stop"
+    return None
 
 
 def rule(
