@@ -32,6 +32,8 @@ __all__ = [
     "png_bytes",
     "thumbnail_html",
     "is_stored",
+    "label_fill",
+    "with_thumbnail",
 ]
 
 DEFAULT_COLORS = ("FFFFFF",)
@@ -117,15 +119,23 @@ def plane(
 
 
 def channel_styles(
-    n: int, omero: Omero | None, channels: Sequence[int]
+    n: int, omero: Omero | None, channels: Sequence[int], dtype: Any = None
 ) -> list[tuple[str, tuple[float, float] | None]]:
     """(hex colour, window or None) of each chosen channel, from OMERO metadata or defaults.
+
+    A window spanning the whole range of an integer *dtype* is what writers put when they
+    chose none (ngffkit's default too): it counts as none, so the picture is scaled to the
+    pixels' percentiles rather than drawn near black.
 
     Examples
     --------
     >>> channel_styles(2, None, [0, 1])
     [('00FFFF', None), ('FF00FF', None)]
     """
+    full = None
+    if dtype is not None and np.dtype(dtype).kind in "iu":
+        info = np.iinfo(np.dtype(dtype))
+        full = (float(info.min), float(info.max))
     styles: list[tuple[str, tuple[float, float] | None]] = []
     for position, c in enumerate(channels):
         color = DEFAULT_COLORS[0] if n == 1 else _PALETTE[position % len(_PALETTE)]
@@ -135,6 +145,8 @@ def channel_styles(
             color = ch.color
             if ch.window is not None and ch.window.end > ch.window.start:
                 window = (float(ch.window.start), float(ch.window.end))
+                if window == full:
+                    window = None
         styles.append((color, window))
     return styles
 
@@ -242,12 +254,33 @@ def _shrink(rgb: np.ndarray, size: int) -> np.ndarray:
     return rgb[::step, ::step]
 
 
+def label_fill(labels: np.ndarray) -> np.ndarray:
+    """A (y, x, 3) picture of a label image: each label filled in its colour, background black.
+
+    The colours are those of `label_rgba`'s outlines (20 distinct colours by value).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lab = np.zeros((2, 2), int); lab[0, 0] = 3
+    >>> rgb = label_fill(lab)
+    >>> rgb.shape, rgb[1, 1].tolist(), bool(rgb[0, 0].any())
+    ((2, 2, 3), [0.0, 0.0, 0.0], True)
+    """
+    palette = _matplotlib("label pictures").colormaps["tab20"]
+    values = np.asarray(labels).astype(np.int64)
+    rgb = np.asarray(palette((values * 7) % 20), dtype="f4")[..., :3]
+    rgb[values == 0] = 0.0
+    return rgb
+
+
 def thumbnail_html(
     levels: Sequence[Any],
     dims: Sequence[str],
     omero: Omero | None,
     *,
     size: int = 160,
+    label: bool = False,
 ) -> str:
     """An ``<img>`` tag holding a PNG thumbnail, or ``""`` when one would cost too much.
 
@@ -270,11 +303,39 @@ def thumbnail_html(
     except NgffDependencyError:
         return ""
     planes = np.asarray(plane(coarsest, dims))
-    n = planes.shape[0]
-    chosen = list(range(min(n, len(_PALETTE))))
-    rgb = _shrink(composite(planes[chosen], channel_styles(n, omero, chosen)), size)
+    if label:
+        rgb = _shrink(label_fill(planes[0]), size)
+    else:
+        n = planes.shape[0]
+        chosen = list(range(min(n, len(_PALETTE))))
+        styles = channel_styles(n, omero, chosen, coarsest.dtype)
+        rgb = _shrink(composite(planes[chosen], styles), size)
     encoded = base64.b64encode(png_bytes(rgb)).decode("ascii")
     return (
         f"<img src='data:image/png;base64,{encoded}' alt='thumbnail' "
         f"style='image-rendering:pixelated;max-width:{size}px;max-height:{size}px'/>"
+    )
+
+
+def with_thumbnail(body: str, levels: Sequence[Any], dims: Sequence[str], **kwargs: Any) -> str:
+    """*body* (an HTML table) with a thumbnail of the pyramid *levels* beside it.
+
+    A repr must not fail: when the picture cannot be made (no matplotlib, an unreachable
+    store, a plane it cannot show), the table is shown alone.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> with_thumbnail("<table></table>", [da.zeros((8, 8), "u1")], ("y", "x")).startswith("<div")
+    True
+    """
+    try:
+        thumb = thumbnail_html(levels, dims, kwargs.pop("omero", None), **kwargs)
+    except Exception:  # a repr shows what it can
+        thumb = ""
+    if not thumb:
+        return body
+    return (
+        "<div style='display:flex;gap:1em;align-items:flex-start'>"
+        f"<div>{thumb}</div><div>{body}</div></div>"
     )

@@ -148,17 +148,36 @@ class NumpyView:
 
 
 def _from_xarray(arr: Any) -> tuple[da.Array, dict[str, Any]]:
+    """The dask array of a DataArray and what its coordinates say.
+
+    Evenly spaced numeric coordinates give scale and translation; a coordinate of strings
+    gives labels (channel names, for the channel axis); each coordinate's ``units`` (or
+    ``unit``), ``axis_type`` and ``orientation`` attributes give the axis's unit, type and
+    orientation; the array's ``is_label`` attribute marks a label image.
+    """
     data = arr.data if isinstance(arr.data, da.Array) else _as_dask(np.asarray(arr.data))[0]
     hints: dict[str, Any] = {"dims": tuple(str(d) for d in arr.dims)}
     scale: dict[str, float] = {}
     translation: dict[str, float] = {}
     units: dict[str, str] = {}
+    types: dict[str, str] = {}
+    orientations: dict[str, str] = {}
+    labels: dict[str, tuple[str, ...]] = {}
     for dim in arr.dims:
         if dim not in arr.coords:
             continue
         coord = np.asarray(arr.coords[dim].values)
+        attrs = arr.coords[dim].attrs
+        for key, into in (("axis_type", types), ("orientation", orientations)):
+            if attrs.get(key):
+                into[str(dim)] = str(attrs[key])
+        if coord.ndim == 1 and coord.dtype.kind in "USO" and len(coord):
+            labels[str(dim)] = tuple(str(v) for v in coord)
+            continue
         if coord.ndim != 1 or coord.dtype.kind not in "iuf" or len(coord) == 0:
             continue
+        if types.get(str(dim)) == "channel":
+            continue  # channel indices, not positions
         translation[str(dim)] = float(coord[0])
         if len(coord) > 1:
             steps = np.diff(coord.astype(np.float64))
@@ -168,10 +187,18 @@ def _from_xarray(arr: Any) -> tuple[da.Array, dict[str, Any]]:
                     f"got steps from {steps.min()} to {steps.max()}"
                 )
             scale[str(dim)] = float(steps[0])
-        unit = arr.coords[dim].attrs.get("units") or arr.coords[dim].attrs.get("unit")
+        unit = attrs.get("units") or attrs.get("unit")
         if unit:
             units[str(dim)] = str(unit)
-    hints.update(scale=scale, translation=translation, units=units)
+    hints.update(
+        scale=scale,
+        translation=translation,
+        units=units,
+        types=types,
+        orientations=orientations,
+        labels=labels,
+        is_label=bool(arr.attrs.get("is_label", False)),
+    )
     if arr.name is not None:
         hints["name"] = str(arr.name)
     return data, hints
@@ -220,8 +247,10 @@ def to_ngff_image(
     ----------
     data
         numpy, dask, `xarray.DataArray` (its dims give `dims`, evenly spaced
-        coordinates give `scale` and `translation`, coordinate `units`
-        attributes give units) or a zarr array (its `dimension_names` give dims).
+        coordinates give `scale` and `translation`, a channel coordinate of strings the
+        channel names, coordinate `units` / `axis_type` / `orientation` attributes the
+        units, types and orientations, as [`NgffImage.to_xarray`][ngffkit.NgffImage.to_xarray]
+        writes them) or a zarr array (its `dimension_names` give dims).
         numpy input is wrapped, not copied.
     dims
         Axis names in array order. Default by ndim: `yx`, `zyx`, `czyx`, `tczyx`.
@@ -281,6 +310,7 @@ def to_ngff_image(
     if not 2 <= array.ndim <= 5:
         default_dims(array.ndim)  # raises the explanatory error
     types: dict[str, str | None] = {d: default_axis_type(d) for d in dims_t}
+    types.update(hints.get("types", {}))
     types.update(dict(axes_types or {}))
     missing_type = [d for d, t in types.items() if t is None]
     if len(missing_type) > 1:
@@ -305,6 +335,10 @@ def to_ngff_image(
     if units_in is None and hints.get("units"):
         units_in = hints["units"]
     units = _parse_axes_units(units_in, dims_t, types)
+    if channel_names is None:
+        # A DataArray's channel coordinate of strings names the channels (DAPI, GFP ...).
+        channel = [d for d in dims_t if types.get(d) == "channel"]
+        channel_names = hints.get("labels", {}).get(channel[0]) if channel else None
     return NgffImage(
         data=array,
         dims=dims_t,
@@ -312,8 +346,8 @@ def to_ngff_image(
         translation=merged_translation,
         name=name if name is not None else hints.get("name", "image"),
         axes_units=units,
-        axes_orientations=dict(axes_orientations or {}),
+        axes_orientations={**hints.get("orientations", {}), **dict(axes_orientations or {})},
         axes_types={d: t for d, t in types.items() if t is not None},
         channel_names=tuple(channel_names) if channel_names is not None else None,
-        is_label=is_label,
+        is_label=is_label or hints.get("is_label", False),
     )

@@ -169,7 +169,50 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also check that every chunk the metadata implies is stored (lists the store)",
     )
+    pic = sub.add_parser(
+        "preview", help="draw a plane of an image into a PNG: channels in colour, label outlines"
+    )
+    pic.add_argument("store")
+    pic.add_argument("-o", "--output", default="preview.png", help="PNG to write")
+    pic.add_argument("--level", type=int, help="pyramid level (default: one that fits 1024 px)")
+    pic.add_argument("--z", type=int, help="z plane (default: the middle one)")
+    pic.add_argument("--t", type=int, default=0, help="time point")
+    pic.add_argument("--projection", choices=["slice", "max"], default="slice")
+    pic.add_argument("--channels", nargs="*", help="channel names or indices (default: active)")
+    pic.add_argument("--labels", nargs="*", help="label images whose outlines are drawn")
+    pic.add_argument(
+        "--overview", action="store_true", help="one panel per level, with shape and pixel size"
+    )
+    pic.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     return parser
+
+
+def _preview(args: argparse.Namespace) -> int:
+    from ngffkit.pictures import preview, pyramid_overview
+
+    output = Path(args.output)
+    if output.exists() and not args.overwrite:
+        raise NgffExistsError(
+            f"output {output}: already exists; pass --overwrite to replace it (nothing was written)"
+        )
+    channels = [int(c) if c.isdigit() else c for c in args.channels] if args.channels else None
+    if args.overview:
+        fig = pyramid_overview(
+            args.store, z=args.z, t=args.t, channels=channels, labels=args.labels or None
+        )
+    else:
+        fig = preview(
+            args.store,
+            level=args.level,
+            z=args.z,
+            t=args.t,
+            projection=args.projection,
+            channels=channels,
+            labels=args.labels or None,
+        )
+    fig.savefig(output, dpi=120)
+    print(f"wrote {output}")
+    return 0
 
 
 def _convert(args: argparse.Namespace) -> int:
@@ -321,6 +364,8 @@ def _fail(message: str, status: int) -> int:
 def _run(args: argparse.Namespace) -> int:
     if args.command == "convert":
         return _convert(args)
+    if args.command == "preview":
+        return _preview(args)
     if args.command == "info":
         from rich.console import Console
 

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
+from ngffkit._render import with_thumbnail
 from ngffkit.errors import NgffValueError
 from ngffkit.spec import (
     ANATOMICAL_ORIENTATIONS,
@@ -38,6 +39,7 @@ from ngffkit.spec.names import check_name
 
 if TYPE_CHECKING:
     import dask.array as da
+    import xarray as xr
     from zarr.abc.store import Store
 
 __all__ = [
@@ -212,6 +214,70 @@ class NgffImage:
             for d in self.dims
         )
 
+    def coordinates(self, dim: str) -> Any:
+        """The physical position of each pixel centre along *dim* (a numpy array).
+
+        Examples
+        --------
+        >>> import dask.array as da
+        >>> img = NgffImage(data=da.zeros((2, 3)), dims=("y", "x"), scale={"x": 0.5},
+        ...                 translation={"x": 10.0})
+        >>> img.coordinates("x").tolist()
+        [10.0, 10.5, 11.0]
+        """
+        import numpy as np
+
+        n = self.shape[self.dims.index(dim)]
+        return self.translation[dim] + self.scale[dim] * np.arange(n, dtype=np.float64)
+
+    def to_xarray(self) -> xr.DataArray:
+        """The image as a lazy `xarray.DataArray` over the same dask array; no pixels are read.
+
+        Space and time axes get physical coordinates (pixel centres) with their ``units``,
+        the channel axis its channel names; each coordinate's ``axis_type`` (and
+        ``orientation``) attributes, and ``is_label`` on the array, let
+        [`to_ngff_image`][ngffkit.to_ngff_image] turn it back into the same image.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from ngffkit import to_ngff_image
+        >>> img = to_ngff_image(np.zeros((2, 4, 4), "u2"), dims=("c", "y", "x"),
+        ...                     scale={"y": 0.5, "x": 0.5}, axes_units="micrometer",
+        ...                     channel_names=["DAPI", "GFP"])
+        >>> arr = img.to_xarray()
+        >>> arr.coords["c"].values.tolist(), arr.coords["x"].values.tolist()
+        (['DAPI', 'GFP'], [0.0, 0.5, 1.0, 1.5])
+        >>> arr.coords["x"].attrs["units"], to_ngff_image(arr) == img
+        ('micrometer', True)
+        """
+        import numpy as np
+        import xarray as xr
+
+        coords: dict[str, Any] = {}
+        for d in self.dims:
+            attrs: dict[str, str] = {}
+            if d in self.axes_types:
+                attrs["axis_type"] = self.axes_types[d]
+            if d in self.axes_units:
+                attrs["units"] = self.axes_units[d]
+            if d in self.axes_orientations:
+                attrs["orientation"] = self.axes_orientations[d]
+            if self.axes_types.get(d) == "channel":
+                n = self.shape[self.dims.index(d)]
+                names = self.channel_names
+                values: Any = np.asarray(names) if names is not None else np.arange(n)
+                coords[d] = xr.Variable(d, values, attrs=attrs)
+            else:
+                coords[d] = xr.Variable(d, self.coordinates(d), attrs=attrs)
+        return xr.DataArray(
+            self.data,
+            dims=self.dims,
+            coords=coords,
+            name=self.name,
+            attrs={"is_label": self.is_label},
+        )
+
     def _summary_rows(self) -> list[tuple[str, str]]:
         chunks = tuple(int(c[0]) if c else 0 for c in self.data.chunks)
         units = {d: self.axes_units.get(d, "") for d in self.dims}
@@ -238,7 +304,8 @@ class NgffImage:
             f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
             for k, v in self._summary_rows()
         )
-        return f"<table><caption><b>NgffImage</b></caption>{rows}</table>"
+        table = f"<table><caption><b>NgffImage</b></caption>{rows}</table>"
+        return with_thumbnail(table, [self.data], self.dims, label=self.is_label)
 
 
 def metadata_from_images(
@@ -561,6 +628,33 @@ class Multiscales:
         """Dataset paths, level 0 first."""
         return self.metadata.paths
 
+    def to_datatree(self) -> xr.DataTree:
+        """The pyramid as a lazy `xarray.DataTree`: one node per level, named by its path.
+
+        Each node holds one variable, the level as [`NgffImage.to_xarray`][ngffkit.NgffImage.to_xarray]
+        gives it (physical coordinates, units, channel names); the tree's attributes carry
+        the multiscale's name and method. No pixels are read.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from ngffkit import to_multiscales
+        >>> tree = to_multiscales(np.zeros((64, 64), "u1"), scale_factors=[2]).to_datatree()
+        >>> sorted(tree.children), tree["1"]["image"].shape
+        (['0', '1'], (32, 32))
+        """
+        import xarray as xr
+
+        nodes = {
+            f"/{path}": xr.Dataset({image.name: image.to_xarray()})
+            for path, image in zip(self.paths, self.images, strict=True)
+        }
+        tree = xr.DataTree.from_dict(nodes)
+        tree.attrs.update(
+            {k: v for k, v in (("name", self.metadata.name), ("method", self.method)) if v}
+        )
+        return tree
+
     def __repr__(self) -> str:
         first = self.images[0]
         lines = [
@@ -606,7 +700,14 @@ class Multiscales:
             f"Multiscales '{self.metadata.name}': dims ({', '.join(first.dims)}), {first.dtype}, "
             f"units {units}, method {self.method or self.metadata.type}"
         )
-        return f"<table><caption>{caption}</caption><tr>{head}</tr>{''.join(rows)}</table>"
+        table = f"<table><caption>{caption}</caption><tr>{head}</tr>{''.join(rows)}</table>"
+        return with_thumbnail(
+            table,
+            [img.data for img in self.images],
+            first.dims,
+            omero=self.omero,
+            label=self.is_label,
+        )
 
 
 def _close(a: Sequence[float], b: Sequence[float]) -> bool:

@@ -148,7 +148,7 @@ def _draw(
     n = image.shape[image.dims.index("c")] if "c" in image.dims else 1
     lazy = plane(image.data, image.dims, z=z, t=t, projection=projection)
     planes = np.asarray(lazy[chosen])
-    rgb = composite(planes, channel_styles(n, ms.omero, chosen))
+    rgb = composite(planes, channel_styles(n, ms.omero, chosen, image.dtype))
     extent = _extent(image, planes.shape)
     ax.imshow(rgb, extent=extent, interpolation="nearest")
     for name in _label_names(ms, labels):

@@ -162,3 +162,35 @@ def test_orientation_and_custom_axis() -> None:
     axes = {a.name: a for a in img.axes()}
     assert axes["angle"].type == "angle"
     assert axes["x"].orientation == "left-to-right"
+
+
+def test_xarray_channel_coordinate_names_the_channels() -> None:
+    """A channel coordinate of strings (DAPI, GFP) becomes the channel names, not channel_0/1."""
+    arr = xr.DataArray(
+        np.zeros((2, 8, 8), "u2"),
+        dims=("c", "y", "x"),
+        coords={"c": ["DAPI", "GFP"], "y": ("y", np.arange(8) * 0.5, {"units": "um"})},
+    )
+    with pytest.warns(NgffUnitWarning):
+        img = ngffkit.to_ngff_image(arr)
+    assert img.channel_names == ("DAPI", "GFP")
+    assert img.axes_units == {"y": "micrometer"}
+    assert img.scale["y"] == 0.5
+    ms = ngffkit.to_multiscales(img)
+    assert ms.omero is not None and ms.omero.labels == ("DAPI", "GFP")
+
+
+def test_xarray_custom_channel_axis_and_explicit_names_win() -> None:
+    """The channel axis is found by its type, and channel_names= overrides the coordinate."""
+    arr = xr.DataArray(
+        np.zeros((3, 8, 8), "u1"),
+        dims=("ch", "y", "x"),
+        coords={"ch": ("ch", ["a", "b", "c"], {"axis_type": "channel"})},
+    )
+    img = ngffkit.to_ngff_image(arr)
+    assert img.axes_types["ch"] == "channel" and img.channel_names == ("a", "b", "c")
+    assert ngffkit.to_ngff_image(arr, channel_names=["x", "y", "z"]).channel_names == (
+        "x",
+        "y",
+        "z",
+    )

@@ -14,6 +14,7 @@ from zarr.storage import LocalStore, LoggingStore
 
 import ngffkit
 from ngffkit._render import THUMBNAIL_COMPUTE_LIMIT, png_bytes, thumbnail_html
+from ngffkit.io.write import image_attrs
 from ngffkit.spec import Omero, OmeroChannel, OmeroWindow
 from tests.conftest import requires
 
@@ -191,7 +192,7 @@ def _four_gib_store(path: Path) -> None:
             chunks=tuple(min(1024, n) for n in image.shape),
             fill_value=0,
         )
-    root.attrs.update(ngffkit.io.write.image_attrs(ms, version="0.5"))
+    root.attrs.update(image_attrs(ms, version="0.5"))
 
 
 def test_thumbnail_of_a_4_gib_stored_image_reads_only_its_coarsest_level(
@@ -222,3 +223,85 @@ def test_thumbnail_of_a_large_lazy_pyramid_computes_nothing(raise_if_dask_comput
 def test_thumbnail_of_a_small_lazy_pyramid_is_drawn() -> None:
     ms = ngffkit.to_multiscales(ngffkit.to_ngff_image(np.eye(64)), scale_factors=[2])
     assert thumbnail_html([i.data for i in ms.images], ("y", "x"), None).startswith("<img")
+
+
+def test_cli_preview_writes_a_png_and_keeps_an_existing_file(tmp_path: Path) -> None:
+    """`ngffkit preview STORE -o out.png` draws the store; an existing file is not replaced."""
+    from ngffkit.cli import main
+
+    store = tmp_path / "cells.ome.zarr"
+    assert main(["convert", "--sample", "blobs2d", "--labels", str(store)]) == 0
+    out = tmp_path / "preview.png"
+    assert main(["preview", str(store), "-o", str(out), "--labels", "blobs"]) == 0
+    import matplotlib.image as mpimg
+
+    pixels = mpimg.imread(out)
+    assert pixels.shape[0] > 100 and pixels[..., :3].std() > 0.05
+    before = out.read_bytes()
+    assert main(["preview", str(store), "-o", str(out), "--overview"]) == 2  # refused
+    assert out.read_bytes() == before
+    assert main(["preview", str(store), "-o", str(out), "--overview", "--overwrite"]) == 0
+    assert out.read_bytes() != before
+
+
+def _thumbnail_of(html_text: str) -> np.ndarray:
+    """The PNG thumbnail embedded in an HTML repr, decoded."""
+    import base64
+
+    import matplotlib.image as mpimg
+
+    assert "<img src='data:image/png;base64," in html_text, html_text[:200]
+    encoded = html_text.split("base64,", 1)[1].split("'", 1)[0]
+    return mpimg.imread(io.BytesIO(base64.b64decode(encoded)), format="png")
+
+
+def test_html_reprs_show_a_thumbnail_from_the_coarsest_level(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """NgffImage, Multiscales, the container and its Image and Label handles show a picture;
+    the stored ones read only the coarsest level to draw it."""
+    from ngffkit.container import open_ome_zarr_container
+
+    data = np.zeros((2, 128, 128), "uint16")
+    data[0, :, :64] = 1000
+    data[1, 64:, :] = 1000
+    image = ngffkit.to_ngff_image(data, dims=("c", "y", "x"))
+    lab = np.zeros((128, 128), "uint16")
+    lab[32:96, 32:96] = 5
+    label = ngffkit.to_multiscales(ngffkit.to_ngff_image(lab, is_label=True), scale_factors=[2, 4])
+    from dataclasses import replace
+
+    ms = replace(ngffkit.to_multiscales(image, scale_factors=[2, 4]), labels={"cells": label})
+    for obj in (image, ms):
+        assert _thumbnail_of(obj._repr_html_())[..., :3].std() > 0.05
+    ngffkit.to_ngff_zarr(tmp_path / "img.zarr", ms)
+    store = LoggingStore(LocalStore(tmp_path / "img.zarr", read_only=True), log_level="INFO")
+    container = open_ome_zarr_container(store)
+    caplog.set_level(logging.INFO)
+    meta = ("zarr.json", ".zattrs", ".zgroup", ".zarray", ".zmetadata")
+    for obj, coarsest in (
+        (container, "2/"),
+        (container.get_image(), "2/"),
+        (container.get_label("cells"), "labels/cells/2/"),
+    ):
+        caplog.clear()
+        pixels = _thumbnail_of(obj._repr_html_())
+        assert pixels[..., :3].std() > 0.05  # not blank
+        keys = {m.split("(")[1].split(")")[0] for m in caplog.messages if "LocalStore.get(" in m}
+        chunks = {k for k in keys if not k.endswith(meta)}
+        assert chunks and all(k.startswith(coarsest) for k in chunks), sorted(chunks)
+
+
+def test_a_label_thumbnail_is_filled_in_label_colours() -> None:
+    lab = np.zeros((64, 64), "uint16")
+    lab[:, 32:] = 3
+    pixels = _thumbnail_of(ngffkit.to_ngff_image(lab, is_label=True)._repr_html_())
+    assert pixels[:, :10, :3].max() == 0  # background black
+    assert pixels[:, -10:, :3].max() > 0.2  # the label in colour
+
+
+def test_a_repr_survives_a_picture_it_cannot_draw() -> None:
+    """An image without y and x (a picture needs both) still has its table."""
+    image = ngffkit.to_ngff_image(np.zeros((4, 4), "u1"), dims=("z", "x"))
+    html_text = image._repr_html_()
+    assert html_text.startswith("<table") and "<img" not in html_text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ from ngffkit._container._store import (
     resolve_image_group,
     write_image_metadata,
 )
+from ngffkit._render import with_thumbnail
 from ngffkit.errors import NgffKeyError, NgffValueError
 from ngffkit.io.read import from_ngff_zarr
 from ngffkit.io.stores import StoreLike, child, describe_store, open_store
@@ -851,6 +853,18 @@ class OmeZarrContainer:
             where=describe_store(self.store),
             state=f"OME-NGFF {self.version}, " + ("read-only" if self.mode == "r" else "writable"),
             listers={"labels": self.list_labels, "tables": self.list_tables},
+        )
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k.strip())}</th>"
+            f"<td>{html.escape(v)}</td></tr>"
+            for k, v in self._overview()
+        )
+        table = f"<table><caption><b>OmeZarrContainer</b></caption>{rows}</table>"
+        ms = self.multiscales
+        return with_thumbnail(
+            table, [img.data for img in ms.images], ms.images[0].dims, omero=ms.omero
         )
 
     def __repr__(self) -> str:

@@ -8,6 +8,7 @@ a handle (a new one when metadata changed) instead of mutating this one.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias
@@ -31,6 +32,7 @@ from ngffkit._container._meta import (
 from ngffkit._container._plan import parse_label_colors, parse_label_properties
 from ngffkit._container._select import Selection, parse_selection, physical_to_pixel
 from ngffkit._container._store import write_image_metadata, write_selection
+from ngffkit._render import with_thumbnail
 from ngffkit.errors import (
     NgffReadOnlyError,
     NgffTypeError,
@@ -650,6 +652,14 @@ class _LevelHandle:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._summary()})"
+
+    def _repr_html_(self) -> str:
+        body = f"<pre>{html.escape(repr(self))}</pre>"
+        ms = self.multiscales
+        levels = [img.data for img in ms.images]  # the coarsest level is drawn: a cheap read
+        return with_thumbnail(
+            body, levels, ms.images[0].dims, omero=ms.omero, label=self._is_label()
+        )
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
