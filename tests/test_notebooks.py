@@ -1,44 +1,33 @@
 """The tutorial notebooks run top to bottom in a fresh kernel of the Python running the tests.
 
 Each ``notebooks/*.md`` (a jupytext MyST notebook) is read with jupytext and executed with
-nbclient, in a temporary directory. The kernel is pinned to ``sys.executable`` through a
-kernelspec written for the test, so a ``python3`` kernel installed elsewhere on the machine (or
-a ``python`` on PATH from another environment) is never used: in CI's fresh virtualenv the
+nbclient, in a temporary directory, by the function the documentation build uses to show it as
+a page (``docs/hooks.py``). The kernel is pinned to ``sys.executable`` through a kernelspec
+written for the run, so a ``python3`` kernel installed elsewhere on the machine (or a
+``python`` on PATH from another environment) is never used: in CI's fresh virtualenv the
 notebooks run against that virtualenv's ngffkit.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
-import os
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.md"))
-KERNEL_NAME = "python3"
 
 
-def this_python_kernels(directory: Path) -> Path:
-    """Write a ``python3`` kernelspec that starts ``sys.executable``; return the kernels folder.
-
-    The kernel gets this checkout first on its path (so it imports the ngffkit under test even
-    without an install) and matplotlib's Agg backend (no display in CI).
-    """
-    kernels = directory / "kernels"
-    spec_dir = kernels / KERNEL_NAME
-    spec_dir.mkdir(parents=True)
-    python_path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
-    spec = {
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": f"Python {sys.version_info.major}.{sys.version_info.minor} (tests)",
-        "language": "python",
-        "env": {"PYTHONPATH": python_path, "MPLBACKEND": "Agg"},
-    }
-    (spec_dir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
-    return kernels
+def _hooks() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("ngffkit_docs_hooks", ROOT / "docs" / "hooks.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_notebooks_exist() -> None:
@@ -46,33 +35,36 @@ def test_notebooks_exist() -> None:
     assert NOTEBOOKS, "no notebooks/*.md found"
 
 
+def _needs_runner() -> None:
+    for name in ("jupytext", "nbclient", "ipykernel", "matplotlib"):
+        pytest.importorskip(name, reason=f"needs {name}: pip install 'ngffkit[docs]'")
+
+
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_runs(notebook: Path, tmp_path: Path) -> None:
-    """Every cell of the notebook runs without an error in a kernel of this Python."""
-    jupytext = pytest.importorskip("jupytext", reason="needs jupytext: pip install 'ngffkit[test]'")
-    nbclient = pytest.importorskip("nbclient", reason="needs nbclient: pip install 'ngffkit[test]'")
-    pytest.importorskip("ipykernel", reason="needs ipykernel: pip install 'ngffkit[test]'")
-    pytest.importorskip("matplotlib", reason="needs matplotlib: pip install 'ngffkit[test]'")
-    from jupyter_client.kernelspec import KernelSpecManager
-    from jupyter_client.manager import AsyncKernelManager
-
-    specs = KernelSpecManager(kernel_dirs=[str(this_python_kernels(tmp_path / "jupyter"))])
-    assert specs.get_kernel_spec(KERNEL_NAME).argv[0] == sys.executable
-    manager = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs)
-
-    nb = jupytext.read(notebook)
+    """Every cell runs without an error in a kernel of this Python, in the folder given,
+    and the page made of it has the code, the text outputs and the figures."""
+    _needs_runner()
+    hooks = _hooks()
+    kernels = hooks.this_python_kernels(tmp_path / "spec")
+    spec = json.loads((kernels / hooks.KERNEL_NAME / "kernel.json").read_text())
+    assert spec["argv"][0] == sys.executable
     work = tmp_path / "work"
     work.mkdir()
-    client = nbclient.NotebookClient(
-        nb,
-        km=manager,
-        kernel_name=KERNEL_NAME,
-        timeout=120,
-        resources={"metadata": {"path": str(work)}},
-    )
-    # We made the kernel manager, so nbclient would leave the kernel running unless told to stop
-    # it. A cell that raises makes execute() raise CellExecutionError, naming the cell.
-    client.execute(cleanup_kc=True)
-
+    nb = hooks.execute(notebook, work, tmp_path / "jupyter")
     # The kernel ran in the working directory given: the notebook's stores are there.
     assert any(work.glob("*.ome.zarr")), sorted(p.name for p in work.iterdir())
+    page = hooks.to_markdown(nb)
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    assert page.count("```python\n") == len(code_cells)
+    assert "data:image/png;base64," in page  # the matplotlib figures
+    assert "```text\n" in page  # printed and displayed values
+
+
+def test_a_notebook_marker_page_becomes_the_notebook(tmp_path: Path) -> None:
+    """The hook leaves ordinary pages alone and replaces a marker page."""
+    hooks = _hooks()
+    assert hooks.on_page_markdown("# Title\n", None, None, None) == "# Title\n"
+    assert hooks._MARKER.match("<!-- notebook: getting-started.md -->")
+    marker = (ROOT / "docs" / "tutorials" / "getting-started.md").read_text()
+    assert hooks._MARKER.match(marker).group(1) in {p.name for p in NOTEBOOKS}
