@@ -14,11 +14,11 @@ import numpy as np
 
 from ngffkit.spec.rules import ValidationIssue, Where, check_document, issue
 from ngffkit.spec.rules.narrow import JSON, as_list, as_map, short
+from ngffkit.spec.rules.storage import zarr_format_version
 from ngffkit.spec.versions import (
     OME_KEYS,
     OME_KINDS,
     WRITABLE_VERSIONS,
-    ZARR_FORMAT,
     NgffVersion,
     declared_version,
     normalize_version,
@@ -95,16 +95,7 @@ def check_attributes(
     else:
         version = fallback
     if zarr_format is not None:
-        expected_format = ZARR_FORMAT[version]
-        if zarr_format != expected_format:
-            issues.append(
-                issue(
-                    "zarr-format-version",
-                    loc,
-                    f"OME-NGFF {version} requires Zarr format {expected_format}, "
-                    f"but this group is Zarr format {zarr_format}",
-                )
-            )
+        issues.extend(zarr_format_version(version, zarr_format, loc, "groups"))
     if version == "0.4":
         ns, ns_loc = attrs, loc
     else:

@@ -12,12 +12,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ngffkit.io.stores import join_path
-from ngffkit.spec.rules import Severity, ValidationIssue, Where, issue
+from ngffkit.spec.rules import ValidationIssue, Where, issue
+from ngffkit.spec.rules.multiscales import StoredLevel
+from ngffkit.spec.rules.multiscales import check_levels as rules_on_levels
 from ngffkit.spec.rules.narrow import JSON, as_list, as_map, io_field
-from ngffkit.spec.versions import ZARR_FORMAT, NgffVersion
+from ngffkit.spec.versions import NgffVersion
 from ngffkit.validation._nodes import Group, Walk, array_file
 
-__all__ = ["axis_names", "check_levels"]
+__all__ = ["axis_names", "check_levels", "stored_level"]
 
 
 def axis_names(ms: Mapping[str, JSON], version: NgffVersion) -> list[str] | None:
@@ -37,105 +39,38 @@ def axis_names(ms: Mapping[str, JSON], version: NgffVersion) -> list[str] | None
     return [str(a.get("name")) for a in axes]
 
 
+def stored_level(walk: Walk, group: Group, path: str, array: Any) -> StoredLevel:
+    """What an opened level array's metadata says, as the catalogue's level rules take it."""
+    fmt = int(array.metadata.zarr_format)
+    names = getattr(array.metadata, "dimension_names", None) if fmt == 3 else None
+    return StoredLevel(
+        path=path,
+        file=array_file(walk.sp, join_path(group.path, path), fmt),
+        shape=tuple(int(n) for n in array.shape),
+        dtype=str(array.dtype),
+        zarr_format=fmt,
+        dimension_separator=getattr(array.metadata, "dimension_separator", None)
+        if fmt == 2
+        else None,
+        dimension_names=tuple(names) if names is not None else None,
+    )
+
+
 def check_levels(
     walk: Walk,
     group: Group,
     ms: Mapping[str, JSON],
-    ms_loc: Where,
     arrays: Sequence[tuple[int, str, Any]],
     version: NgffVersion,
 ) -> None:
+    """The level rules of the catalogue, chunk keys when asked, and the omero channel count."""
     names = axis_names(ms, version)
-    add = walk.issues.append
-    first_dtype: tuple[str, Any] | None = None
-    previous: tuple[str, tuple[int, ...]] | None = None
-    for _j, path, array in arrays:
-        full = join_path(group.path, path)
-        fmt = int(array.metadata.zarr_format)
-        file = array_file(walk.sp, full, fmt)
-        shape = tuple(int(s) for s in array.shape)
-        expected_format = ZARR_FORMAT[version]
-        if fmt != expected_format:
-            add(
-                issue(
-                    "zarr-format-version",
-                    Where(file),
-                    f"OME-NGFF {version} requires Zarr format {expected_format} arrays, "
-                    f"this level is Zarr format {fmt}",
-                )
-            )
-        if names is not None and len(shape) != len(names):
-            add(
-                issue(
-                    "level-ndim",
-                    Where(file, ("shape",)),
-                    f"the array has {len(shape)} dimensions {list(shape)}, but the multiscale "
-                    f"has {len(names)} axes {names}",
-                )
-            )
-        if previous is not None and len(previous[1]) == len(shape):
-            grown = [d for d, (a, b) in enumerate(zip(previous[1], shape, strict=True)) if b > a]
-            if grown:
-                add(
-                    issue(
-                        "level-shape",
-                        Where(file, ("shape",)),
-                        f"levels go from high to low resolution, but shape {list(shape)} is "
-                        f"larger than the previous level {previous[0]!r} {list(previous[1])} "
-                        f"along dimension(s) {grown}",
-                    )
-                )
-        elif previous is not None and names is None:
-            add(
-                issue(
-                    "level-ndim",
-                    Where(file, ("shape",)),
-                    f"all levels must have the same number of dimensions: {len(shape)} here, "
-                    f"{len(previous[1])} at level {previous[0]!r}",
-                )
-            )
-        previous = (path, shape)
-        if walk.chunks:
-            walk.issues.extend(_check_chunks(array, Where(file), label="label" in group.doc.kinds))
-        dtype = array.dtype
-        if first_dtype is None:
-            first_dtype = (path, dtype)
-        elif dtype != first_dtype[1]:
-            severity: Severity = "warning" if version == "0.4" else "error"
-            add(
-                issue(
-                    "level-dtype",
-                    Where(file, ("data_type" if fmt == 3 else "dtype",)),
-                    f"all levels should share one data type: {dtype} here, {first_dtype[1]} at "
-                    f"level {first_dtype[0]!r}",
-                    severity,
-                )
-            )
-        if fmt == 2:
-            separator = getattr(array.metadata, "dimension_separator", None)
-            if separator != "/":
-                add(
-                    issue(
-                        "dimension-separator",
-                        Where(file, ("dimension_separator",)),
-                        f"OME-NGFF {version} stores chunks with nested keys: expected "
-                        f"dimension_separator '/', got {separator!r}",
-                    )
-                )
-        elif version != "0.4" and names is not None:
-            dims = array.metadata.dimension_names
-            got = list(dims) if dims is not None else None
-            if got != names:
-                severity = "error" if version == "0.5" else "warning"
-                add(
-                    issue(
-                        "dimension-names",
-                        Where(file, ("dimension_names",)),
-                        f"dimension_names MUST be present and equal the axes names {names}, "
-                        f"got {got}",
-                        severity,
-                    )
-                )
+    levels = [stored_level(walk, group, path, array) for _, path, array in arrays]
+    walk.issues.extend(rules_on_levels(levels, names, version))
+    if walk.chunks:
+        label = "label" in group.doc.kinds
+        for level, (_, _, array) in zip(levels, arrays, strict=True):
+            walk.issues.extend(_check_chunks(array, level.where, label=label))
     _check_omero_channels(walk, group, ms, arrays, names)
 
 

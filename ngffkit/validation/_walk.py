@@ -195,7 +195,7 @@ def _walk_image(walk: Walk, group: Group) -> list[list[Any]]:
             node = _open_level(walk, group, path, ms_loc.at("datasets", j, "path"))
             if node is not None:
                 arrays.append((j, path, node))
-        check_levels(walk, group, ms, ms_loc, arrays, version)
+        check_levels(walk, group, ms, arrays, version)
         found.append([a for _, _, a in arrays])
     labels = _visit_labels_child(walk, group)
     if labels is not None:

@@ -45,11 +45,6 @@ declare(
     store=True,
 )
 declare(
-    "zarr-format-version",
-    "document",
-    "0.4 is stored as Zarr format 2, 0.5 and 0.6 as Zarr format 3",
-)
-declare(
     "ome-namespace",
     "document",
     "from 0.5, all OME metadata is under attributes.ome",

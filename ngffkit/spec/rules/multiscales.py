@@ -18,14 +18,23 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from ngffkit.spec.rules._catalogue import ValidationIssue, Where, declare, issue, rule
 from ngffkit.spec.rules.axes import check_axes
 from ngffkit.spec.rules.narrow import JSON, as_list, duplicates, numbers, short
+from ngffkit.spec.rules.storage import zarr_format_version
 from ngffkit.spec.versions import NgffVersion
 
 __all__ = [
+    "StoredLevel",
+    "check_levels",
+    "level_ndim",
+    "level_shape",
+    "level_dtype",
+    "dimension_separator",
+    "dimension_names",
     "check_multiscale",
     "check_transform_list",
     "transform_types",
@@ -57,38 +66,6 @@ declare(
 declare("dataset-missing", "multiscales", "every dataset path names an existing array", store=True)
 declare(
     "dataset-not-array", "multiscales", "a dataset path names an array, not a group", store=True
-)
-declare(
-    "level-ndim",
-    "multiscales",
-    "every level has as many dimensions as there are axes",
-    store=True,
-)
-declare(
-    "level-shape",
-    "multiscales",
-    "levels go from high to low resolution: no dimension grows from one level to the next",
-    store=True,
-)
-declare(
-    "level-dtype",
-    "multiscales",
-    "all levels share one data type (a warning at 0.4)",
-    store=True,
-)
-declare(
-    "dimension-separator",
-    "multiscales",
-    "Zarr v2 levels store chunks under nested keys (dimension_separator '/')",
-    versions=("0.4",),
-    store=True,
-)
-declare(
-    "dimension-names",
-    "multiscales",
-    "Zarr v3 levels have dimension_names equal to the axis names (a warning at 0.6)",
-    versions=("0.5", "0.6"),
-    store=True,
 )
 declare(
     "chunks-missing",
@@ -422,3 +399,208 @@ def check_multiscale(
             axis_names,
             "multiscale",
         )
+
+
+# --- the stored arrays of the levels ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredLevel:
+    """What the store says about one level's array (its ``.zarray`` / ``zarr.json``).
+
+    Examples
+    --------
+    >>> StoredLevel("0", "img.zarr/0/zarr.json", (64, 64), "uint16", 3).where.file
+    'img.zarr/0/zarr.json'
+    """
+
+    path: str
+    file: str
+    shape: tuple[int, ...]
+    dtype: str
+    zarr_format: int
+    dimension_separator: str | None = None
+    dimension_names: tuple[str | None, ...] | None = None
+
+    @property
+    def where(self) -> Where:
+        """The array's metadata file."""
+        return Where(self.file)
+
+    @property
+    def dtype_key(self) -> str:
+        """The metadata key that holds the data type."""
+        return "data_type" if self.zarr_format == 3 else "dtype"
+
+
+@rule(
+    "level-ndim",
+    section="multiscales",
+    summary="every level has as many dimensions as there are axes (and all levels the same)",
+)
+def level_ndim(
+    levels: Sequence[StoredLevel], names: Sequence[str] | None
+) -> Iterator[ValidationIssue]:
+    """Each level's array has one dimension per axis.
+
+    Examples
+    --------
+    >>> levels = [StoredLevel("0", "f", (4, 4, 4), "uint8", 3)]
+    >>> [f.rule for f in level_ndim(levels, ["y", "x"])]
+    ['level-ndim']
+    """
+    for previous, level in zip((None, *levels), levels, strict=False):
+        if names is not None and len(level.shape) != len(names):
+            yield issue(
+                "level-ndim",
+                level.where.at("shape"),
+                f"the array has {len(level.shape)} dimensions {list(level.shape)}, but the "
+                f"multiscale has {len(names)} axes {list(names)}",
+            )
+        elif names is None and previous is not None and len(previous.shape) != len(level.shape):
+            yield issue(
+                "level-ndim",
+                level.where.at("shape"),
+                f"all levels must have the same number of dimensions: {len(level.shape)} here, "
+                f"{len(previous.shape)} at level {previous.path!r}",
+            )
+
+
+@rule(
+    "level-shape",
+    section="multiscales",
+    summary="levels go from high to low resolution: no dimension grows from one level to the next",
+)
+def level_shape(levels: Sequence[StoredLevel]) -> Iterator[ValidationIssue]:
+    """No level is larger than the one before along any dimension.
+
+    Examples
+    --------
+    >>> levels = [StoredLevel("0", "a", (8, 8), "u1", 3), StoredLevel("1", "b", (4, 16), "u1", 3)]
+    >>> [f.path for f in level_shape(levels)]
+    ['b#shape']
+    """
+    for previous, level in itertools.pairwise(levels):
+        if len(previous.shape) != len(level.shape):
+            continue  # level-ndim says so
+        pairs = zip(previous.shape, level.shape, strict=True)
+        grown = [d for d, (a, b) in enumerate(pairs) if b > a]
+        if grown:
+            yield issue(
+                "level-shape",
+                level.where.at("shape"),
+                f"levels go from high to low resolution, but shape {list(level.shape)} is "
+                f"larger than the previous level {previous.path!r} {list(previous.shape)} "
+                f"along dimension(s) {grown}",
+            )
+
+
+@rule(
+    "level-dtype",
+    section="multiscales",
+    summary="all levels share one data type (a warning at 0.4)",
+)
+def level_dtype(levels: Sequence[StoredLevel], version: NgffVersion) -> Iterator[ValidationIssue]:
+    """Every level has level 0's data type.
+
+    Examples
+    --------
+    >>> levels = [StoredLevel("0", "a", (8,), "uint8", 2), StoredLevel("1", "b", (4,), "int8", 2)]
+    >>> [f.severity for f in level_dtype(levels, "0.4")]
+    ['warning']
+    """
+    if not levels:
+        return
+    first = levels[0]
+    for level in levels[1:]:
+        if level.dtype != first.dtype:
+            yield issue(
+                "level-dtype",
+                level.where.at(level.dtype_key),
+                f"all levels should share one data type: {level.dtype} here, {first.dtype} at "
+                f"level {first.path!r}",
+                "warning" if version == "0.4" else "error",
+            )
+
+
+@rule(
+    "dimension-separator",
+    section="multiscales",
+    summary="Zarr v2 levels store chunks under nested keys (dimension_separator '/')",
+    versions=("0.4",),
+)
+def dimension_separator(
+    levels: Sequence[StoredLevel], version: NgffVersion
+) -> Iterator[ValidationIssue]:
+    """Zarr v2 levels use ``/`` between chunk indices.
+
+    Examples
+    --------
+    >>> levels = [StoredLevel("0", "a", (8,), "u1", 2, dimension_separator=".")]
+    >>> [f.rule for f in dimension_separator(levels, "0.4")]
+    ['dimension-separator']
+    """
+    for level in levels:
+        if level.zarr_format == 2 and level.dimension_separator != "/":
+            yield issue(
+                "dimension-separator",
+                level.where.at("dimension_separator"),
+                f"OME-NGFF {version} stores chunks with nested keys: expected "
+                f"dimension_separator '/', got {level.dimension_separator!r}",
+            )
+
+
+@rule(
+    "dimension-names",
+    section="multiscales",
+    summary="Zarr v3 levels have dimension_names equal to the axis names (a warning at 0.6)",
+    versions=("0.5", "0.6"),
+)
+def dimension_names(
+    levels: Sequence[StoredLevel], names: Sequence[str] | None, version: NgffVersion
+) -> Iterator[ValidationIssue]:
+    """From 0.5, each Zarr v3 level names its dimensions after the axes.
+
+    Examples
+    --------
+    >>> levels = [StoredLevel("0", "a", (8, 8), "u1", 3, dimension_names=("x", "y"))]
+    >>> [f.severity for f in dimension_names(levels, ["y", "x"], "0.5")]
+    ['error']
+    """
+    if version == "0.4" or names is None:
+        return
+    for level in levels:
+        if level.zarr_format != 3:
+            continue
+        got = list(level.dimension_names) if level.dimension_names is not None else None
+        if got != list(names):
+            yield issue(
+                "dimension-names",
+                level.where.at("dimension_names"),
+                f"dimension_names MUST be present and equal the axes names {list(names)}, "
+                f"got {got}",
+                "error" if version == "0.5" else "warning",
+            )
+
+
+def check_levels(
+    levels: Sequence[StoredLevel], names: Sequence[str] | None, version: NgffVersion
+) -> Iterator[ValidationIssue]:
+    """Every rule of this section on a multiscale's stored arrays, level 0 first.
+
+    The Zarr format of each array is the document rule ``zarr-format-version``.
+
+    Examples
+    --------
+    >>> levels = [StoredLevel("0", "a", (8, 8), "u1", 3, dimension_names=("y", "x")),
+    ...           StoredLevel("1", "b", (4, 4), "u1", 3, dimension_names=("y", "x"))]
+    >>> list(check_levels(levels, ["y", "x"], "0.5"))
+    []
+    """
+    for level in levels:
+        yield from zarr_format_version(version, level.zarr_format, level.where, "arrays")
+    yield from level_ndim(levels, names)
+    yield from level_shape(levels)
+    yield from level_dtype(levels, version)
+    yield from dimension_separator(levels, version)
+    yield from dimension_names(levels, names, version)
