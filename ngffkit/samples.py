@@ -10,21 +10,22 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-import dask.array as da
 import numpy as np
-from scipy import ndimage
 
-from ngffkit.arrays import to_ngff_image
 from ngffkit.errors import NgffKeyError
-from ngffkit.model import NgffImage
+
+if TYPE_CHECKING:
+    from ngffkit.model import NgffImage
 
 __all__ = ["SAMPLES", "sample_image", "sample_labels"]
 
 
 def _blobs(shape: tuple[int, ...], seed: int, coarse: int = 16) -> np.ndarray:
     """Smooth blobs (a coarse random field, upsampled) plus noise, as uint16."""
+    from scipy import ndimage
+
     rng = np.random.default_rng(seed)
     small = rng.random(tuple(max(2, s // coarse) for s in shape))
     field = ndimage.zoom(
@@ -38,6 +39,8 @@ def _blobs(shape: tuple[int, ...], seed: int, coarse: int = 16) -> np.ndarray:
 
 
 def _cells3d() -> NgffImage:
+    from ngffkit.arrays import to_ngff_image
+
     data = _blobs((48, 256, 256), seed=3)
     return to_ngff_image(
         data,
@@ -49,6 +52,8 @@ def _cells3d() -> NgffImage:
 
 
 def _blobs2d() -> NgffImage:
+    from ngffkit.arrays import to_ngff_image
+
     return to_ngff_image(
         _blobs((512, 512), seed=7),
         scale={"y": 0.65, "x": 0.65},
@@ -58,6 +63,8 @@ def _blobs2d() -> NgffImage:
 
 
 def _channels3d() -> NgffImage:
+    from ngffkit.arrays import to_ngff_image
+
     data = np.stack([_blobs((16, 128, 128), seed=s) for s in (1, 2)])
     return to_ngff_image(
         data,
@@ -108,6 +115,11 @@ def sample_labels(image: NgffImage) -> NgffImage:
     >>> labels.is_label, labels.dtype
     (True, dtype('uint32'))
     """
+    import dask.array as da
+    from scipy import ndimage
+
+    from ngffkit.arrays import to_ngff_image
+
     pixels = np.asarray(image.data)
     spatial = tuple(i for i, d in enumerate(image.dims) if d in image.spatial_dims)
     if len(spatial) != pixels.ndim:
