@@ -82,6 +82,7 @@ if TYPE_CHECKING:  # type checkers and IDEs see the real names; the interpreter 
     from ngffkit.pyramids import (
         to_multiscales,
     )
+    from ngffkit.rois import Roi, RoiPixels
     from ngffkit.validation import (
         ValidationIssue,
         ValidationReport,
@@ -116,6 +117,8 @@ _LAZY: dict[str, str] = {
     "StoredLayout": "ngffkit.model",
     "TableSource": "ngffkit.model",
     "to_multiscales": "ngffkit.pyramids",
+    "Roi": "ngffkit.rois",
+    "RoiPixels": "ngffkit.rois",
     "to_ngff_image": "ngffkit.arrays",
     "ValidationIssue": "ngffkit.validation",
     "ValidationReport": "ngffkit.validation",
@@ -175,6 +178,9 @@ __all__ = [
     "Dimensions",
     "Channel",
     "ChannelsMeta",
+    # regions of interest
+    "Roi",
+    "RoiPixels",
     # model
     "NgffImage",
     "Multiscales",

@@ -44,6 +44,7 @@ from ngffkit.io.write import Level, direct_source, open_for_writing, write_pixel
 from ngffkit.methods import DEFAULT_IMAGE_METHOD, DEFAULT_LABEL_METHOD, Methods, parse_method
 from ngffkit.model import Multiscales, NgffImage
 from ngffkit.pyramids import to_multiscales
+from ngffkit.rois import Roi
 from ngffkit.spec import ImageLabel, ReadableVersion
 
 if TYPE_CHECKING:
@@ -327,23 +328,115 @@ class _LevelHandle:
                 coords[d] = xr.Variable(d, centres, attrs={"units": unit} if unit else {})
         return xr.DataArray(data, dims=dims, coords=coords, name=image.name)
 
-    def get_as_numpy(self, **slices: object) -> np.ndarray:
-        """``get_array(mode="numpy", **slices)`` (ngio 1.x name)."""
+    def get_as_numpy(
+        self,
+        *,
+        channel_selection: object = None,
+        axes_order: Sequence[str] | None = None,
+        **slices: object,
+    ) -> np.ndarray:
+        """``get_array(mode="numpy", ...)`` (ngio 1.x name).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_ome_zarr_from_array
+        >>> x = np.zeros((2, 8, 8), "uint8")
+        >>> img = create_ome_zarr_from_array(MemoryStore(), x, pixelsize=1.0, axes_names="cyx",
+        ...                                  channel_labels=["DAPI", "GFP"]).get_image()
+        >>> img.get_as_numpy(channel_selection="GFP", axes_order=["x", "y"], y=slice(0, 4)).shape
+        (8, 4)
+        """
         out: np.ndarray = self.get_array(
-            mode="numpy", axes_order=None, channel_selection=None, **slices
+            mode="numpy", axes_order=axes_order, channel_selection=channel_selection, **slices
         )
         return out
 
-    def get_as_dask(self, **slices: object) -> da.Array:
-        """``get_array(mode="dask", **slices)`` (ngio 1.x name)."""
+    def get_as_dask(
+        self,
+        *,
+        channel_selection: object = None,
+        axes_order: Sequence[str] | None = None,
+        **slices: object,
+    ) -> da.Array:
+        """``get_array(mode="dask", ...)`` (ngio 1.x name); nothing is read."""
         out: da.Array = self.get_array(
-            mode="dask", axes_order=None, channel_selection=None, **slices
+            mode="dask", axes_order=axes_order, channel_selection=channel_selection, **slices
+        )
+        return out
+
+    def _region(
+        self, roi: Roi | Mapping[str, object] | None, ranges: Mapping[str, object]
+    ) -> dict[str, object]:
+        """Pixel selections for a `Roi` (every pixel it overlaps) or physical ranges."""
+        if not isinstance(roi, Roi):
+            return self.roi_slices(**{**dict(roi or {}), **ranges})
+        shape = dict(zip(self.axes_names, self.shape, strict=True))
+        missing = [a for a in roi.axes if a not in shape]
+        if missing:
+            raise NgffValueError(
+                f"roi {roi.name or ''}: spans axes {missing} that {self._where()} does not have "
+                f"(axes {list(self.axes_names)})"
+            )
+        box = roi.to_roi_pixels(self.image.scale, shape=shape).to_slices()
+        both = sorted(set(box) & set(ranges))
+        if both:
+            raise NgffValueError(
+                f"get_roi: {both} are given by the Roi and as keyword selections; give them once"
+            )
+        return {**ranges, **box}
+
+    def get_roi_as_numpy(
+        self,
+        roi: Roi | Mapping[str, object],
+        *,
+        channel_selection: object = None,
+        axes_order: Sequence[str] | None = None,
+        **slices: object,
+    ) -> np.ndarray:
+        """The pixels of *roi* as numpy (``get_roi(roi, mode="numpy", ...)``, ngio's name).
+
+        Examples
+        --------
+        >>> import numpy as np, ngffkit
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_ome_zarr_from_array
+        >>> c = create_ome_zarr_from_array(MemoryStore(), np.ones((64, 64), "uint8"), pixelsize=0.5)
+        >>> roi = ngffkit.Roi(x=0.2, y=1.0, x_length=5.0, y_length=2.0)
+        >>> c.get_image().get_roi_as_numpy(roi).shape  # every pixel the box overlaps
+        (4, 11)
+        """
+        out: np.ndarray = self.get_roi(
+            roi,
+            mode="numpy",
+            channel_selection=channel_selection,
+            axes_order=axes_order,
+            **slices,
+        )
+        return out
+
+    def get_roi_as_dask(
+        self,
+        roi: Roi | Mapping[str, object],
+        *,
+        channel_selection: object = None,
+        axes_order: Sequence[str] | None = None,
+        **slices: object,
+    ) -> da.Array:
+        """The pixels of *roi*, lazily (``get_roi(roi, mode="dask", ...)``, ngio's name)."""
+        out: da.Array = self.get_roi(
+            roi,
+            mode="dask",
+            channel_selection=channel_selection,
+            axes_order=axes_order,
+            **slices,
         )
         return out
 
     def get_roi(
         self,
-        roi: Mapping[str, object] | None = None,
+        roi: Roi | Mapping[str, object] | None = None,
         *,
         mode: ArrayMode = "numpy",
         axes_order: Sequence[str] | None = None,
@@ -355,12 +448,15 @@ class _LevelHandle:
         Parameters
         ----------
         roi
-            The ranges as a mapping, instead of (or with) keyword arguments.
+            A [`Roi`][ngffkit.Roi]: every pixel of this level it overlaps (see
+            `ngffkit.rois`; clipped to the level). Or the ranges as a mapping, instead of
+            (or with) keyword arguments.
         mode, axes_order, channel_selection
             As in `get_array`.
         **ranges
             Per axis: ``(start, stop)`` selects the pixels whose centres lie in
-            ``[start, stop)``; one number the nearest pixel. See `roi_slices`.
+            ``[start, stop)``; one number the nearest pixel. See `roi_slices`. With a
+            `Roi`, pixel selections of the axes it does not span (``t=0``).
 
         Raises
         ------
@@ -376,7 +472,7 @@ class _LevelHandle:
         >>> c.get_image().get_roi(x=(0.0, 5.0), y=(0.0, 2.0)).shape
         (4, 10)
         """
-        slices = self.roi_slices(**{**dict(roi or {}), **ranges})
+        slices = self._region(roi, ranges)
         return self.get_array(
             mode=mode, axes_order=axes_order, channel_selection=channel_selection, **slices
         )
@@ -456,7 +552,7 @@ class _LevelHandle:
     def set_roi(
         self,
         patch: Any,
-        roi: Mapping[str, object] | None = None,
+        roi: Roi | Mapping[str, object] | None = None,
         *,
         axes_order: Sequence[str] | None = None,
         channel_selection: object = None,
@@ -474,7 +570,7 @@ class _LevelHandle:
         >>> int(img.get_array().sum())
         40
         """
-        slices = self.roi_slices(**{**dict(roi or {}), **ranges})
+        slices = self._region(roi, ranges)
         return self.set_array(
             patch, axes_order=axes_order, channel_selection=channel_selection, **slices
         )

@@ -417,6 +417,46 @@ def ngio_write(npy: str, out: str, version: str) -> dict[str, Any]:
     return {"ok": True, "paths": list(container.level_paths)}
 
 
+def ngio_roi_pixels(cases_json: str) -> dict[str, Any]:
+    """The pixel boxes ngio gives for ROIs: ``[{"roi": {axis: [start, length]}, "px": {...}}]``.
+
+    ngio's conversion (``Roi.to_pixel``) and then its slicing rule (floor of the start,
+    ceiling of the stop), per axis, without clipping.
+    """
+    import math
+
+    from ngio import PixelSize, Roi
+
+    boxes = []
+    for case in json.loads(Path(cases_json).read_text()):
+        px = case["px"]
+        roi = Roi.from_values({a: tuple(v) for a, v in case["roi"].items()}, name=None)
+        pixel = roi.to_pixel(PixelSize(x=px["x"], y=px["y"], z=px.get("z", 1.0)))
+        box = {}
+        for axis in case["roi"]:
+            part = pixel.get(axis)
+            start = math.floor(part.start)
+            box[axis] = [start, math.ceil(part.start + part.length) - start]
+        boxes.append(box)
+    return {"ok": True, "boxes": boxes}
+
+
+def ngio_roi_read(store: str, cases_json: str) -> dict[str, Any]:
+    """ngio's ``get_roi_as_numpy`` of each ``{"path": level, "roi": {axis: [start, length]}}``:
+    the shape and the sum of the pixels it returns, with the axes ngio returns."""
+    import ngio
+    from ngio import Roi
+
+    container = ngio.open_ome_zarr_container(store)
+    results = []
+    for case in json.loads(Path(cases_json).read_text()):
+        image = container.get_image(path=case["path"])
+        roi = Roi.from_values({a: tuple(v) for a, v in case["roi"].items()}, name=None)
+        pixels = np.asarray(image.get_roi_as_numpy(roi))
+        results.append({"shape": list(pixels.shape), "sum": int(pixels.astype(np.int64).sum())})
+    return {"ok": True, "results": results}
+
+
 # ---------------------------------------------------------------------------- entry point
 
 ACTIONS: dict[tuple[str, str], Callable[..., dict[str, Any]]] = {
@@ -427,6 +467,8 @@ ACTIONS: dict[tuple[str, str], Callable[..., dict[str, Any]]] = {
     ("omezarr", "write"): omezarr_write,
     ("ngio", "read"): ngio_read,
     ("ngio", "write"): ngio_write,
+    ("ngio", "roi_pixels"): ngio_roi_pixels,
+    ("ngio", "roi_read"): ngio_roi_read,
 }
 
 
