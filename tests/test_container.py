@@ -149,7 +149,7 @@ def test_overview_repr_and_both_spellings(czyx: Any, version: str) -> None:
     c = open_ome_zarr_container(path)
     text = str(c)
     for fragment in (
-        f"OME-NGFF {version}, read-only",
+        f"OME-NGFF {version}, writable",
         "3 (paths 0, 1, 2)",
         "2 x 4 x 64 x 64, pixel size z=2 y=0.5 x=0.5 micrometer",
         "2 x 4 x 16 x 16, pixel size z=2 y=2 x=2 micrometer",
@@ -1108,3 +1108,22 @@ def test_we_open_ngio_containers(tmp_path: Path, version: str) -> None:
     assert theirs["labels"] == ["nuclei", "cells"]
     assert theirs["label_levels"]["cells"][0] == digest(np.ones(cells.shape, cells.dtype))
     assert open_ome_zarr_container(store).list_tables() == ["roi"]
+
+
+def test_the_default_mode_is_read_write_where_the_store_can_be_written(tmp_path: Path) -> None:
+    """As ngio: r+ by default; r for read-only stores; opening writes nothing."""
+    from zarr.storage import LocalStore
+
+    store = tmp_path / "img.zarr"
+    create_ome_zarr_from_array(
+        store, np.zeros((2, 32, 32), "uint16"), pixelsize=1.0, axes_names="cyx"
+    )
+    before = snapshot(store)
+    container = open_ome_zarr_container(store)
+    assert container.mode == "r+" and snapshot(store) == before  # opening wrote nothing
+    container.get_image().set_array(np.ones((32, 32), "uint16"), c=0)  # and writes work
+    read_only = open_ome_zarr_container(LocalStore(store, read_only=True))
+    assert read_only.mode == "r"
+    with pytest.raises(NgffReadOnlyError):
+        read_only.get_image().set_array(np.ones((32, 32), "uint16"), c=0)
+    assert open_ome_zarr_container(store, mode="r").mode == "r"

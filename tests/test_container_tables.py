@@ -115,7 +115,7 @@ def test_read_only_containers_refuse_table_and_label_changes(
     path, _ = make(tmp_path / "img.zarr")
     before = snapshot(path)
     with pytest.raises(NgffReadOnlyError, match=f"{action} needs write access"):
-        call(open_ome_zarr_container(path))
+        call(open_ome_zarr_container(path, mode="r"))
     assert snapshot(path) == before
 
 

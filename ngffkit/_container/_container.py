@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import zarr
+from zarr.abc.store import Store
 from zarr.storage import StorePath
 
 from ngffkit._container._channels import edit_channels, percentile_windows
@@ -32,7 +36,7 @@ from ngffkit._container._store import (
 from ngffkit._render import with_thumbnail
 from ngffkit.errors import NgffKeyError, NgffValueError
 from ngffkit.io.read import from_ngff_zarr
-from ngffkit.io.stores import StoreLike, child, describe_store, open_store
+from ngffkit.io.stores import StoreLike, child, describe_store, is_url, open_store
 from ngffkit.io.tables import DEFAULT_BACKEND, delete_table, read_table, write_table
 from ngffkit.model import Multiscales
 from ngffkit.spec import NgffVersion, Omero, ReadableVersion
@@ -47,8 +51,6 @@ __all__ = ["OmeZarrContainer", "open_ome_zarr_container", "PixelSizeLike"]
 
 PixelSizeLike = "PixelSize | float | Sequence[float] | Mapping[str, float]"
 
-"""Most pixels read to compute percentile windows: the finest level at or below this size."""
-
 
 def _check_mode(mode: object) -> AccessMode:
     if mode not in ("r", "r+"):
@@ -59,10 +61,25 @@ def _check_mode(mode: object) -> AccessMode:
     return mode
 
 
+def _default_mode(store: object) -> AccessMode:
+    """ngio's default, ``"r+"``, where the store can be written; ``"r"`` where it cannot."""
+    if isinstance(store, str) and store.lower().startswith(("http://", "https://")):
+        return "r"  # a web server serves files; it takes no writes
+    if isinstance(store, zarr.Group):
+        return "r" if store.store.read_only else "r+"
+    if isinstance(store, StorePath | Store):
+        inner = store.store if isinstance(store, StorePath) else store
+        return "r" if inner.read_only else "r+"
+    if isinstance(store, str | os.PathLike) and not is_url(store):
+        path = Path(store).expanduser()
+        return "r+" if path.exists() and os.access(path, os.W_OK) else "r"
+    return "r+"
+
+
 def open_ome_zarr_container(
     store: StoreLike,
     *,
-    mode: AccessMode = "r",
+    mode: AccessMode | None = None,
     storage_options: dict[str, Any] | None = None,
     validate: bool = False,
 ) -> OmeZarrContainer:
@@ -74,9 +91,10 @@ def open_ome_zarr_container(
         Local path, URL (``https://``, ``s3://``), zarr store, StorePath, zarr group,
         or an fsspec mapper; for an HCS plate, the path of one field (``plate.zarr/B/03/0``).
     mode
-        ``"r"`` (default): read-only, every write raises [`NgffReadOnlyError`][ngffkit.NgffReadOnlyError].
-        ``"r+"``: pixels and metadata may be written. (ngio defaults to ``"r+"``; ngffkit
-        makes writing a choice.)
+        ``"r+"``: pixels and metadata may be written; ``"r"``: read-only, every write raises
+        [`NgffReadOnlyError`][ngffkit.NgffReadOnlyError]. Default, as ngio: ``"r+"`` where the
+        store can be written, ``"r"`` for ``http(s)://`` URLs, read-only stores and folders
+        you may not write. Opening never writes; only a write method does.
     storage_options
         fsspec options for URLs (credentials, headers ...).
     validate
@@ -105,7 +123,7 @@ def open_ome_zarr_container(
     >>> c.levels, c.levels_paths, c.is_multi_channels
     (2, ['0', '1'], True)
     """
-    mode = _check_mode(mode)
+    mode = _check_mode(_default_mode(store) if mode is None else mode)
     sp = open_store(store, mode=mode, storage_options=storage_options)
     sp = resolve_image_group(sp)
     ms = from_ngff_zarr(sp, labels=False, tables=False, validate=validate)
