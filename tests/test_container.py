@@ -1127,3 +1127,19 @@ def test_the_default_mode_is_read_write_where_the_store_can_be_written(tmp_path:
     with pytest.raises(NgffReadOnlyError):
         read_only.get_image().set_array(np.ones((32, 32), "uint16"), c=0)
     assert open_ome_zarr_container(store, mode="r").mode == "r"
+
+
+def test_axes_order_as_ngio_inserts_and_keeps_size_one_axes(czyx: Any) -> None:
+    """The chapter's call: a selected channel keeps a size-1 c, a missing t comes as size 1,
+    and set_array takes data in the same order."""
+    path, array = czyx()
+    img = open_ome_zarr_container(path, mode="r+").get_image()
+    order = ["t", "z", "y", "x", "c"]
+    data = img.get_as_numpy(channel_selection="DAPI", x=slice(0, 16), axes_order=order)
+    assert data.shape == (1, array.shape[1], 64, 16, 1)
+    np.testing.assert_array_equal(data[0, :, :, :, 0], array[0, :, :, :16])
+    img.set_array(data + 1, channel_selection="DAPI", x=slice(0, 16), axes_order=order)
+    np.testing.assert_array_equal(img.get_as_numpy(c=0, x=slice(0, 16)), array[0, :, :, :16] + 1)
+    with pytest.raises(NgffValueError, match=r"leaves out \['c \(size 2\)'"):
+        img.get_as_numpy(axes_order=["z", "y", "x"])
+    assert img.get_as_dask(c=1, z=0, axes_order=["x", "y"]).shape == (64, 64)

@@ -30,7 +30,12 @@ from ngffkit._container._meta import (
     pixel_size_of,
 )
 from ngffkit._container._plan import parse_label_colors, parse_label_properties
-from ngffkit._container._select import Selection, parse_selection, physical_to_pixel
+from ngffkit._container._select import (
+    Selection,
+    parse_selection,
+    physical_to_pixel,
+    to_axes_order,
+)
 from ngffkit._container._store import write_image_metadata, write_selection
 from ngffkit._render import with_thumbnail
 from ngffkit.errors import (
@@ -249,7 +254,9 @@ class _LevelHandle:
             ``"numpy"``, ``"dask"`` or ``"xarray"`` (a DataArray with the axis names,
             physical coordinates of the pixel centres, and units).
         axes_order
-            Order of the returned axes: a permutation of the axes left after the selection.
+            Order of the returned axes, as in ngio: an axis listed but indexed away (a
+            selected channel) or one the image lacks (``t`` of a ``czyx`` image) comes back
+            with size 1; an axis left out must have size 1.
         channel_selection
             A channel label or index (same as ``c=``).
         **slices
@@ -291,14 +298,8 @@ class _LevelHandle:
             position += 1
         dims = sel.kept_dims
         if axes_order is not None:
-            order = tuple(axes_order)
-            if sorted(order) != sorted(dims):
-                raise NgffValueError(
-                    f"axes_order: expected an order of the axes {list(dims)} left after the "
-                    f"selection, got {list(order)}"
-                )
-            out = out.transpose([dims.index(d) for d in order])
-            dims = order
+            out = to_axes_order(out, dims, axes_order)
+            dims = tuple(str(d) for d in axes_order)
         if mode == "dask":
             return out
         if mode == "numpy":
@@ -511,7 +512,8 @@ class _LevelHandle:
             dtype must cast safely to the level's (``uint8`` into ``uint16`` is fine,
             ``float64`` or ``int64`` into ``uint16`` is not).
         axes_order
-            Order of *patch*'s axes, a permutation of the axes left after the selection.
+            Order of *patch*'s axes, as in `get_array` (axes of size 1 may be added or
+            left out).
         channel_selection, **slices
             The region, as in `get_array`.
 
@@ -591,19 +593,8 @@ class _LevelHandle:
             )
         dims = sel.kept_dims
         if axes_order is not None:
-            order = tuple(axes_order)
-            if sorted(order) != sorted(dims):
-                raise NgffValueError(
-                    f"axes_order: expected an order of the axes {list(dims)} left after the "
-                    f"selection, got {list(order)} (nothing was written)"
-                )
-            if tuple(patch.shape) != tuple(sel.shape[dims.index(d)] for d in order):
-                expected = tuple(sel.shape[dims.index(d)] for d in order)
-                raise NgffValueError(
-                    f"set_array at {where}: expected shape {expected} (axes {', '.join(order)}), got "
-                    f"{tuple(patch.shape)} (nothing was written)"
-                )
-            patch = patch.transpose([order.index(d) for d in dims])
+            # The patch's axes are axes_order: bring them to the selection's (ngio's rule).
+            patch = to_axes_order(patch, [str(d) for d in axes_order], dims)
         shape = tuple(int(s) for s in patch.shape)
         if shape not in (sel.shape, sel.full_shape):
             alternative = (

@@ -29,6 +29,7 @@ __all__ = [
     "Selection",
     "parse_selection",
     "physical_to_pixel",
+    "to_axes_order",
 ]
 
 AxisIndex: TypeAlias = "int | slice | tuple[int, ...]"
@@ -347,3 +348,48 @@ def physical_to_pixel(
                 raise NgffValueError(f"{what}: lies outside the image; {covers}")
             out[d] = index
     return out
+
+
+def to_axes_order(data: Any, dims: Sequence[str], order: Sequence[str]) -> Any:
+    """*data* (numpy or dask) with axes *dims* rearranged into *order*, as ngio's ``axes_order``.
+
+    An axis in *order* that *data* lacks (one indexed away, or one the image does not have) is
+    inserted with size 1; an axis of *data* left out of *order* is dropped if it has size 1,
+    and an error otherwise. Reads use it one way, writes (*order* to the selection's axes)
+    the other.
+
+    Raises
+    ------
+    NgffValueError
+        If *order* repeats a name or leaves out an axis longer than 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> to_axes_order(np.zeros((4, 8, 16)), ("z", "y", "x"), ["t", "z", "y", "x", "c"]).shape
+    (1, 4, 8, 16, 1)
+    >>> to_axes_order(np.zeros((1, 8, 16)), ("c", "y", "x"), ["x", "y"]).shape
+    (16, 8)
+    """
+    dims, order = list(dims), [str(d) for d in order]
+    if len(set(order)) != len(order):
+        raise NgffValueError(f"axes_order: each axis may appear once, got {order}")
+    left_out = [d for d in dims if d not in order]
+    long = [
+        f"{d} (size {data.shape[dims.index(d)]})"
+        for d in left_out
+        if data.shape[dims.index(d)] != 1
+    ]
+    if long:
+        raise NgffValueError(
+            f"axes_order: {order} leaves out {long}; list every axis longer than 1 "
+            f"(an axis of size 1 may be left out, a missing one is added with size 1)"
+        )
+    for d in left_out:
+        data = data.squeeze(axis=dims.index(d))
+        dims.remove(d)
+    for d in order:
+        if d not in dims:
+            data = data[(..., None)]
+            dims.append(d)
+    return data.transpose([dims.index(d) for d in order])
