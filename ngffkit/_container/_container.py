@@ -29,22 +29,19 @@ from ngffkit._container._meta import (
 )
 from ngffkit._container._store import (
     read_label_names,
-    read_table_names,
     resolve_image_group,
     write_image_metadata,
 )
+from ngffkit._container._tables import ContainerTables
 from ngffkit._render import with_thumbnail
 from ngffkit.errors import NgffKeyError, NgffValueError
 from ngffkit.io.read import from_ngff_zarr
 from ngffkit.io.stores import StoreLike, child, describe_store, is_url, open_store
-from ngffkit.io.tables import DEFAULT_BACKEND, delete_table, read_table, write_table
 from ngffkit.model import Multiscales
 from ngffkit.spec import NgffVersion, Omero, ReadableVersion
 from ngffkit.spec.names import check_name
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from ngffkit.methods import Methods
 
 __all__ = ["OmeZarrContainer", "open_ome_zarr_container", "PixelSizeLike"]
@@ -132,7 +129,7 @@ def open_ome_zarr_container(
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
-class OmeZarrContainer:
+class OmeZarrContainer(ContainerTables):
     """A stored OME-Zarr image: overview, levels, labels, tables, channels, derived images.
 
     A frozen handle: it holds the store, the image group and the metadata read when
@@ -276,6 +273,9 @@ class OmeZarrContainer:
         1
         """
         return self.channels_meta.get_channel_idx(channel_label, wavelength_id)
+
+    def _require_writable(self, action: str) -> None:
+        self.get_image()._require_writable(action)
 
     def refresh(self) -> OmeZarrContainer:
         """Read the store again and return a new container (same mode)."""
@@ -490,145 +490,6 @@ class OmeZarrContainer:
         check_name(name, "label", where=describe_store(self.store))
         self.get_image()._require_writable("delete_label")
         delete_label_image(self.store, self.version, name, missing_ok=missing_ok)
-
-    # ------------------------------------------------------------------ tables
-    def list_tables(self) -> list[str]:
-        """Names listed by the store's `tables` group (`{"tables": [...]}`); empty without one.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from zarr.storage import MemoryStore
-        >>> from ngffkit.container import create_empty_ome_zarr
-        >>> create_empty_ome_zarr(MemoryStore(), (32, 32), pixelsize=1.0).list_tables()
-        []
-        """
-        return list(read_table_names(self.store))
-
-    def get_table(self, name: str) -> pd.DataFrame:
-        """Read the table *name* as a pandas DataFrame (any ngio backend); needs `ngffkit[tables]`.
-
-        The index is the table's `index_key` column (`FieldIndex` for ROI tables, `label`
-        for masking ROI and feature tables), typed as its `index_type`.
-
-        Raises
-        ------
-        NgffKeyError
-            If there is no table *name*; the message lists the tables there are.
-        NgffDependencyError
-            If pandas, pyarrow or anndata is missing.
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> from zarr.storage import MemoryStore
-        >>> from ngffkit.container import create_empty_ome_zarr
-        >>> c = create_empty_ome_zarr(MemoryStore(), (32, 32), pixelsize=1.0)
-        >>> c.add_table("cells", pd.DataFrame({"label": [1, 2], "area": [4.0, 9.5]}),
-        ...             table_type="feature_table", region="nuclei")
-        >>> c.get_table("cells")["area"].to_dict()
-        {1: 4.0, 2: 9.5}
-        >>> c.get_table("nuclei")
-        Traceback (most recent call last):
-        ...
-        ngffkit.errors.NgffKeyError: table 'nuclei': not among the tables of memory://...: ['cells']
-        """
-        return read_table(self.store, name)
-
-    def add_table(
-        self,
-        name: str,
-        table: pd.DataFrame,
-        *,
-        table_type: str = "generic_table",
-        backend: str = DEFAULT_BACKEND,
-        region: str | None = None,
-        index_key: str | None = None,
-        overwrite: bool = False,
-    ) -> None:
-        """Write *table* as `tables/<name>` and list it; the other tables are kept.
-
-        The table is written the way ngio writes it (the V1 table attributes and ngio's
-        default `anndata_v1` backend), so ngio and Fractal read it.
-
-        Parameters
-        ----------
-        name
-            Group name under `tables/`.
-        table
-            A pandas DataFrame; its index (or the column *index_key*) is the table's index.
-        table_type
-            `"generic_table"`, `"roi_table"`, `"masking_roi_table"`, `"feature_table"`,
-            `"generic_roi_table"` or `"condition_table"`.
-        backend
-            `"anndata_v1"` (default), `"anndata"`, `"parquet"`, `"csv"` or `"json"`.
-        region
-            The label a masking ROI or feature table describes (`"nuclei"`, stored as
-            `../labels/nuclei`); required for masking ROI tables.
-        index_key
-            The index column (default: the index's name, else `FieldIndex` for ROI tables
-            and `label` for masking ROI and feature tables).
-        overwrite
-            Replace a table of that name.
-
-        Raises
-        ------
-        NgffReadOnlyError
-            If the container is read-only (nothing is written).
-        NgffExistsError
-            If the table exists and *overwrite* is False (nothing is written).
-        NgffValueError
-            For a bad name, type, backend, region, index or column (nothing is written).
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> from zarr.storage import MemoryStore
-        >>> from ngffkit.container import create_empty_ome_zarr
-        >>> c = create_empty_ome_zarr(MemoryStore(), (32, 32), pixelsize=0.5)
-        >>> rois = pd.DataFrame({"x_micrometer": [0.0], "y_micrometer": [0.0], "z_micrometer": [0.0],
-        ...                      "len_x_micrometer": [16.0], "len_y_micrometer": [16.0],
-        ...                      "len_z_micrometer": [1.0]}, index=pd.Index(["image"], name="FieldIndex"))
-        >>> c.add_table("image_roi", rois, table_type="roi_table")
-        >>> c.list_tables()
-        ['image_roi']
-        """
-        self.get_image()._require_writable("add_table")
-        write_table(
-            self.store,
-            name,
-            table,
-            table_type=table_type,
-            backend=backend,
-            region=region,
-            index_key=index_key,
-            overwrite=overwrite,
-        )
-
-    def delete_table(self, name: str, *, missing_ok: bool = False) -> None:
-        """Delete the table *name*: unlisted first, then its group removed; other tables are kept.
-
-        Raises
-        ------
-        NgffReadOnlyError
-            If the container is read-only (nothing is changed).
-        NgffKeyError
-            If there is no table *name* and *missing_ok* is False; the message lists the tables.
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> from zarr.storage import MemoryStore
-        >>> from ngffkit.container import create_empty_ome_zarr
-        >>> c = create_empty_ome_zarr(MemoryStore(), (32, 32), pixelsize=1.0)
-        >>> c.add_table("a", pd.DataFrame({"n": [1]}))
-        >>> c.add_table("b", pd.DataFrame({"n": [2]}))
-        >>> c.delete_table("a")
-        >>> c.list_tables()
-        ['b']
-        """
-        self.get_image()._require_writable("delete_table")
-        delete_table(self.store, name, missing_ok=missing_ok)
 
     # ------------------------------------------------------------------ channels
     def _write_omero(self, omero: Omero, action: str) -> OmeZarrContainer:

@@ -29,9 +29,10 @@ from ngffkit._container._meta import (
     image_meta_of,
     pixel_size_of,
 )
-from ngffkit._container._plan import parse_label_colors, parse_label_properties
+from ngffkit._container._plan import level_factors, parse_label_colors, parse_label_properties
 from ngffkit._container._select import (
     Selection,
+    fit_patch,
     parse_selection,
     physical_to_pixel,
     to_axes_order,
@@ -542,7 +543,7 @@ class _LevelHandle:
         """
         self._require_writable("set_array")
         sel = self._selection(slices, channel_selection)
-        data = self._check_patch(patch, sel, axes_order)
+        data = fit_patch(patch, sel, axes_order, self.dtype, f"{self._where()} ({sel.describe()})")
         # Intensity chunks of zeros are stored, as the writer stores them: a missing chunk
         # then always means damage. Label background stays unstored.
         target = open_for_writing(
@@ -577,38 +578,6 @@ class _LevelHandle:
             patch, axes_order=axes_order, channel_selection=channel_selection, **slices
         )
 
-    def _check_patch(self, patch: Any, sel: Selection, axes_order: Sequence[str] | None) -> Any:
-        if not isinstance(patch, da.Array):
-            if hasattr(patch, "dims") and hasattr(patch, "data"):  # xarray.DataArray
-                patch = patch.data
-            if not isinstance(patch, da.Array):
-                patch = np.asarray(patch)
-        where = f"{self._where()} ({sel.describe()})"
-        target = self.dtype
-        if not np.can_cast(patch.dtype, target, casting="safe"):
-            raise NgffValueError(
-                f"set_array at {where}: expected pixels of dtype {target} (or a type that casts "
-                f"safely to it), got {patch.dtype}; convert with patch.astype({str(target)!r}) if "
-                f"the values fit (nothing was written)"
-            )
-        dims = sel.kept_dims
-        if axes_order is not None:
-            # The patch's axes are axes_order: bring them to the selection's (ngio's rule).
-            patch = to_axes_order(patch, [str(d) for d in axes_order], dims)
-        shape = tuple(int(s) for s in patch.shape)
-        if shape not in (sel.shape, sel.full_shape):
-            alternative = (
-                f" or {sel.full_shape} (axes {', '.join(sel.dims)}, the indexed ones kept as size 1)"
-                if sel.full_shape != sel.shape
-                else ""
-            )
-            raise NgffValueError(
-                f"set_array at {where}: expected shape {sel.shape} (axes {', '.join(dims)})"
-                f"{alternative}, got {shape} (nothing was written)"
-            )
-        patch = patch.reshape(sel.full_shape)
-        return patch.astype(target) if patch.dtype != target else patch
-
     # ------------------------------------------------------------------ consolidate
     def _consolidation_method(self, method: Methods | str | None) -> Methods:
         is_label = self._is_label()
@@ -623,34 +592,6 @@ class _LevelHandle:
 
     def _is_label(self) -> bool:
         return False
-
-    def _level_factors(self) -> list[dict[str, int]]:
-        images = self.multiscales.images
-        base = images[0]
-        spatial = base.spatial_dims
-        factors = []
-        for path, img in zip(self.multiscales.paths[1:], images[1:], strict=True):
-            level: dict[str, int] = {}
-            for d in base.dims:
-                ratio = img.scale[d] / base.scale[d]
-                f = round(ratio)
-                if f < 1 or abs(ratio - f) > 1e-6 * max(1.0, ratio):
-                    raise NgffValueError(
-                        f"consolidate {describe_store(self.store)}: level {path!r} has scale "
-                        f"{img.scale[d]:g} on axis {d!r}, not an integer multiple of level "
-                        f"{self.multiscales.paths[0]!r}'s {base.scale[d]:g}; ngffkit cannot "
-                        f"recompute this pyramid"
-                    )
-                if d not in spatial and f != 1:
-                    raise NgffValueError(
-                        f"consolidate {describe_store(self.store)}: level {path!r} is downsampled "
-                        f"along axis {d!r}, but only space axes can be; ngffkit cannot recompute "
-                        f"this pyramid"
-                    )
-                if d in spatial:
-                    level[d] = f
-            factors.append(level)
-        return factors
 
     def consolidate(
         self,
@@ -708,7 +649,9 @@ class _LevelHandle:
         if len(paths) < 2:
             return self._reopen()
         plan = to_multiscales(
-            self.multiscales.images[0], scale_factors=self._level_factors(), method=chosen
+            self.multiscales.images[0],
+            scale_factors=level_factors(self.multiscales, describe_store(self.store)),
+            method=chosen,
         )
         # Labels are mostly background: their empty chunks stay unstored, as the writer does.
         arrays = [

@@ -34,6 +34,7 @@ __all__ = [
     "label_pyramid",
     "parse_label_colors",
     "parse_label_properties",
+    "level_factors",
 ]
 
 
@@ -369,3 +370,45 @@ def parse_label_properties(
             )
         out.append(dict(p))
     return tuple(out)
+
+
+def level_factors(ms: Multiscales, where: str) -> list[dict[str, int]]:
+    """Each lower level's integer factor per space axis relative to level 0, to replan it.
+
+    Raises
+    ------
+    NgffValueError
+        If a level's scale is not an integer multiple of level 0's, or a non-space axis is
+        downsampled: such a pyramid cannot be recomputed.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ngffkit.pyramids import to_multiscales
+    >>> level_factors(to_multiscales(np.zeros((64, 64), "u1"), scale_factors=[2, 4]), "img")
+    [{'y': 2, 'x': 2}, {'y': 4, 'x': 4}]
+    """
+    images = ms.images
+    base = images[0]
+    spatial = base.spatial_dims
+    factors = []
+    for path, img in zip(ms.paths[1:], images[1:], strict=True):
+        level: dict[str, int] = {}
+        for d in base.dims:
+            ratio = img.scale[d] / base.scale[d]
+            f = round(ratio)
+            if f < 1 or abs(ratio - f) > 1e-6 * max(1.0, ratio):
+                raise NgffValueError(
+                    f"consolidate {where}: level {path!r} has scale {img.scale[d]:g} on axis "
+                    f"{d!r}, not an integer multiple of level {ms.paths[0]!r}'s "
+                    f"{base.scale[d]:g}; ngffkit cannot recompute this pyramid"
+                )
+            if d not in spatial and f != 1:
+                raise NgffValueError(
+                    f"consolidate {where}: level {path!r} is downsampled along axis {d!r}, but "
+                    f"only space axes can be; ngffkit cannot recompute this pyramid"
+                )
+            if d in spatial:
+                level[d] = f
+        factors.append(level)
+    return factors

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, SupportsIndex, TypeAlias, cast
 
+import dask.array as da
 import numpy as np
 
 from ngffkit.errors import NgffTypeError, NgffValueError
@@ -30,6 +31,7 @@ __all__ = [
     "parse_selection",
     "physical_to_pixel",
     "to_axes_order",
+    "fit_patch",
 ]
 
 AxisIndex: TypeAlias = "int | slice | tuple[int, ...]"
@@ -393,3 +395,53 @@ def to_axes_order(data: Any, dims: Sequence[str], order: Sequence[str]) -> Any:
             data = data[(..., None)]
             dims.append(d)
     return data.transpose([dims.index(d) for d in order])
+
+
+def fit_patch(
+    patch: Any, sel: Selection, axes_order: Sequence[str] | None, dtype: Any, where: str
+) -> Any:
+    """*patch* (numpy, dask or a DataArray) as the pixels of selection *sel*, or a clear error.
+
+    Its axes are the selection's, or *axes_order* (see `to_axes_order`); its dtype must cast
+    safely to *dtype*. The result has the selection's full shape (indexed axes kept as size 1).
+
+    Raises
+    ------
+    NgffValueError
+        If the dtype does not cast safely or the shape does not fit; *where* names the region.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sel = parse_selection(("y", "x"), (4, 4), {"y": 0})
+    >>> fit_patch(np.ones(4, "u1"), sel, None, np.dtype("u2"), "img").shape
+    (1, 4)
+    """
+    if not isinstance(patch, da.Array):
+        if hasattr(patch, "dims") and hasattr(patch, "data"):  # xarray.DataArray
+            patch = patch.data
+        if not isinstance(patch, da.Array):
+            patch = np.asarray(patch)
+    if not np.can_cast(patch.dtype, dtype, casting="safe"):
+        raise NgffValueError(
+            f"set_array at {where}: expected pixels of dtype {dtype} (or a type that casts "
+            f"safely to it), got {patch.dtype}; convert with patch.astype({str(dtype)!r}) if "
+            f"the values fit (nothing was written)"
+        )
+    dims = sel.kept_dims
+    if axes_order is not None:
+        # The patch's axes are axes_order: bring them to the selection's (ngio's rule).
+        patch = to_axes_order(patch, [str(d) for d in axes_order], dims)
+    shape = tuple(int(s) for s in patch.shape)
+    if shape not in (sel.shape, sel.full_shape):
+        alternative = (
+            f" or {sel.full_shape} (axes {', '.join(sel.dims)}, the indexed ones kept as size 1)"
+            if sel.full_shape != sel.shape
+            else ""
+        )
+        raise NgffValueError(
+            f"set_array at {where}: expected shape {sel.shape} (axes {', '.join(dims)})"
+            f"{alternative}, got {shape} (nothing was written)"
+        )
+    patch = patch.reshape(sel.full_shape)
+    return patch.astype(dtype) if patch.dtype != dtype else patch
