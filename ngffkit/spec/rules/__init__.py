@@ -2,7 +2,8 @@
 
 The modules are named after the spec's sections (`axes`, `multiscales`,
 `coordinate_systems`, `omero`, `labels`, `plate`, `well`, `scene`, `bioformats2raw`,
-`tables`, and `document` for what concerns a whole document). Each registers its rules in
+`tables`, `document` for what concerns a whole document and `storage` for the Zarr format a
+version is stored in). Each registers its rules in
 [`CATALOGUE`][ngffkit.spec.rules.CATALOGUE] (id, section, severity, versions, summary).
 The spec's dataclasses run these checks when they are built and stop at the first error;
 [`ngffkit.validate`][ngffkit.validate] runs them on raw JSON and collects every finding.
