@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import html
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import zarr
-from zarr.abc.store import Store
 from zarr.storage import StorePath
 
 from ngffkit._container._channels import edit_channels, percentile_windows
@@ -36,7 +32,7 @@ from ngffkit._container._tables import ContainerTables
 from ngffkit._render import with_thumbnail
 from ngffkit.errors import NgffKeyError, NgffValueError
 from ngffkit.io.read import from_ngff_zarr
-from ngffkit.io.stores import StoreLike, child, describe_store, is_url, open_store
+from ngffkit.io.stores import StoreLike, can_write, child, describe_store, open_store
 from ngffkit.model import Multiscales
 from ngffkit.spec import NgffVersion, Omero, ReadableVersion
 from ngffkit.spec.names import check_name
@@ -56,21 +52,6 @@ def _check_mode(mode: object) -> AccessMode:
             f"stores with create_ome_zarr_from_array or create_empty_ome_zarr"
         )
     return mode
-
-
-def _default_mode(store: object) -> AccessMode:
-    """ngio's default, ``"r+"``, where the store can be written; ``"r"`` where it cannot."""
-    if isinstance(store, str) and store.lower().startswith(("http://", "https://")):
-        return "r"  # a web server serves files; it takes no writes
-    if isinstance(store, zarr.Group):
-        return "r" if store.store.read_only else "r+"
-    if isinstance(store, StorePath | Store):
-        inner = store.store if isinstance(store, StorePath) else store
-        return "r" if inner.read_only else "r+"
-    if isinstance(store, str | os.PathLike) and not is_url(store):
-        path = Path(store).expanduser()
-        return "r+" if path.exists() and os.access(path, os.W_OK) else "r"
-    return "r+"
 
 
 def open_ome_zarr_container(
@@ -120,7 +101,9 @@ def open_ome_zarr_container(
     >>> c.levels, c.levels_paths, c.is_multi_channels
     (2, ['0', '1'], True)
     """
-    mode = _check_mode(_default_mode(store) if mode is None else mode)
+    if mode is None:
+        mode = "r+" if can_write(store) else "r"  # ngio's default where it can be
+    mode = _check_mode(mode)
     sp = open_store(store, mode=mode, storage_options=storage_options)
     sp = resolve_image_group(sp)
     ms = from_ngff_zarr(sp, labels=False, tables=False, validate=validate)

@@ -325,7 +325,7 @@ class _LevelHandle:
                 values: Any = np.asarray(labels)[positions] if labels else positions
                 coords[d] = xr.Variable(d, values)
             else:
-                centres = image.translation[d] + positions * image.scale[d]
+                centres = image.coordinates(d)[positions]
                 unit = image.axes_units.get(d)
                 coords[d] = xr.Variable(d, centres, attrs={"units": unit} if unit else {})
         return xr.DataArray(data, dims=dims, coords=coords, name=image.name)

@@ -45,6 +45,7 @@ __all__ = [
     "join_path",
     "is_url",
     "is_store_mapping",
+    "can_write",
     "READ_PREFIX",
     "child",
     "read_layer_name",
@@ -212,6 +213,35 @@ def is_url(store: object) -> bool:
         return False
     text = os.fspath(store)
     return bool(_URL.match(text)) and not text.startswith("file://")
+
+
+_READ_ONLY_PROTOCOLS = ("http", "https")
+"""fsspec protocols that serve files and take no writes."""
+
+
+def can_write(store: object) -> bool:
+    """Whether *store* can be opened for writing: not a web server, a read-only zarr store or
+    a local folder you may not write. Nothing is opened.
+
+    Examples
+    --------
+    >>> can_write("https://example.org/img.ome.zarr"), can_write(MemoryStore(read_only=True))
+    (False, False)
+    """
+    mapper = _fsspec_mapper(store)
+    if mapper is not None:
+        return not set(_protocols(mapper)) & set(_READ_ONLY_PROTOCOLS)
+    if isinstance(store, zarr.Group):
+        return not store.store.read_only
+    if isinstance(store, StorePath | Store):
+        inner = store.store if isinstance(store, StorePath) else store
+        return not inner.read_only
+    if isinstance(store, str | os.PathLike) and is_url(store):
+        return os.fspath(store).split("://", 1)[0].lower() not in _READ_ONLY_PROTOCOLS
+    if isinstance(store, str | os.PathLike):
+        path = Path(os.fspath(store)).expanduser()
+        return path.exists() and os.access(path, os.W_OK)
+    return True
 
 
 _METADATA_KEYS = ("zarr.json", ".zgroup", ".zattrs", ".zarray")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -183,3 +184,23 @@ def test_unused_storage_options_are_an_error(tmp_path, make_image, call, form) -
     with pytest.raises(ngffkit.NgffValueError, match=r"storage_options: only used to open a URL"):
         calls[call]()
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_can_write_tells_which_stores_take_writes(tmp_path: Path) -> None:
+    """The container's default mode: r+ where a write can land, r for web servers and
+    read-only stores (nothing is opened to find out)."""
+    import fsspec
+    from zarr.storage import LocalStore, MemoryStore
+
+    from ngffkit.io.stores import can_write
+
+    assert (
+        can_write(tmp_path)
+        and can_write(MemoryStore())
+        and can_write(fsspec.get_mapper("memory://x"))
+    )
+    assert can_write("s3://bucket/img.zarr")
+    assert not can_write("https://example.org/img.zarr")
+    assert not can_write(fsspec.get_mapper("http://127.0.0.1:9/img.zarr"))
+    assert not can_write(LocalStore(tmp_path, read_only=True))
+    assert not can_write(tmp_path / "missing")
