@@ -44,15 +44,41 @@ __all__ = [
 
 
 class NgffError(Exception):
-    """Base of every ngffkit error: `except NgffError` catches them all."""
+    """Base of every ngffkit error: `except NgffError` catches them all.
+
+    Examples
+    --------
+    >>> import ngffkit
+    >>> try:
+    ...     ngffkit.from_ngff_zarr("no/such/image.ome.zarr")
+    ... except ngffkit.NgffError as exc:
+    ...     print(type(exc).__name__)
+    NgffNotFoundError
+    """
 
 
 class NgffValueError(NgffError, ValueError):
-    """A caller passed a bad argument (unknown axis, scale <= 0, unsupported version)."""
+    """A caller passed a bad argument (unknown axis, scale <= 0, unsupported version).
+
+    Examples
+    --------
+    >>> import numpy as np, ngffkit
+    >>> ngffkit.to_ngff_image(np.zeros((4, 4)), dims=("y", "x"), scale={"x": -1})
+    Traceback (most recent call last):
+    ngffkit.errors.NgffValueError: scale['x']: expected a number > 0, got -1.0
+    """
 
 
 class NgffTypeError(NgffError, TypeError):
-    """A caller passed an argument of a type ngffkit cannot use."""
+    """A caller passed an argument of a type ngffkit cannot use.
+
+    Examples
+    --------
+    >>> import ngffkit
+    >>> ngffkit.to_ngff_image("pixels")
+    Traceback (most recent call last):
+    ngffkit.errors.NgffTypeError: data: expected a numpy, dask, xarray or zarr array, got str
+    """
 
 
 class NgffValidationError(NgffError, ValueError):
@@ -60,6 +86,16 @@ class NgffValidationError(NgffError, ValueError):
 
     `rule` names the broken rule (for example `"axes-order"`) and `path`
     the JSON path or store path where it was found, when known.
+
+    Examples
+    --------
+    >>> import ngffkit
+    >>> from ngffkit.spec import Axis
+    >>> try:
+    ...     Axis(name="x", type="channel", orientation="left-to-right")
+    ... except ngffkit.NgffValidationError as exc:
+    ...     print(exc.rule, isinstance(exc, ValueError))
+    axis-orientation-on-non-space True
     """
 
     def __init__(self, message: str, *, rule: str | None = None, path: str | None = None) -> None:
@@ -69,19 +105,67 @@ class NgffValidationError(NgffError, ValueError):
 
 
 class NgffIncompleteStoreError(NgffValidationError):
-    """A store has arrays but no (or unusable) OME metadata: an interrupted or partial write."""
+    """A store has arrays but no (or unusable) OME metadata: an interrupted or partial write.
+
+    Examples
+    --------
+    >>> import tempfile, zarr, ngffkit
+    >>> store = tempfile.mkdtemp() + "/half.ome.zarr"
+    >>> _ = zarr.open_group(store, mode="w").create_array("0", shape=(2, 2), dtype="u1")
+    >>> try:
+    ...     ngffkit.from_ngff_zarr(store)
+    ... except ngffkit.NgffIncompleteStoreError as exc:
+    ...     print("no OME-NGFF 'multiscales' metadata" in str(exc))
+    True
+    """
 
 
 class NgffNotFoundError(NgffError, FileNotFoundError):
-    """A store, group, array or label does not exist where it was looked for."""
+    """A store, group, array or label does not exist where it was looked for.
+
+    Examples
+    --------
+    >>> import ngffkit
+    >>> try:
+    ...     ngffkit.from_ngff_zarr("no/such/image.ome.zarr")
+    ... except FileNotFoundError as exc:  # the builtin catches it too
+    ...     print(type(exc).__name__)
+    NgffNotFoundError
+    """
 
 
 class NgffExistsError(NgffError, FileExistsError):
-    """The target holds data and `overwrite=True` was not given; nothing was changed."""
+    """The target holds data and `overwrite=True` was not given; nothing was changed.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, ngffkit
+    >>> store = tempfile.mkdtemp() + "/image.ome.zarr"
+    >>> ms = ngffkit.to_multiscales(ngffkit.to_ngff_image(np.zeros((8, 8), dtype="u1")))
+    >>> ngffkit.to_ngff_zarr(store, ms)
+    >>> try:
+    ...     ngffkit.to_ngff_zarr(store, ms)
+    ... except ngffkit.NgffExistsError as exc:
+    ...     print("pass overwrite=True" in str(exc))
+    True
+    """
 
 
 class NgffKeyError(NgffError, KeyError):
-    """A name (label, table, channel, level path) is not among the known ones."""
+    """A name (label, table, channel, level path) is not among the known ones.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, ngffkit
+    >>> store = tempfile.mkdtemp() + "/image.ome.zarr"
+    >>> ngffkit.to_ngff_zarr(store, ngffkit.to_multiscales(
+    ...     ngffkit.to_ngff_image(np.zeros((8, 8), dtype="u1"))))
+    >>> try:
+    ...     ngffkit.open_ome_zarr_container(store).get_label("nuclei")
+    ... except KeyError as exc:
+    ...     print(exc)  # doctest: +ELLIPSIS
+    label 'nuclei': not among the labels of ...: [] (this image has no labels)
+    """
 
     def __str__(self) -> str:
         # KeyError's str() wraps the message in quotes; keep the sentence readable.
@@ -89,11 +173,32 @@ class NgffKeyError(NgffError, KeyError):
 
 
 class NgffReadOnlyError(NgffError, PermissionError):
-    """A write was attempted on a store or container opened read-only."""
+    """A write was attempted on a store or container opened read-only.
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, ngffkit
+    >>> store = tempfile.mkdtemp() + "/image.ome.zarr"
+    >>> ngffkit.to_ngff_zarr(store, ngffkit.to_multiscales(
+    ...     ngffkit.to_ngff_image(np.zeros((8, 8), dtype="u1"))))
+    >>> container = ngffkit.open_ome_zarr_container(store, mode="r")
+    >>> try:
+    ...     container.derive_label("nuclei")
+    ... except PermissionError as exc:
+    ...     print(type(exc).__name__, "nothing was written" in str(exc))
+    NgffReadOnlyError True
+    """
 
 
 class NgffDependencyError(NgffError, ImportError):
-    """An optional extra is needed; the message names the pip extra to install."""
+    """An optional extra is needed; the message names the pip extra to install.
+
+    Examples
+    --------
+    >>> import ngffkit
+    >>> issubclass(ngffkit.NgffDependencyError, (ImportError, ngffkit.NgffError))  # caught as either
+    True
+    """
 
 
 class NgffConversionError(NgffError, ValueError):
@@ -102,6 +207,12 @@ class NgffConversionError(NgffError, ValueError):
     For example a Zarr v2 object array whose codec has no Zarr v3 equivalent, met while
     copying a table from an OME-NGFF 0.4 store into a 0.5 one. The message names the node
     and what was expected.
+
+    Examples
+    --------
+    >>> import ngffkit
+    >>> issubclass(ngffkit.NgffConversionError, (ValueError, ngffkit.NgffError))  # caught as either
+    True
     """
 
 
@@ -109,36 +220,104 @@ class NgffCorruptDataError(NgffError, ValueError):
     """Stored bytes cannot be decoded: a truncated or corrupt chunk or metadata document.
 
     The message names the store, the key and what the decoder reported.
+
+    Examples
+    --------
+    >>> import ngffkit
+    >>> issubclass(ngffkit.NgffCorruptDataError, (ValueError, ngffkit.NgffError))  # caught as either
+    True
     """
 
 
 class NgffResumeError(NgffError, ValueError):
-    """``resume=True`` met a store whose interrupted write had a different plan (or none)."""
+    """``resume=True`` met a store whose interrupted write had a different plan (or none).
+
+    Examples
+    --------
+    >>> import ngffkit
+    >>> issubclass(ngffkit.NgffResumeError, (ValueError, ngffkit.NgffError))  # caught as either
+    True
+    """
 
 
 class NgffLockError(NgffError, TimeoutError):
-    """Another writer held a store's lock for longer than the lock timeout."""
+    """Another writer held a store's lock for longer than the lock timeout.
+
+    Examples
+    --------
+    >>> import ngffkit
+    >>> issubclass(ngffkit.NgffLockError, (TimeoutError, ngffkit.NgffError))  # caught as either
+    True
+    """
 
 
 class NgffRemoteError(NgffError, ConnectionError):
-    """A remote store failed: a server error (5xx) or a lost connection, after the retries."""
+    """A remote store failed: a server error (5xx) or a lost connection, after the retries.
+
+    Examples
+    --------
+    >>> import ngffkit
+    >>> issubclass(ngffkit.NgffRemoteError, (ConnectionError, ngffkit.NgffError))  # caught as either
+    True
+    """
 
 
 class NgffTimeoutError(NgffRemoteError, TimeoutError):
-    """A remote store did not answer within the configured timeout."""
+    """A remote store did not answer within the configured timeout.
+
+    Examples
+    --------
+    >>> import ngffkit
+    >>> issubclass(ngffkit.NgffTimeoutError, (TimeoutError, ngffkit.NgffError))  # caught as either
+    True
+    """
 
 
 class NgffAuthError(NgffError, PermissionError):
-    """A remote store refused the credentials (HTTP 401 / 403)."""
+    """A remote store refused the credentials (HTTP 401 / 403).
+
+    Examples
+    --------
+    >>> import ngffkit
+    >>> issubclass(ngffkit.NgffAuthError, (PermissionError, ngffkit.NgffError))  # caught as either
+    True
+    """
 
 
 class NgffWarning(UserWarning):
-    """Base of every ngffkit warning."""
+    """Base of every ngffkit warning.
+
+    Examples
+    --------
+    >>> import warnings, numpy as np, ngffkit
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("error", ngffkit.NgffWarning)  # strict pipelines: warnings fail
+    ...     ngffkit.to_ngff_image(np.zeros((4, 4)), dims=("y", "x"), axes_units="um")
+    Traceback (most recent call last):
+    ngffkit.errors.NgffUnitWarning: axes_units['y/x']: 'um' is not a UDUNITS-2 name; writing 'micrometer'
+    """
 
 
 class NgffValidationWarning(NgffWarning):
-    """Input that can be read but is not strictly compliant with its OME-NGFF version."""
+    """Input that can be read but is not strictly compliant with its OME-NGFF version.
+
+    Examples
+    --------
+    >>> import ngffkit
+    >>> issubclass(ngffkit.NgffValidationWarning, ngffkit.NgffWarning)
+    True
+    """
 
 
 class NgffUnitWarning(NgffWarning):
-    """A unit was given in a common spelling (`um`, `µm`) and normalised to UDUNITS-2."""
+    """A unit was given in a common spelling (`um`, `µm`) and normalised to UDUNITS-2.
+
+    Examples
+    --------
+    >>> import warnings, numpy as np, ngffkit
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = ngffkit.to_ngff_image(np.zeros((4, 4)), dims=("y", "x"), axes_units="um")
+    >>> print(caught[0].message)
+    axes_units['y/x']: 'um' is not a UDUNITS-2 name; writing 'micrometer'
+    """

@@ -85,6 +85,15 @@ class NgffImage:
 
     Build one with [`to_ngff_image`][ngffkit.to_ngff_image], which accepts numpy, dask,
     xarray and zarr input and normalises units.
+
+    Examples
+    --------
+    >>> import numpy as np, ngffkit
+    >>> image = ngffkit.to_ngff_image(np.zeros((16, 32, 32), dtype="uint16"),
+    ...                               dims=("z", "y", "x"), scale={"z": 2.0, "y": 0.5, "x": 0.5},
+    ...                               axes_units="micrometer")
+    >>> image.dims, image.data.shape, image.scale["z"], image.axes_units["x"]
+    (('z', 'y', 'x'), (16, 32, 32), 2.0, 'micrometer')
     """
 
     data: da.Array = field(compare=False)
@@ -468,6 +477,16 @@ class Multiscales:
     ``metadata`` is derived from the images when not given (dataset paths
     ``"0"``, ``"1"`` ...). When given, it must agree with the images: same
     number of levels, same axis names, same scale and translation per level.
+
+    Examples
+    --------
+    >>> import numpy as np, ngffkit
+    >>> image = ngffkit.to_ngff_image(np.zeros((64, 64), dtype="uint8"), dims=("y", "x"))
+    >>> ms = ngffkit.to_multiscales(image, scale_factors=[2, 4], chunks=16)
+    >>> [level.data.shape for level in ms.images], [d.path for d in ms.metadata.datasets]
+    ([(64, 64), (32, 32), (16, 16)], ['0', '1', '2'])
+    >>> ms.images[2].scale  # each level's pixel size in physical units
+    {'y': 4.0, 'x': 4.0}
     """
 
     images: tuple[NgffImage, ...]
