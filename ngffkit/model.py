@@ -79,6 +79,26 @@ def _per_axis(
     return out
 
 
+def _parse_colors(
+    colors: Sequence[str], dims: tuple[str, ...], shape: tuple[int, ...]
+) -> tuple[str, ...]:
+    """Six upper-case hex digits per channel (a leading ``#`` accepted), one per index of ``c``."""
+    out = []
+    for i, color in enumerate(colors):
+        text = str(color).lstrip("#").upper()
+        if len(text) != 6 or any(ch not in "0123456789ABCDEF" for ch in text):
+            raise NgffValueError(
+                f"channel_colors[{i}]: expected six hex digits such as 'FF0000', got {color!r}"
+            )
+        out.append(text)
+    if "c" in dims and len(out) != shape[dims.index("c")]:
+        raise NgffValueError(
+            f"channel_colors: expected {shape[dims.index('c')]} colours (size of the 'c' axis), "
+            f"got {len(out)}: {out}"
+        )
+    return tuple(out)
+
+
 @dataclass(frozen=True, kw_only=True)
 class NgffImage:
     """One resolution level: lazy pixels plus where they sit in physical space.
@@ -104,6 +124,8 @@ class NgffImage:
     """Axis type per axis; defaults from the name (t time, c channel, z/y/x space)."""
     channel_names: tuple[str, ...] | None = None
     """One name per index of the channel axis, or None."""
+    channel_colors: tuple[str, ...] | None = None
+    """One display colour per index of the channel axis (six hex digits, RGB), or None."""
     is_label: bool = False
     """True for label (segmentation) images: integer pixels, label-safe downsampling."""
 
@@ -168,6 +190,10 @@ class NgffImage:
                     f"the 'c' axis), got {len(names)}: {list(names)}"
                 )
             object.__setattr__(self, "channel_names", names)
+        if self.channel_colors is not None:
+            object.__setattr__(
+                self, "channel_colors", _parse_colors(self.channel_colors, dims, self.data.shape)
+            )
         if self.is_label and self.data.dtype.kind not in "iub":
             raise NgffValueError(
                 f"is_label: label images need integer pixels, got dtype {self.data.dtype}"
