@@ -105,6 +105,8 @@ def open_tiff(path: str, series: int, level: int) -> tuple[Any, FileMetadata, Ca
 
     tif = _open(path)
     try:
+        if not tif.series:
+            raise NgffCorruptDataError(f"input {path}: not a readable TIFF file (no image found)")
         if not 0 <= series < len(tif.series):
             raise NgffValueError(
                 f"input {path}: series {series} does not exist; the file has "
@@ -120,7 +122,7 @@ def open_tiff(path: str, series: int, level: int) -> tuple[Any, FileMetadata, Ca
         if meta.name is None:
             meta = replace(meta, name=found.name or None)
         store = found.aszarr(level=level)
-    except NgffValueError:
+    except (NgffValueError, NgffCorruptDataError):
         tif.close()
         raise
     except Exception as exc:
