@@ -278,6 +278,23 @@ def _preview(args: argparse.Namespace) -> int:
     return 0
 
 
+def _info(args: argparse.Namespace) -> int:
+    import json
+
+    from rich.console import Console
+
+    from ngffkit._info import describe, render
+
+    doc = describe(args.store)
+    if args.json:
+        print(json.dumps(doc, indent=2))
+        return 0
+    console = Console()
+    # Piped, each row stays on one line (no field wraps) whatever the width.
+    render(doc, console if console.is_terminal else Console(width=100_000))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``ngffkit`` command; return the exit status.
 
@@ -335,12 +352,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "preview":
         return _preview(args)
     if args.command == "info":
-        from rich.console import Console
-
-        from ngffkit.io.read import from_ngff_zarr
-
-        Console().print(from_ngff_zarr(args.store))
-        return 0
+        return _info(args)
     from ngffkit.validation import validate
 
     report = validate(args.store, strict=args.strict, chunks=args.chunks)
