@@ -40,7 +40,7 @@ from ngffkit.readers import (
 from ngffkit.samples import sample_image, sample_labels
 from ngffkit.validation import validate
 
-__all__ = ["convert", "Job", "Outcome", "plan_jobs", "read_input"]
+__all__ = ["convert", "convert_one", "Job", "Outcome", "plan_jobs"]
 
 _INPUT_SUFFIXES = (*TIFF_SUFFIXES, *IMAGEIO_SUFFIXES, ".npy")
 
@@ -325,25 +325,6 @@ class Outcome:
     @property
     def ok(self) -> bool:
         return self.result in ("converted", "skipped")
-
-
-def read_input(path: str, stack: contextlib.ExitStack | None = None) -> Any:
-    """Open an input: an OME-Zarr as its [`Multiscales`][ngffkit.Multiscales], anything else as an image.
-
-    Examples
-    --------
-    >>> import numpy as np, tempfile, pathlib
-    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.npy"; np.save(p, np.zeros((4, 4), "u1"))
-    >>> read_input(str(p)).shape
-    (4, 4)
-    """
-    if "://" in path or _is_store(Path(path)):
-        with contextlib.suppress(NgffError):
-            return from_ngff_zarr(path)
-    opened = open_image(path)
-    if stack is not None:
-        stack.callback(opened.close)
-    return opened.image
 
 
 def _with_overrides(
