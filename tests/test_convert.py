@@ -286,3 +286,44 @@ def test_package_version_and_light_help() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
     )
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_batch_progress_shows_files_over_level_bars(tmp_path, capsys) -> None:
+    """With --progress, one display counts the files and bytes, with each write's level bars under it."""
+    for i in range(2):
+        np.save(tmp_path / f"f{i}.npy", numbered((64, 64)))
+    inputs = [str(tmp_path / f"f{i}.npy") for i in range(2)]
+    assert main(["convert", *inputs, str(tmp_path / "out"), "--progress", "--jobs", "2"]) == 0
+    assert "files 2/2" in capsys.readouterr().err
+
+
+def test_level_bars_join_the_batch_display() -> None:
+    """Inside shared_display, a write's level bars are tasks of the batch's display, removed when it ends."""
+    from rich.progress import Progress
+
+    from ngffkit.io.write import WriteProgress, shared_display
+
+    display = Progress()
+    display.add_task("files 0/1", total=1)
+    with shared_display(display), WriteProgress(None, [("level 0", 10), ("level 1", 3)]) as bars:
+        assert [t.description for t in display.tasks] == ["files 0/1", "level 0", "level 1"]
+        bars.advance(0, 10)
+        assert display.tasks[1].completed == 10
+    assert [t.description for t in display.tasks] == ["files 0/1"]
+
+
+def test_scheduler_address(tmp_path, capsys) -> None:
+    """--scheduler sends the regions to a dask.distributed scheduler (a local one on 127.0.0.1 here)."""
+    distributed = pytest.importorskip(
+        "distributed", reason="needs distributed: pip install 'ngffkit[distributed]'"
+    )
+    pixels = numbered((64, 64))
+    np.save(tmp_path / "a.npy", pixels)
+    with distributed.LocalCluster(
+        processes=False, n_workers=1, threads_per_worker=2, dashboard_address=None
+    ) as cluster:
+        args = ["convert", str(tmp_path / "a.npy"), str(tmp_path / "a.zarr")]
+        assert main([*args, "--scheduler", cluster.scheduler_address, "--no-progress"]) == 0
+        assert cluster.scheduler.transition_log  # the regions were tasks on that scheduler
+    back = ngffkit.from_ngff_zarr(tmp_path / "a.zarr").images[0].data.compute()
+    np.testing.assert_array_equal(back, pixels)

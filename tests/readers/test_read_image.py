@@ -8,10 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import zarr
+from hypothesis import given
+from hypothesis import strategies as st
 
 import ngffkit
+from ngffkit.arrays import spec_order
 from ngffkit.errors import NgffCorruptDataError, NgffDependencyError, NgffValueError
-from ngffkit.readers import open_image, output_stem, series_count
+from ngffkit.readers import ome_color, open_image, output_stem, series_count
+from ngffkit.spec import default_axis_type
 from tests.readers.conftest import numbered, tifffile, write_ome
 
 SPEC = "tczyx"
@@ -201,3 +205,32 @@ def test_files_are_not_held_open(ome_czyx) -> None:
     opened.close()
     assert {f.path for f in proc.open_files()} == before
     assert Path(ome_czyx).exists()
+
+
+def test_rgb_ome_tiff(tmp_path) -> None:
+    """An RGB OME-TIFF (one OME channel of 3 samples) gets red, green and blue channels."""
+    path = tmp_path / "rgb.ome.tif"
+    pixels = numbered((24, 32, 3), "u1")
+    tifffile.imwrite(path, pixels, photometric="rgb", metadata={"axes": "YXS"})
+    image = ngffkit.read_image(path)
+    assert (image.dims, image.shape) == (("c", "y", "x"), (3, 24, 32))
+    assert image.channel_names == ("red", "green", "blue")
+    np.testing.assert_array_equal(image.data.compute(), pixels.transpose(2, 0, 1))
+
+
+@given(st.tuples(*[st.integers(0, 255)] * 4))
+def test_ome_color_is_signed_rgba(rgba) -> None:
+    """OME Color is RGBA packed in a signed 32-bit int: the hex is its first three bytes, whatever the sign."""
+    r, g, b, a = rgba
+    packed = (r << 24) | (g << 16) | (b << 8) | a
+    signed = packed - (1 << 32) if packed >= 1 << 31 else packed
+    assert ome_color(signed) == ome_color(str(signed)) == f"{r:02X}{g:02X}{b:02X}"
+
+
+@given(st.permutations(["t", "c", "z", "y", "x"]), st.integers(2, 5))
+def test_spec_order_is_a_sorting_permutation(names, n) -> None:
+    """spec_order gives a permutation putting any subset of t, c, z, y, x in the spec's order."""
+    dims = tuple(names[:n])
+    order = spec_order(dims, {d: default_axis_type(d) for d in dims})
+    assert sorted(order) == list(range(n))
+    assert [dims[i] for i in order] == [d for d in "tczyx" if d in dims]
