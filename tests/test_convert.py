@@ -14,9 +14,9 @@ import pytest
 import ngffkit
 from ngffkit.cli import build_parser, main
 from tests.interop._outside import run_outside_batch
-from tests.readers.conftest import numbered, tifffile, write_ome
+from tests.readers.make import numbered, write_ome
 
-pytest_plugins = ["tests.readers.conftest"]
+tifffile = pytest.importorskip("tifffile", reason="needs tifffile: pip install 'ngffkit[tiff]'")
 
 
 def _ngffkit(*args: str | Path) -> subprocess.CompletedProcess[str]:

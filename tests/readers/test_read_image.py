@@ -16,7 +16,9 @@ from ngffkit.arrays import spec_order
 from ngffkit.errors import NgffCorruptDataError, NgffDependencyError, NgffValueError
 from ngffkit.readers import ome_color, open_image, output_stem, series_count
 from ngffkit.spec import default_axis_type
-from tests.readers.conftest import numbered, tifffile, write_ome
+from tests.readers.make import numbered, write_ome
+
+tifffile = pytest.importorskip("tifffile", reason="needs tifffile: pip install 'ngffkit[tiff]'")
 
 SPEC = "tczyx"
 

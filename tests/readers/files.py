@@ -1,4 +1,8 @@
-"""Real image files, written by tifffile and imageio, for the reader and command-line tests."""
+"""Real image files, written by tifffile and imageio, for the reader and command-line tests.
+
+`tests/conftest.py` imports them, so the tests of the command line share them with the
+readers' (a conftest here would be seen only under tests/readers).
+"""
 
 from __future__ import annotations
 
@@ -7,19 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-tifffile = pytest.importorskip("tifffile", reason="needs tifffile: pip install 'ngffkit[tiff]'")
-
-
-def numbered(shape: tuple[int, ...], dtype: str = "u2") -> np.ndarray:
-    """Pixels that differ everywhere, so a wrong transpose cannot go unnoticed."""
-    return (np.arange(int(np.prod(shape))) % np.iinfo(dtype).max).astype(dtype).reshape(shape)
-
-
-def write_ome(path: Path, axes: str, shape: tuple[int, ...], **metadata: object) -> np.ndarray:
-    """An OME-TIFF in the axis order *axes*, with the OME metadata given."""
-    pixels = numbered(shape)
-    tifffile.imwrite(path, pixels, photometric="minisblack", metadata={"axes": axes, **metadata})
-    return pixels
+from tests.readers.make import _tifffile, numbered, write_ome
 
 
 @pytest.fixture
@@ -48,7 +40,7 @@ def imagej_tzcyx(tmp_path: Path) -> Path:
     ramp = np.arange(256, dtype="u1")
     zero = np.zeros(256, dtype="u1")
     luts = [np.stack([ramp, zero, zero]), np.stack([zero, ramp, zero])]
-    tifffile.imwrite(
+    _tifffile().imwrite(
         path,
         numbered((3, 4, 2, 16, 20)),
         imagej=True,
@@ -69,7 +61,7 @@ def pyramid_ome(tmp_path: Path) -> Path:
     """A pyramidal OME-TIFF (CYX 2 x 256 x 256, sub-resolutions 128 and 64) in tiles."""
     path = tmp_path / "pyramid.ome.tif"
     base = numbered((2, 256, 256))
-    with tifffile.TiffWriter(path) as tif:
+    with _tifffile().TiffWriter(path) as tif:
         options = {"tile": (64, 64), "metadata": None, "photometric": "minisblack"}
         meta = {"axes": "CYX", "PhysicalSizeX": 0.5, "PhysicalSizeY": 0.5}
         tif.write(base, subifds=2, tile=(64, 64), photometric="minisblack", metadata=meta)
@@ -82,7 +74,7 @@ def pyramid_ome(tmp_path: Path) -> Path:
 def multi_series(tmp_path: Path) -> Path:
     """An OME-TIFF holding two images: a 2-D 'overview' and a z-stack 'stack'."""
     path = tmp_path / "two.ome.tif"
-    with tifffile.TiffWriter(path, ome=True) as tif:
+    with _tifffile().TiffWriter(path, ome=True) as tif:
         tif.write(numbered((8, 16), "u1"), metadata={"axes": "YX", "Name": "overview"})
         tif.write(
             numbered((3, 10, 12)), metadata={"axes": "ZYX", "Name": "stack", "PhysicalSizeZ": 2.0}
@@ -103,6 +95,6 @@ def rgb_png(tmp_path: Path) -> Path:
 def corrupt_tiff(tmp_path: Path) -> Path:
     """A TIFF cut short after its header: what an interrupted copy leaves."""
     path = tmp_path / "broken.tif"
-    tifffile.imwrite(path, numbered((4, 32, 32)), photometric="minisblack")
+    _tifffile().imwrite(path, numbered((4, 32, 32)), photometric="minisblack")
     path.write_bytes(path.read_bytes()[:12])
     return path
