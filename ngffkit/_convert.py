@@ -28,7 +28,7 @@ from ngffkit.arrays import to_ngff_image
 from ngffkit.errors import NgffError, NgffExistsError, NgffValueError
 from ngffkit.io.read import from_ngff_zarr
 from ngffkit.io.write import shared_display, to_ngff_zarr
-from ngffkit.model import Multiscales, NgffImage
+from ngffkit.model import Multiscales, NgffImage, parse_colors
 from ngffkit.pyramids import to_multiscales
 from ngffkit.readers import (
     IMAGEIO_SUFFIXES,
@@ -172,13 +172,7 @@ def _options(args: argparse.Namespace, jobs: int, stack: contextlib.ExitStack) -
         if workers is not None:
             workers = max(1, workers // jobs)
     if args.channel_colors:
-        for i, color in enumerate(args.channel_colors):
-            text = color.lstrip("#")
-            if len(text) != 6 or any(c not in "0123456789abcdefABCDEF" for c in text):
-                raise NgffValueError(
-                    f"--channel-colors: expected six hex digits such as 00FF00, got {color!r} "
-                    f"(colour {i})"
-                )
+        parse_colors(args.channel_colors, argument="--channel-colors")
     return Options(
         scale=_pairs(args.scale, "scale"),
         translation=_pairs(args.translation, "translation"),
@@ -277,8 +271,10 @@ def plan_jobs(args: argparse.Namespace) -> tuple[list[Job], bool]:
     for f in files:
         stem = output_stem(f)
         if args.series == "all":
-            for n in range(series_count(f)):
-                jobs.append(Job(f, str(out / f"{stem}_{n}.ome.zarr"), n))
+            count = series_count(f)
+            for n in range(count):
+                # A file of one image is read as it is (an OME-Zarr has no series 0 below it).
+                jobs.append(Job(f, str(out / f"{stem}_{n}.ome.zarr"), n if count > 1 else None))
         else:
             jobs.append(Job(f, str(out / f"{stem}.ome.zarr"), series))
     seen: dict[str, str] = {}

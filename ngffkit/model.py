@@ -50,6 +50,7 @@ __all__ = [
     "TableSource",
     "SPATIAL_DIMS",
     "metadata_from_images",
+    "parse_colors",
 ]
 
 SPATIAL_DIMS = ("z", "y", "x")
@@ -79,22 +80,32 @@ def _per_axis(
     return out
 
 
-def _parse_colors(
-    colors: Sequence[str], dims: tuple[str, ...], shape: tuple[int, ...]
+def parse_colors(
+    colors: Sequence[str], count: int | None = None, *, argument: str = "channel_colors"
 ) -> tuple[str, ...]:
-    """Six upper-case hex digits per channel (a leading ``#`` accepted), one per index of ``c``."""
+    """Display colours as six upper-case hex digits each (a leading ``#`` accepted).
+
+    Raises
+    ------
+    NgffValueError
+        If a colour is not six hex digits, or there are not *count* of them.
+
+    Examples
+    --------
+    >>> parse_colors(["#00ff00", "FF0000"], 2)
+    ('00FF00', 'FF0000')
+    """
     out = []
     for i, color in enumerate(colors):
         text = str(color).lstrip("#").upper()
         if len(text) != 6 or any(ch not in "0123456789ABCDEF" for ch in text):
             raise NgffValueError(
-                f"channel_colors[{i}]: expected six hex digits such as 'FF0000', got {color!r}"
+                f"{argument}[{i}]: expected six hex digits such as 'FF0000', got {color!r}"
             )
         out.append(text)
-    if "c" in dims and len(out) != shape[dims.index("c")]:
+    if count is not None and len(out) != count:
         raise NgffValueError(
-            f"channel_colors: expected {shape[dims.index('c')]} colours (size of the 'c' axis), "
-            f"got {len(out)}: {out}"
+            f"{argument}: expected {count} colours (size of the 'c' axis), got {len(out)}: {out}"
         )
     return tuple(out)
 
@@ -192,7 +203,11 @@ class NgffImage:
             object.__setattr__(self, "channel_names", names)
         if self.channel_colors is not None:
             object.__setattr__(
-                self, "channel_colors", _parse_colors(self.channel_colors, dims, self.data.shape)
+                self,
+                "channel_colors",
+                parse_colors(
+                    self.channel_colors, self.data.shape[dims.index("c")] if "c" in dims else None
+                ),
             )
         if self.is_label and self.data.dtype.kind not in "iub":
             raise NgffValueError(

@@ -155,7 +155,10 @@ def test_series_all_glob_and_names(tmp_path, multi_series, capsys) -> None:
         (["only.ome.zarr"], "convert: expected INPUT... OUTPUT"),
         (["a.npy", "a.png", "out"], "both would write"),
         (["a.npy", "out.zarr", "--compression", "lzma"], "--compression: expected zstd"),
-        (["a.npy", "out.zarr", "--channel-colors", "green"], "--channel-colors: expected six hex"),
+        (
+            ["a.npy", "out.zarr", "--channel-colors", "green"],
+            "--channel-colors[0]: expected six hex",
+        ),
         (["a.npy", "out.zarr", "--series", "first"], "--series: expected a number or 'all'"),
     ],
 )
