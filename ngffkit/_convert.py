@@ -20,7 +20,7 @@ import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -301,7 +301,7 @@ def _series_arg(value: str | None) -> int | None:
 # ------------------------------------------------------------------------- one conversion
 
 
-@dataclass
+@dataclass(frozen=True)
 class Outcome:
     """What became of one job: the summary's row and the JSON report's entry."""
 
@@ -315,7 +315,7 @@ class Outcome:
     """Size of the output on disk."""
     seconds: float = 0.0
     error: str | None = None
-    notes: list[str] = field(default_factory=list)
+    notes: tuple[str, ...] = ()
     """Metadata given on the command line that replaced the file's, and what was not carried over."""
 
     @property
@@ -488,28 +488,31 @@ def convert_one(
 ) -> Outcome:
     """Convert one job and validate its output; errors propagate (the caller reports them)."""
     start = time.perf_counter()
-    outcome = Outcome(
-        input=job.input or f"sample {args.sample}", output=job.output, series=job.series
-    )
+    row = Outcome(input=job.input or f"sample {args.sample}", output=job.output, series=job.series)
     if args.resume and not args.overwrite and _complete(job.output):
-        outcome.result = "skipped"
-        outcome.levels = len(from_ngff_zarr(job.output, labels=False, tables=False).images)
-        outcome.bytes = _disk_size(Path(job.output))
-        outcome.notes.append("complete already (--resume)")
-        return outcome
+        return replace(
+            row,
+            result="skipped",
+            levels=len(from_ngff_zarr(job.output, labels=False, tables=False).images),
+            bytes=_disk_size(Path(job.output)),
+            notes=("complete already (--resume)",),
+        )
+    notes: list[str] = []
     with contextlib.ExitStack() as stack:
-        ms = _plan(job, args, options, outcome.notes, stack)
+        ms = _plan(job, args, options, notes, stack)
         if show is not None:
             show(ms)
         _write(job, ms, args, options, progress)
     report = validate(job.output)
-    outcome.result = "converted" if report.ok else "invalid"
-    if not report.ok:
-        outcome.error = str(report).strip().splitlines()[0]
-    outcome.levels = len(ms.images)
-    outcome.bytes = _disk_size(Path(job.output))
-    outcome.seconds = time.perf_counter() - start
-    return outcome
+    return replace(
+        row,
+        result="converted" if report.ok else "invalid",
+        error=None if report.ok else str(report).strip().splitlines()[0],
+        levels=len(ms.images),
+        bytes=_disk_size(Path(job.output)),
+        seconds=time.perf_counter() - start,
+        notes=tuple(notes),
+    )
 
 
 # ---------------------------------------------------------------------------------- runs

@@ -330,3 +330,17 @@ def test_scheduler_address(tmp_path, capsys) -> None:
         assert cluster.scheduler.transition_log  # the regions were tasks on that scheduler
     back = ngffkit.from_ngff_zarr(tmp_path / "a.zarr").images[0].data.compute()
     np.testing.assert_array_equal(back, pixels)
+
+
+def test_readme_and_cli_page_list_every_option() -> None:
+    """README and the command-line page name every option of convert and info."""
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text()
+    page = (root / "docs" / "user-guide" / "cli.md").read_text()
+    subparsers = next(a for a in build_parser()._actions if a.dest == "command").choices
+    for command in ("convert", "info"):
+        for action in subparsers[command]._actions:
+            for option in action.option_strings:
+                if option.startswith("--") and option != "--help":
+                    assert option in page, (command, option)
+                    assert option in readme, (command, option)
