@@ -160,7 +160,7 @@ def _options(args: argparse.Namespace, jobs: int, stack: contextlib.ExitStack) -
     workers = args.workers
     if jobs > 1:
         # Files written at once share the budget and the CPUs.
-        from ngffkit.io.write import parse_memory_limit
+        from ngffkit.io.write import default_workers, parse_memory_limit
 
         try:
             total = parse_memory_limit(memory)
@@ -169,8 +169,7 @@ def _options(args: argparse.Namespace, jobs: int, stack: contextlib.ExitStack) -
                 f"--memory-limit: expected a size such as '1 GiB', got {memory!r}"
             ) from None
         memory = max(1, total // jobs)
-        if workers is not None:
-            workers = max(1, workers // jobs)
+        workers = max(1, (default_workers() if workers is None else workers) // jobs)
     if args.channel_colors:
         parse_colors(args.channel_colors, argument="--channel-colors")
     return Options(

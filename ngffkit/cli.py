@@ -146,7 +146,10 @@ def _add_convert(sub: Any) -> None:
     out.add_argument("--overwrite", action="store_true", help="replace existing outputs")
     run = conv.add_argument_group("running")
     run.add_argument(
-        "--jobs", type=int, default=1, help="files converted at once; they share --memory-limit"
+        "--jobs",
+        type=int,
+        default=1,
+        help="files converted at once; they share --memory-limit and --workers",
     )
     run.add_argument(
         "--resume",

@@ -69,6 +69,7 @@ __all__ = [
     "WriteProgress",
     "shared_display",
     "parse_memory_limit",
+    "default_workers",
 ]
 
 
