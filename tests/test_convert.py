@@ -344,3 +344,15 @@ def test_readme_and_cli_page_list_every_option() -> None:
                 if option.startswith("--") and option != "--help":
                     assert option in page, (command, option)
                     assert option in readme, (command, option)
+
+
+def test_parallel_jobs_leave_zarrs_global_config_as_it_was(tmp_path) -> None:
+    """Writes in parallel threads share zarr's global pipeline setting and restore it after the last one."""
+    import zarr
+
+    before = zarr.config.get("codec_pipeline.path")
+    for i in range(6):
+        np.save(tmp_path / f"f{i}.npy", numbered((64, 64)))
+    inputs = [str(tmp_path / f"f{i}.npy") for i in range(6)]
+    assert main(["convert", *inputs, str(tmp_path / "out"), "--jobs", "3"]) == 0
+    assert zarr.config.get("codec_pipeline.path") == before
