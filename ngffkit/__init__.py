@@ -82,6 +82,7 @@ if TYPE_CHECKING:  # type checkers and IDEs see the real names; the interpreter 
     from ngffkit.pyramids import (
         to_multiscales,
     )
+    from ngffkit.readers import read_image
     from ngffkit.rois import Roi, RoiPixels
     from ngffkit.validation import (
         ValidationIssue,
@@ -120,6 +121,7 @@ _LAZY: dict[str, str] = {
     "Roi": "ngffkit.rois",
     "RoiPixels": "ngffkit.rois",
     "to_ngff_image": "ngffkit.arrays",
+    "read_image": "ngffkit.readers",
     "ValidationIssue": "ngffkit.validation",
     "ValidationReport": "ngffkit.validation",
     "validate": "ngffkit.validation",
@@ -158,6 +160,7 @@ def __dir__() -> list[str]:
 
 __all__ = [
     # pipeline
+    "read_image",
     "to_ngff_image",
     "to_multiscales",
     "to_ngff_zarr",

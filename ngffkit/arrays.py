@@ -13,7 +13,7 @@ from ngffkit.errors import NgffTypeError, NgffValueError
 from ngffkit.model import NgffImage
 from ngffkit.spec import default_axis_type, finite, parse_unit
 
-__all__ = ["to_ngff_image", "default_dims", "NumpyView"]
+__all__ = ["to_ngff_image", "default_dims", "spec_order", "NumpyView"]
 
 _DEFAULT_DIMS = {
     2: ("y", "x"),
@@ -42,6 +42,34 @@ def default_dims(ndim: int) -> tuple[str, ...]:
         raise NgffValueError(
             f"data: OME-NGFF images have 2 to 5 dimensions, got an array with {ndim}"
         ) from None
+
+
+_TYPE_RANK = {"time": 0, "channel": 1, "space": 3}
+_SPACE_RANK = {"z": 0, "y": 1, "x": 2}
+
+
+def spec_order(dims: Sequence[str], types: Mapping[str, str | None]) -> tuple[int, ...]:
+    """The permutation that puts *dims* in the spec's order: time, channel or custom, space.
+
+    Space axes named `z`, `y`, `x` come in that order, after any other space axis;
+    otherwise the input order is kept. The result indexes *dims* (a `numpy.transpose` axes
+    argument).
+
+    Examples
+    --------
+    >>> spec_order(("y", "x", "c"), {"y": "space", "x": "space", "c": "channel"})
+    (2, 0, 1)
+    >>> spec_order(("z", "c", "y", "x"), {"z": "space", "c": "channel", "y": "space", "x": "space"})
+    (1, 0, 2, 3)
+    """
+
+    def rank(i: int) -> tuple[int, int, int]:
+        d = dims[i]
+        kind = types.get(d)
+        # A custom axis (any other type, or none) sits with the channel axis: at most one of them.
+        return (_TYPE_RANK.get(kind or "", 2), _SPACE_RANK.get(d, -1) if kind == "space" else 0, i)
+
+    return tuple(sorted(range(len(dims)), key=rank))
 
 
 def _check_pixels(data: Any) -> None:
@@ -239,6 +267,7 @@ def to_ngff_image(
     axes_orientations: Mapping[str, str] | None = None,
     axes_types: Mapping[str, str] | None = None,
     channel_names: Sequence[str] | None = None,
+    channel_colors: Sequence[str] | None = None,
     is_label: bool = False,
 ) -> NgffImage:
     """Wrap an array as an [`NgffImage`][ngffkit.NgffImage] with physical metadata; no pixels are computed.
@@ -253,7 +282,10 @@ def to_ngff_image(
         writes them) or a zarr array (its `dimension_names` give dims).
         numpy input is wrapped, not copied.
     dims
-        Axis names in array order. Default by ndim: `yx`, `zyx`, `czyx`, `tczyx`.
+        Axis names in array order, in any order: the image is transposed lazily to the
+        spec's order (time, channel, then `z`, `y`, `x`), the names following the data,
+        so `dims=("y", "x", "c")` on an RGB array gives a `("c", "y", "x")` image.
+        Default by ndim: `yx`, `zyx`, `czyx`, `tczyx`.
     scale, translation
         Physical pixel size and offset of the first pixel's centre per axis, as a
         mapping (``{"z": 2.0}``; axes left out get 1.0 and 0.0) or one number per axis
@@ -270,6 +302,8 @@ def to_ngff_image(
         Axis types for custom axis names (default from the name).
     channel_names
         One name per index of the `c` axis.
+    channel_colors
+        One display colour per index of the `c` axis, six hex digits (`"00FF00"`).
     is_label
         Mark the image as a label image (integer pixels; label-safe downsampling).
 
@@ -292,6 +326,8 @@ def to_ngff_image(
     ...                     scale={"z": 2.0, "y": 0.5, "x": 0.5}, axes_units="micrometer")
     >>> img.dims, img.axes_units["z"]
     (('z', 'y', 'x'), 'micrometer')
+    >>> to_ngff_image(np.zeros((100, 120, 3), "u1"), dims=("y", "x", "c")).shape
+    (3, 100, 120)
     """
     array, hints = _as_dask(data)
     if dims is None:
@@ -339,6 +375,10 @@ def to_ngff_image(
         # A DataArray's channel coordinate of strings names the channels (DAPI, GFP ...).
         channel = [d for d in dims_t if types.get(d) == "channel"]
         channel_names = hints.get("labels", {}).get(channel[0]) if channel else None
+    order = spec_order(dims_t, types)
+    if order != tuple(range(len(dims_t))):
+        array = array.transpose(order)
+        dims_t = tuple(dims_t[i] for i in order)
     return NgffImage(
         data=array,
         dims=dims_t,
@@ -349,5 +389,6 @@ def to_ngff_image(
         axes_orientations={**hints.get("orientations", {}), **dict(axes_orientations or {})},
         axes_types={d: t for d, t in types.items() if t is not None},
         channel_names=tuple(channel_names) if channel_names is not None else None,
+        channel_colors=tuple(channel_colors) if channel_colors is not None else None,
         is_label=is_label or hints.get("is_label", False),
     )

@@ -50,6 +50,7 @@ __all__ = [
     "TableSource",
     "SPATIAL_DIMS",
     "metadata_from_images",
+    "parse_colors",
 ]
 
 SPATIAL_DIMS = ("z", "y", "x")
@@ -77,6 +78,36 @@ def _per_axis(
             raise NgffValueError(f"{what}[{d!r}]: expected a finite number, got {v!r}")
         out[d] = float(v)
     return out
+
+
+def parse_colors(
+    colors: Sequence[str], count: int | None = None, *, argument: str = "channel_colors"
+) -> tuple[str, ...]:
+    """Display colours as six upper-case hex digits each (a leading ``#`` accepted).
+
+    Raises
+    ------
+    NgffValueError
+        If a colour is not six hex digits, or there are not *count* of them.
+
+    Examples
+    --------
+    >>> parse_colors(["#00ff00", "FF0000"], 2)
+    ('00FF00', 'FF0000')
+    """
+    out = []
+    for i, color in enumerate(colors):
+        text = str(color).lstrip("#").upper()
+        if len(text) != 6 or any(ch not in "0123456789ABCDEF" for ch in text):
+            raise NgffValueError(
+                f"{argument}[{i}]: expected six hex digits such as 'FF0000', got {color!r}"
+            )
+        out.append(text)
+    if count is not None and len(out) != count:
+        raise NgffValueError(
+            f"{argument}: expected {count} colours (size of the 'c' axis), got {len(out)}: {out}"
+        )
+    return tuple(out)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,6 +144,8 @@ class NgffImage:
     """Axis type per axis; defaults from the name (t time, c channel, z/y/x space)."""
     channel_names: tuple[str, ...] | None = None
     """One name per index of the channel axis, or None."""
+    channel_colors: tuple[str, ...] | None = None
+    """One display colour per index of the channel axis (six hex digits, RGB), or None."""
     is_label: bool = False
     """True for label (segmentation) images: integer pixels, label-safe downsampling."""
 
@@ -177,6 +210,14 @@ class NgffImage:
                     f"the 'c' axis), got {len(names)}: {list(names)}"
                 )
             object.__setattr__(self, "channel_names", names)
+        if self.channel_colors is not None:
+            object.__setattr__(
+                self,
+                "channel_colors",
+                parse_colors(
+                    self.channel_colors, self.data.shape[dims.index("c")] if "c" in dims else None
+                ),
+            )
         if self.is_label and self.data.dtype.kind not in "iub":
             raise NgffValueError(
                 f"is_label: label images need integer pixels, got dtype {self.data.dtype}"

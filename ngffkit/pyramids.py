@@ -170,6 +170,9 @@ def parse_chunks(chunks: ChunksLike | None, image: NgffImage) -> dict[str, int]:
 def default_omero(image: NgffImage) -> Omero | None:
     """Channel metadata with names, colours and a dtype-based window; None without a ``c`` axis.
 
+    Names and colours are the image's (`channel_names`, `channel_colors`), else
+    `channel_<i>` and a default palette.
+
     No pixels are read: the window spans the dtype's range (0-1 for floats).
 
     Examples
@@ -192,7 +195,7 @@ def default_omero(image: NgffImage) -> Omero | None:
         low, high = 0.0, 1.0
     else:
         low, high = 0.0, 1.0
-    colors = ("FFFFFF",) if n == 1 else _PALETTE
+    colors = image.channel_colors or (("FFFFFF",) if n == 1 else _PALETTE)
     return Omero(
         channels=tuple(
             OmeroChannel(

@@ -22,6 +22,16 @@ from hypothesis import HealthCheck, settings
 
 import ngffkit
 
+# Real image files written by tifffile and imageio, for the readers' and the command line's tests.
+from tests.readers.files import (  # noqa: F401 - fixtures, found by pytest by name
+    corrupt_tiff,
+    imagej_tzcyx,
+    multi_series,
+    ome_czyx,
+    pyramid_ome,
+    rgb_png,
+)
+
 settings.register_profile(
     "ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )

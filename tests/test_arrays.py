@@ -11,7 +11,10 @@ import xarray as xr
 import zarr
 
 import ngffkit
+from ngffkit.arrays import to_ngff_image
 from ngffkit.errors import NgffTypeError, NgffUnitWarning, NgffValueError
+from ngffkit.io import from_ngff_zarr, to_ngff_zarr
+from ngffkit.pyramids import to_multiscales
 
 
 @pytest.mark.parametrize(
@@ -194,3 +197,40 @@ def test_xarray_custom_channel_axis_and_explicit_names_win() -> None:
         "y",
         "z",
     )
+
+
+@pytest.mark.parametrize(
+    ("dims", "shape", "expected"),
+    [
+        (("y", "x", "c"), (10, 12, 3), ("c", "y", "x")),
+        (("z", "c", "y", "x"), (4, 2, 8, 8), ("c", "z", "y", "x")),
+        (("x", "y"), (6, 8), ("y", "x")),
+        (("z", "t", "c", "y", "x"), (3, 2, 2, 8, 8), ("t", "c", "z", "y", "x")),
+    ],
+)
+def test_dims_in_any_order_are_put_in_spec_order(dims, shape, expected) -> None:
+    """Any axis order is transposed lazily to t, c, z, y, x, the names and per-axis values following the data."""
+    pixels = np.arange(np.prod(shape), dtype="u2").reshape(shape)
+    scale = {d: float(i + 1) for i, d in enumerate(dims)}
+    image = to_ngff_image(pixels, dims=dims, scale=[scale[d] for d in dims])
+    assert image.dims == expected
+    assert image.scale == {d: scale[d] for d in expected}
+    order = [dims.index(d) for d in expected]
+    np.testing.assert_array_equal(image.data.compute(), pixels.transpose(order))
+    ms = to_multiscales(image, scale_factors=[2])  # refused before: "time, then channel ..."
+    assert ms.images[0].dims == expected
+
+
+def test_channel_colors(tmp_path) -> None:
+    """channel_colors reach the written omero block; a bad colour or count is refused."""
+    image = to_ngff_image(
+        np.zeros((2, 8, 8), "u1"), dims="cyx", channel_colors=["#00ff00", "FF0000"]
+    )
+    assert image.channel_colors == ("00FF00", "FF0000")
+    to_ngff_zarr(tmp_path / "c.zarr", to_multiscales(image, scale_factors=[]))
+    back = from_ngff_zarr(tmp_path / "c.zarr")
+    assert [c.color for c in back.omero.channels] == ["00FF00", "FF0000"]
+    with pytest.raises(NgffValueError, match=r"channel_colors\[0\]: expected six hex digits"):
+        to_ngff_image(np.zeros((2, 8, 8), "u1"), dims="cyx", channel_colors=["green", "red"])
+    with pytest.raises(NgffValueError, match="expected 2 colours"):
+        to_ngff_image(np.zeros((2, 8, 8), "u1"), dims="cyx", channel_colors=["00FF00"])

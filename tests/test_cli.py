@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -106,7 +107,7 @@ def test_info_and_validate(tmp_path, capsys) -> None:
     main(["convert", "--sample", "blobs2d", str(tmp_path / "b.zarr")])
     capsys.readouterr()
     assert main(["info", str(tmp_path / "b.zarr")]) == 0
-    assert "Multiscales" in capsys.readouterr().out
+    assert "blobs2d" in capsys.readouterr().out
     assert main(["validate", str(tmp_path / "b.zarr")]) == 0
     (tmp_path / "b.zarr" / "zarr.json").write_text(
         '{"zarr_format": 3, "node_type": "group", "attributes": {}}'
@@ -134,3 +135,31 @@ def test_errors_are_one_line(tmp_path, capsys) -> None:
     assert main(["convert", "--sample", "blobs2d", str(tmp_path / "c.zarr"), "--scale", "q"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("ngffkit: error: --scale")
+
+
+def test_info_shows_what_is_stored(tmp_path, capsys) -> None:
+    """info shows stored chunks and shards (not dask blocks), codecs, sizes, units, labels; --json for scripts."""
+    out = tmp_path / "s.zarr"
+    args = ["convert", "--sample", "blobs3d", "--labels", str(out), "--chunks", "64"]
+    assert main([*args, "--chunks-per-shard", "2", "--compression", "gzip:4", "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["info", str(out), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    first = doc["levels"][0]
+    assert (first["shape"], first["chunks"], first["shards"]) == (
+        [48, 256, 256],
+        [48, 64, 64],
+        [48, 128, 128],
+    )
+    assert first["codecs"] == ["gzip(level=4)"] and first["dtype"] == "uint16"
+    on_disk = sum(p.stat().st_size for p in (out / "0").rglob("*") if p.is_file())
+    assert first["bytes"] == on_disk
+    assert doc["version"] == "0.5" and doc["labels"]["blobs"]["levels"] == len(doc["levels"])
+    assert {a["name"]: a["unit"] for a in doc["axes"]}["x"] == "micrometer"
+    # Piped (as here), each level is one line, whatever the width: no field is wrapped.
+    assert main(["info", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    row = next(line for line in lines if line.startswith("0 "))
+    assert "48 × 256 × 256" in row and "48 × 128 × 128" in row and "gzip(level=4)" in row
+    assert "micrometer" in row
+    assert any(line.startswith("labels: blobs") for line in lines)

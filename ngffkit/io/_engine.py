@@ -16,6 +16,7 @@ import contextlib
 import functools
 import importlib.util
 import os
+import threading
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -49,12 +50,43 @@ def zarrs_enabled(store: Store) -> bool:
     return isinstance(store, LocalStore) and _installed()
 
 
+class _PipelineSetting:
+    """zarr's global pipeline setting, held while any thread is inside `codec_pipeline`.
+
+    zarr's config is one global: a `with zarr.config.set(...)` per thread restores whatever
+    it saw on entry, so two writes in parallel threads (``ngffkit convert --jobs``) could
+    leave the zarrs pipeline set for good. Here the first thread in sets it and the last one
+    out restores what was there before.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holders = 0
+        self._before: Any = None
+
+    def enter(self) -> None:
+        with self._lock:
+            if self._holders == 0:
+                self._before = zarr.config.get("codec_pipeline.path")
+                zarr.config.set({"codec_pipeline.path": _PIPELINE})
+            self._holders += 1
+
+    def leave(self) -> None:
+        with self._lock:
+            self._holders -= 1
+            if self._holders == 0:
+                zarr.config.set({"codec_pipeline.path": self._before})
+
+
+_SETTING = _PipelineSetting()
+
+
 @contextlib.contextmanager
 def codec_pipeline(store: Store) -> Iterator[None]:
     """Create or open arrays of *store* inside this block to give them the fast pipeline.
 
     An array keeps the pipeline it was created or opened with, so only that moment
-    needs the setting.
+    needs the setting. Blocks in several threads at once share it (see `_PipelineSetting`).
 
     Examples
     --------
@@ -65,11 +97,15 @@ def codec_pipeline(store: Store) -> Iterator[None]:
     if not zarrs_enabled(store):
         yield
         return
-    with zarr.config.set({"codec_pipeline.path": _PIPELINE}), warnings.catch_warnings():
-        # An array zarrs cannot encode (a codec it lacks, such as lz4) falls back to
-        # zarr-python's pipeline: slower, the same bytes, nothing for the user to act on.
-        warnings.filterwarnings("ignore", "Array is unsupported by ZarrsCodecPipeline")
-        yield
+    _SETTING.enter()
+    try:
+        with warnings.catch_warnings():
+            # An array zarrs cannot encode (a codec it lacks, such as lz4) falls back to
+            # zarr-python's pipeline: slower, the same bytes, nothing for the user to act on.
+            warnings.filterwarnings("ignore", "Array is unsupported by ZarrsCodecPipeline")
+            yield
+    finally:
+        _SETTING.leave()
 
 
 def storing_empty_chunks(array: zarr.Array[Any]) -> zarr.Array[Any]:

@@ -7,12 +7,39 @@ and logs stay quiet. ``True`` shows them at once, ``False`` never.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from types import TracebackType
 from typing import Any
 
-__all__ = ["WriteProgress"]
+__all__ = ["WriteProgress", "shared_display"]
+
+# A display that a caller above the writer already shows (a batch of conversions): the
+# level bars join it, under the caller's own bars, instead of starting a second live display.
+_SHARED: ContextVar[Any] = ContextVar("ngffkit_shared_display", default=None)
+
+
+@contextlib.contextmanager
+def shared_display(progress: Any) -> Iterator[None]:
+    """Inside the block, writes add their level bars to *progress* (a started `rich.progress.Progress`).
+
+    The bars are removed when each write ends. Threads started in the block see the display
+    only if they run in a copy of the context (`contextvars.copy_context().run`).
+
+    Examples
+    --------
+    >>> with shared_display(None):
+    ...     WriteProgress(None, [("level 0", 10)]).active
+    False
+    """
+    token = _SHARED.set(progress)
+    try:
+        yield
+    finally:
+        _SHARED.reset(token)
+
 
 # A write shorter than this never shows a bar in the automatic mode.
 _DELAY_S = 1.0
@@ -54,7 +81,13 @@ class WriteProgress:
         self._timer: threading.Timer | None = None
         self._lock = threading.Lock()
         self._closed = False
+        self._owned = True
         if enabled is False or not self.levels:
+            return
+        shared = _SHARED.get()
+        if shared is not None:
+            self._progress, self._owned = shared, False
+            self._tasks = [shared.add_task(name, total=total) for name, total in self.levels]
             return
         from rich.console import Console
 
@@ -86,7 +119,7 @@ class WriteProgress:
         return self._progress is not None
 
     def __enter__(self) -> WriteProgress:
-        if self._progress is not None:
+        if self._progress is not None and self._owned:
             if self._delay <= 0:
                 self._show()
             else:
@@ -115,6 +148,10 @@ class WriteProgress:
     ) -> None:
         if self._timer is not None:
             self._timer.cancel()
+        if not self._owned:
+            for task in self._tasks:
+                self._progress.remove_task(task)
+            return
         with self._lock:
             if self._shown:
                 self._progress.stop()

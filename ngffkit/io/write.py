@@ -27,7 +27,7 @@ from ngffkit.io._codecs import carry_compressors, check_compressors, default_com
 from ngffkit.io._engine import codec_pipeline, storing_empty_chunks
 from ngffkit.io._journal import JOURNAL_NAME, Journal, plan_digest
 from ngffkit.io._lock import image_lock
-from ngffkit.io._progress import WriteProgress
+from ngffkit.io._progress import WriteProgress, shared_display
 from ngffkit.io._replace import staged_write
 from ngffkit.io._stream import (
     Level,
@@ -67,6 +67,9 @@ __all__ = [
     "direct_source",
     "image_lock",
     "WriteProgress",
+    "shared_display",
+    "parse_memory_limit",
+    "default_workers",
 ]
 
 
