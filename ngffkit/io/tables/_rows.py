@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import zarr
@@ -310,6 +311,7 @@ def write_table(
     backend: str = DEFAULT_BACKEND,
     region: str | None = None,
     index_key: str | None = None,
+    attributes: Mapping[str, Any] | None = None,
     overwrite: bool = False,
     storage_options: dict[str, Any] | None = None,
 ) -> None:
@@ -339,6 +341,10 @@ def write_table(
     index_key
         The index column; default the index's name, else the table type's convention
         (`FieldIndex` for ROI tables, `label` for masking ROI and feature tables).
+    attributes
+        Other attributes of the table group (a feature table's `measurement_columns`,
+        a typed table's kept keys); `backend`, `index_key`, `index_type` and `type` are
+        the writer's.
     overwrite
         Replace a table of that name.
     storage_options
@@ -403,6 +409,16 @@ def write_table(
     attrs = _table_attrs(
         table_type=table_type, backend=chosen, index_key=key, index_type=index_type, region=region
     )
+    if attributes is not None:
+        if not isinstance(attributes, Mapping):
+            raise NgffTypeError(f"attributes: expected a mapping, got {type(attributes).__name__}")
+        owned = ("backend", "index_key", "index_type", "encoding-type", "encoding-version")
+        extra = {k: v for k, v in attributes.items() if k not in owned}
+        try:
+            extra = json.loads(json.dumps(extra))
+        except (TypeError, ValueError) as exc:
+            raise NgffValueError(f"attributes: expected JSON values, got {extra!r}") from exc
+        attrs = {**attrs, **extra}
     flat = frame.reset_index() if frame.index.name is not None else frame
     payload: Any
     if chosen in _ANNDATA:
