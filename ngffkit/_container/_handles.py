@@ -343,11 +343,9 @@ class _LevelHandle:
         if not isinstance(roi, Roi):
             return self.roi_slices(**{**dict(roi or {}), **ranges})
         shape = dict(zip(self.axes_names, self.shape, strict=True))
-        for axis in ("z", "t"):
-            start, length = getattr(roi, axis), getattr(roi, f"{axis}_length")
-            if axis not in shape and start is not None and start <= 0 < start + length:
-                # A table ROI always has z (0 and 1 for a plane): on a yx image it is the plane.
-                roi = replace(roi, **{axis: None, f"{axis}_length": None})  # type: ignore[arg-type]
+        if "z" not in shape and roi.z is not None and roi.z <= 0 < roi.z + (roi.z_length or 0):
+            # A table ROI always has z (0 and 1 for a plane): on a yx image it is the plane.
+            roi = replace(roi, z=None, z_length=None)
         missing = [a for a in roi.axes if a not in shape]
         if missing:
             raise NgffValueError(
