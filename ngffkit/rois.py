@@ -132,7 +132,7 @@ class Roi:
             if axis in ("x", "y") or start is not None or length is not None:
                 if start is None or length is None:
                     raise NgffValueError(
-                        f"Roi {self.name or ''}: {axis} and {axis}_length go together, got "
+                        f"Roi{f' {self.name!r}' if self.name else ''}: {axis} and {axis}_length go together, got "
                         f"{axis}={start!r}, {axis}_length={length!r}"
                     )
                 object.__setattr__(self, axis, _number(start, axis))
@@ -177,7 +177,7 @@ class Roi:
                 first, stop = max(0, first), min(size, stop)
                 if stop <= first:
                     raise NgffValueError(
-                        f"Roi {self.name or ''}: {axis} from {getattr(self, axis)} to "
+                        f"Roi{f' {self.name!r}' if self.name else ''}: {axis} from {getattr(self, axis)} to "
                         f"{getattr(self, axis) + getattr(self, f'{axis}_length')} "
                         f"{self.unit or ''} lies outside the level (pixels 0 to {size} of "
                         f"{px} each)"

@@ -349,7 +349,7 @@ class _LevelHandle:
         missing = [a for a in roi.axes if a not in shape]
         if missing:
             raise NgffValueError(
-                f"roi {roi.name or ''}: spans axes {missing} that {self._where()} does not have "
+                f"roi{f' {roi.name!r}' if roi.name else ''}: spans axes {missing} that {self._where()} does not have "
                 f"(axes {list(self.axes_names)})"
             )
         box = roi.to_roi_pixels(self.image.scale, shape=shape).to_slices()
