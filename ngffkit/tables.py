@@ -189,7 +189,7 @@ def _indexed(
 def _number(value: Any) -> float | None:
     if value is None:
         return None
-    number = float(value)
+    number = float(value)  # a ValueError for text, reported with its row by the caller
     return None if math.isnan(number) else number
 
 
@@ -201,27 +201,23 @@ def _rois_of(frame: Any, where: str, error: type[Exception], *, masking: bool) -
             f"(columns: {list(frame.columns)})"
         )
     timed = all(c in frame.columns for c in _TIME_COLUMNS)
+    names = {
+        **{axis: f"{axis}_micrometer" for axis in ("x", "y", "z")},
+        **{f"{axis}_length": f"len_{axis}_micrometer" for axis in ("x", "y", "z")},
+        **({"t": "t_second", "t_length": "len_t_second"} if timed else {}),
+    }
+    # Whole columns as Python lists: one conversion per column, not a pandas lookup per cell.
+    columns = {field: frame[column].tolist() for field, column in names.items()}
+    labels = frame["label"].tolist() if "label" in frame.columns and not masking else None
     rois = []
-    label_column = "label" if "label" in frame.columns and not masking else None
-    for position, index in enumerate(frame.index):
-        row = frame.iloc[position]
-        values: dict[str, Any] = {
-            axis: _number(row[f"{axis}_micrometer"]) for axis in ("x", "y", "z")
-        }
-        values.update(
-            {f"{axis}_length": _number(row[f"len_{axis}_micrometer"]) for axis in ("x", "y", "z")}
-        )
-        if timed:
-            values["t"], values["t_length"] = (
-                _number(row["t_second"]),
-                _number(row["len_t_second"]),
-            )
+    for position, index in enumerate(frame.index.tolist()):
+        values: dict[str, Any] = {f: _number(column[position]) for f, column in columns.items()}
         label: int | None = int(index) if masking else None
-        if label_column is not None and _number(row[label_column]) is not None:
-            label = int(row[label_column])
+        if labels is not None and _number(labels[position]) is not None:
+            label = int(labels[position])
         try:
             rois.append(Roi(name=str(index), label=label, **values))
-        except NgffValueError as exc:
+        except (NgffValueError, TypeError, ValueError) as exc:
             raise error(f"{where}: row {index!r}: {exc}") from None
     return tuple(rois)
 
@@ -274,6 +270,12 @@ def _kept_attributes(attributes: Mapping[str, Any] | None) -> dict[str, Any]:
         for k, v in dict(attributes or {}).items()
         if k not in _STORAGE_KEYS and k not in _VERSION_KEYS and k != "type"
     }
+
+
+def _stored_key(attributes: Mapping[str, Any], default: str) -> str:
+    """The index column a table group names (`index_key`), else the type's."""
+    key = attributes.get("index_key")
+    return key if isinstance(key, str) and key else default
 
 
 def _reference_label(attributes: Mapping[str, Any]) -> str | None:
@@ -370,14 +372,28 @@ class RoiTable(_TableBase):
     ) -> Any:
         table = cls.__new__(cls)
         key, index_type = table._index()
+        key = _stored_key(attributes, key)
         frame = _indexed(frame, key, index_type, where, NgffValidationError)
         table._set(frame, backend, attributes)
         object.__setattr__(table, "_rois", table._rois_from(frame, where, NgffValidationError))
         return table
 
     def rois(self) -> list[Roi]:
-        """Every ROI of the table, in row order."""
+        """Every ROI of the table, in row order.
+
+        Examples
+        --------
+        >>> from ngffkit.rois import Roi
+        >>> [r.name for r in RoiTable([Roi(name="A", x=0, y=0, x_length=1, y_length=1)]).rois()]
+        ['A']
+        """
         return list(self._rois)
+
+    def _lookup(self, key: str) -> dict[Any, Roi]:
+        found: dict[str, dict[Any, Roi]] = self.__dict__.setdefault("_lookups", {})
+        if key not in found:  # built on first use: a cache, not a field of the value
+            found[key] = {getattr(r, key): r for r in reversed(self._rois)}
+        return found[key]
 
     def get(self, name: str) -> Roi:
         """The ROI named *name* (its `FieldIndex`).
@@ -386,10 +402,16 @@ class RoiTable(_TableBase):
         ------
         NgffKeyError
             If there is none; the message lists the names there are.
+
+        Examples
+        --------
+        >>> from ngffkit.rois import Roi
+        >>> RoiTable([Roi(name="A", x=0, y=0, x_length=2, y_length=1)]).get("A").x_length
+        2.0
         """
-        for roi in self._rois:
-            if roi.name == name:
-                return roi
+        roi = self._lookup("name").get(name)
+        if roi is not None:
+            return roi
         names = [r.name for r in self._rois]
         raise NgffKeyError(f"ROI {name!r}: not in this table; its ROIs are {names[:20]}")
 
@@ -484,10 +506,17 @@ class MaskingRoiTable(RoiTable):
         ------
         NgffKeyError
             If the table has no ROI for *label*.
+
+        Examples
+        --------
+        >>> from ngffkit.rois import Roi
+        >>> t = MaskingRoiTable([Roi(name="4", label=4, x=1, y=0, x_length=2, y_length=1)])
+        >>> t.get_label(4).x, t.get_label(4).name
+        (1.0, '4')
         """
-        for roi in self._rois:
-            if roi.label == label:
-                return roi
+        roi = self._lookup("label").get(label)
+        if roi is not None:
+            return roi
         raise NgffKeyError(
             f"label {label!r}: not in this masking ROI table ({len(self._rois)} labels"
             + (f" of {self.reference_label!r})" if self.reference_label else ")")
@@ -551,7 +580,8 @@ class FeatureTable(_TableBase):
         cls, frame: Any, attributes: Mapping[str, Any], backend: str | None, where: str
     ) -> Any:
         table = cls.__new__(cls)
-        table._set(_indexed(frame, "label", "int", where, NgffValidationError), backend, attributes)
+        key = _stored_key(attributes, "label")
+        table._set(_indexed(frame, key, "int", where, NgffValidationError), backend, attributes)
         return table
 
     @property

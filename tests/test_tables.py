@@ -175,7 +175,15 @@ def test_bad_stored_tables_are_an_ngff_error_and_stay_as_they_are(tmp_path: Path
     """A stored ROI table without a required column opens as an NgffValidationError naming it;
     a bad table given to add_table writes nothing, and the table it would replace survives."""
     c = create_empty_ome_zarr(tmp_path / "img.zarr", (16, 16), pixelsize=1.0)
-    c.add_table("fov", ROI_ROWS.drop(columns="z_micrometer"), table_type="roi_table")
+    bad = ROI_ROWS.drop(columns="z_micrometer")
+    with pytest.raises(NgffValueError, match=r"missing \['z_micrometer'\] .*nothing was written"):
+        c.add_table("fov", bad, table_type="roi_table")
+    assert c.list_tables() == []
+    # Another tool wrote it: a generic table whose type says roi_table.
+    c.add_table("fov", bad, backend="csv")
+    zarr.open_group(tmp_path / "img.zarr" / "tables" / "fov", mode="r+").attrs.update(
+        {"type": "roi_table", "index_key": "FieldIndex", "index_type": "str"}
+    )
     with pytest.raises(NgffValidationError, match=r"tables/fov: .*missing \['z_micrometer'\]"):
         c.get_table("fov")
     c.add_table("good", RoiTable([Roi(name="A", x=0, y=0, x_length=2, y_length=2)]))
