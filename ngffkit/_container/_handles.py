@@ -33,6 +33,7 @@ from ngffkit._container._meta import (
 from ngffkit._container._plan import parse_label_colors, parse_label_properties
 from ngffkit._container._select import (
     Selection,
+    channel_index,
     fit_patch,
     parse_selection,
     physical_to_pixel,
@@ -181,6 +182,9 @@ class _LevelHandle:
     def _channel_labels(self) -> tuple[str, ...] | None:
         return None
 
+    def _wavelength_ids(self) -> tuple[str | None, ...]:
+        return ()
+
     def _where(self) -> str:
         return describe_store(self.store, self.path)
 
@@ -189,7 +193,10 @@ class _LevelHandle:
         if channel_selection is not None:
             if "c" in slices:
                 raise NgffValueError("channel_selection and c=: give the channel one way, not both")
-            slices = {**slices, "c": channel_selection}
+            channel = channel_index(
+                channel_selection, self._channel_labels(), self._wavelength_ids()
+            )
+            slices = {**slices, "c": channel}
         return parse_selection(
             self.axes_names, self.shape, slices, channel_labels=self._channel_labels()
         )
@@ -672,6 +679,9 @@ class Image(_LevelHandle):
 
     def _channel_labels(self) -> tuple[str, ...] | None:
         return self.channel_labels if "c" in self.axes_names else None
+
+    def _wavelength_ids(self) -> tuple[str | None, ...]:
+        return self.wavelength_ids if "c" in self.axes_names else ()
 
     def __repr__(self) -> str:
         channels = f", channels {', '.join(self.channel_labels)}" if "c" in self.axes_names else ""

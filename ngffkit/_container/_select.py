@@ -38,6 +38,7 @@ __all__ = [
     "to_axes_order",
     "fit_patch",
     "selection_to_xarray",
+    "channel_index",
 ]
 
 AxisIndex: TypeAlias = "int | slice | tuple[int, ...]"
@@ -482,3 +483,32 @@ def selection_to_xarray(
             unit = image.axes_units.get(d)
             coords[d] = xr.Variable(d, centres, attrs={"units": unit} if unit else {})
     return xr.DataArray(data, dims=dims, coords=coords, name=image.name)
+
+
+def channel_index(
+    selection: object, labels: Sequence[str] | None, wavelength_ids: Sequence[str | None]
+) -> object:
+    """A channel given by wavelength id, or by ngio's `ChannelSelectionModel`, as its index.
+
+    Anything else (an index, a channel label, a list) is returned as given.
+
+    Examples
+    --------
+    >>> channel_index("A01_C01", ["DAPI", "GFP"], ["A01_C01", "A01_C02"])
+    0
+    >>> channel_index("GFP", ["DAPI", "GFP"], ["A01_C01", "A01_C02"])
+    'GFP'
+    """
+    mode = getattr(selection, "mode", None)
+    selection = getattr(selection, "identifier", selection)
+    if mode == "index":
+        return int(str(selection))
+    known = isinstance(selection, str) and selection not in (labels or ())
+    if (mode == "wavelength_id" or known) and selection in wavelength_ids:
+        return list(wavelength_ids).index(str(selection))
+    if mode == "wavelength_id":
+        raise NgffValueError(
+            f"channel_selection: no channel has wavelength id {selection!r}; the ids are "
+            f"{list(wavelength_ids)}"
+        )
+    return selection
