@@ -300,9 +300,8 @@ def test_ngio_and_anndata_read_our_typed_tables(
             )
             expected = json.loads(json.dumps(frame.to_dict(orient="list"), default=str))
             assert got["columns"] == expected, name
-            if name.endswith("anndata_v1") or name.endswith(
-                "parquet"
-            ):  # typed backends keep dtypes
+            # csv and json hold text: a whole float may come back as an integer (in both tools)
+            if backend in ("anndata_v1", "parquet"):
                 assert got["dtypes"] == {k: str(v) for k, v in frame.dtypes.items()}, name
             if isinstance(table, RoiTable):
                 assert got["rois"] == [[r.name, r.label, r.x, r.y_length] for r in table.rois()], (
