@@ -98,7 +98,24 @@ class _Masked(_LevelHandle):
         channel_selection: object = None,
         **slices: object,
     ) -> Any:
-        """The box of the object *label* (grown by *zoom_factor* around its centre), unmasked."""
+        """The box of the object *label* (grown by *zoom_factor* around its centre), unmasked.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_ome_zarr_from_array
+        >>> pixels = np.arange(1, 37, dtype="uint8").reshape(6, 6)
+        >>> c = create_ome_zarr_from_array(MemoryStore(), pixels, pixelsize=1.0)
+        >>> cells = np.zeros((6, 6), "uint32"); cells[1:3, 1:4] = 5; cells[2, 1] = 0
+        >>> _ = c.derive_label("cells").set_array(cells)
+        >>> masked = c.get_masked_image("cells")
+        >>> masked.get_roi(label=5)
+        array([[ 8,  9, 10],
+               [14, 15, 16]], dtype=uint8)
+        >>> masked.get_roi(label=5, zoom_factor=2).shape
+        (4, 6)
+        """
         roi = self._object_roi(label, zoom_factor)
         return _LevelHandle.get_roi(
             self,
@@ -118,7 +135,21 @@ class _Masked(_LevelHandle):
         axes_order: Sequence[str] | None = None,
         **slices: object,
     ) -> np.ndarray:
-        """`get_roi(label, mode="numpy", ...)` (ngio's name)."""
+        """`get_roi(label, mode="numpy", ...)` (ngio's name).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_ome_zarr_from_array
+        >>> pixels = np.arange(1, 37, dtype="uint8").reshape(6, 6)
+        >>> c = create_ome_zarr_from_array(MemoryStore(), pixels, pixelsize=1.0)
+        >>> cells = np.zeros((6, 6), "uint32"); cells[1:3, 1:4] = 5; cells[2, 1] = 0
+        >>> _ = c.derive_label("cells").set_array(cells)
+        >>> masked = c.get_masked_image("cells")
+        >>> masked.get_roi_as_numpy(5).shape
+        (2, 3)
+        """
         out: np.ndarray = self.get_roi(
             label,
             zoom_factor,
@@ -138,7 +169,21 @@ class _Masked(_LevelHandle):
         axes_order: Sequence[str] | None = None,
         **slices: object,
     ) -> da.Array:
-        """`get_roi(label, mode="dask", ...)` (ngio's name); nothing is read."""
+        """`get_roi(label, mode="dask", ...)` (ngio's name); nothing is read.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_ome_zarr_from_array
+        >>> pixels = np.arange(1, 37, dtype="uint8").reshape(6, 6)
+        >>> c = create_ome_zarr_from_array(MemoryStore(), pixels, pixelsize=1.0)
+        >>> cells = np.zeros((6, 6), "uint32"); cells[1:3, 1:4] = 5; cells[2, 1] = 0
+        >>> _ = c.derive_label("cells").set_array(cells)
+        >>> masked = c.get_masked_image("cells")
+        >>> masked.get_roi_as_dask(5).shape
+        (2, 3)
+        """
         out: da.Array = self.get_roi(
             label,
             zoom_factor,
@@ -159,7 +204,22 @@ class _Masked(_LevelHandle):
         channel_selection: object = None,
         **slices: object,
     ) -> Any:
-        """Write *patch* into the whole box of the object *label* (every pixel of the box)."""
+        """Write *patch* into the whole box of the object *label* (every pixel of the box).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_ome_zarr_from_array
+        >>> pixels = np.arange(1, 37, dtype="uint8").reshape(6, 6)
+        >>> c = create_ome_zarr_from_array(MemoryStore(), pixels, pixelsize=1.0)
+        >>> cells = np.zeros((6, 6), "uint32"); cells[1:3, 1:4] = 5; cells[2, 1] = 0
+        >>> _ = c.derive_label("cells").set_array(cells)
+        >>> masked = c.get_masked_image("cells")
+        >>> masked = masked.set_roi(5, np.zeros((2, 3), "uint8"))
+        >>> int(masked.get_roi(label=5).sum())
+        0
+        """
         roi = self._object_roi(label, zoom_factor)
         return _LevelHandle.set_roi(
             self, patch, roi, axes_order=axes_order, channel_selection=channel_selection, **slices
@@ -190,6 +250,20 @@ class _Masked(_LevelHandle):
         ------
         NgffKeyError
             If the masking table has no object *label*.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_ome_zarr_from_array
+        >>> pixels = np.arange(1, 37, dtype="uint8").reshape(6, 6)
+        >>> c = create_ome_zarr_from_array(MemoryStore(), pixels, pixelsize=1.0)
+        >>> cells = np.zeros((6, 6), "uint32"); cells[1:3, 1:4] = 5; cells[2, 1] = 0
+        >>> _ = c.derive_label("cells").set_array(cells)
+        >>> masked = c.get_masked_image("cells")
+        >>> masked.get_roi_masked(label=5)
+        array([[ 8,  9, 10],
+               [ 0, 15, 16]], dtype=uint8)
         """
         if mode not in ("numpy", "dask"):
             raise NgffValueError(f"mode: expected 'numpy' or 'dask', got {mode!r}")
@@ -209,7 +283,21 @@ class _Masked(_LevelHandle):
         axes_order: Sequence[str] | None = None,
         **slices: object,
     ) -> np.ndarray:
-        """`get_roi_masked(..., mode="numpy")` (ngio's name)."""
+        """`get_roi_masked(..., mode="numpy")` (ngio's name).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_ome_zarr_from_array
+        >>> pixels = np.arange(1, 37, dtype="uint8").reshape(6, 6)
+        >>> c = create_ome_zarr_from_array(MemoryStore(), pixels, pixelsize=1.0)
+        >>> cells = np.zeros((6, 6), "uint32"); cells[1:3, 1:4] = 5; cells[2, 1] = 0
+        >>> _ = c.derive_label("cells").set_array(cells)
+        >>> masked = c.get_masked_image("cells")
+        >>> int(masked.get_roi_masked_as_numpy(5).sum())
+        58
+        """
         out: np.ndarray = self.get_roi_masked(
             label, channel_selection, zoom_factor, axes_order, "numpy", **slices
         )
@@ -223,7 +311,21 @@ class _Masked(_LevelHandle):
         axes_order: Sequence[str] | None = None,
         **slices: object,
     ) -> da.Array:
-        """`get_roi_masked(..., mode="dask")` (ngio's name)."""
+        """`get_roi_masked(..., mode="dask")` (ngio's name).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_ome_zarr_from_array
+        >>> pixels = np.arange(1, 37, dtype="uint8").reshape(6, 6)
+        >>> c = create_ome_zarr_from_array(MemoryStore(), pixels, pixelsize=1.0)
+        >>> cells = np.zeros((6, 6), "uint32"); cells[1:3, 1:4] = 5; cells[2, 1] = 0
+        >>> _ = c.derive_label("cells").set_array(cells)
+        >>> masked = c.get_masked_image("cells")
+        >>> int(masked.get_roi_masked_as_dask(5).sum().compute())
+        58
+        """
         out: da.Array = self.get_roi_masked(
             label, channel_selection, zoom_factor, axes_order, "dask", **slices
         )
@@ -249,6 +351,21 @@ class _Masked(_LevelHandle):
             If the container was opened read-only (nothing is written).
         NgffValueError
             If *patch*'s shape or dtype does not fit (nothing is written).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_ome_zarr_from_array
+        >>> pixels = np.arange(1, 37, dtype="uint8").reshape(6, 6)
+        >>> c = create_ome_zarr_from_array(MemoryStore(), pixels, pixelsize=1.0)
+        >>> cells = np.zeros((6, 6), "uint32"); cells[1:3, 1:4] = 5; cells[2, 1] = 0
+        >>> _ = c.derive_label("cells").set_array(cells)
+        >>> masked = c.get_masked_image("cells")
+        >>> masked = masked.set_roi_masked(label=5, patch=np.zeros((2, 3), "uint8"))
+        >>> masked.get_roi(label=5)
+        array([[ 0,  0,  0],
+               [14,  0,  0]], dtype=uint8)
         """
         self._require_writable("set_roi_masked")
         region, sel, mask = self._masked_selection(label, zoom_factor, channel_selection, slices)
