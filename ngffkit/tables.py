@@ -25,13 +25,15 @@ RoiTable(num_rois=1)
 >>> table.get("FOV_1").x_length
 128.0
 >>> frame, attrs = encode_table(table)
->>> frame.index.name, attrs["type"], decode_table(frame, attrs).get("FOV_1") == table.get("FOV_1")
-('FieldIndex', 'roi_table', True)
+>>> back = decode_table(frame, attrs).get("FOV_1")  # as stored: a plane has z 0 and length 1
+>>> frame.index.name, attrs["type"], back.x_length, back.z, back.z_length
+('FieldIndex', 'roi_table', 128.0, 0.0, 1.0)
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, TypeAlias
@@ -349,13 +351,13 @@ class RoiTable(_TableBase):
         bad = [type(r).__name__ for r in rois if not isinstance(r, Roi)]
         if bad:
             raise NgffValueError(f"rois: expected ngffkit.Roi values, got {bad[:3]}")
-        names = [r.name for r in rois]
-        twice = sorted({str(n) for n in names if names.count(n) > 1})
+        counts = Counter(r.name for r in rois)
+        twice = sorted(str(n) for n, k in counts.items() if k > 1)
         if twice and self.index_type == "str":
             raise NgffValueError(f"rois: names must be unique in a ROI table, {twice} appear twice")
         key, index_type = self._index()
         self._set(_frame_of_rois(rois, key, index_type), backend, self._own_attributes())
-        object.__setattr__(self, "_rois", self._rois_from(self._frame, "rois", NgffValueError))
+        object.__setattr__(self, "_rois", rois)
 
     def _index(self) -> tuple[str, Literal["int", "str"]]:
         return str(self.index_key), self.index_type or "str"
