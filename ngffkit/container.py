@@ -7,7 +7,7 @@ A facade over the pipeline ([`from_ngff_zarr`][ngffkit.from_ngff_zarr],
 (`meta`, `level_paths`, `pixelsize=`) work, without deprecation warnings.
 
 - [`open_ome_zarr_container`][ngffkit.open_ome_zarr_container] opens a stored image
-  (read-only unless `mode="r+"`);
+  (writable where the store can be written, as ngio's `r+`; `mode="r"` for read-only);
 - [`OmeZarrContainer`][ngffkit.OmeZarrContainer] gives the overview, [`Image`][ngffkit.Image]
   and [`Label`][ngffkit.Label] handles on resolution levels (and
   [`MaskedImage`][ngffkit.MaskedImage] / [`MaskedLabel`][ngffkit.MaskedLabel], read and
