@@ -42,7 +42,7 @@ from ngffkit.errors import (
 )
 
 if TYPE_CHECKING:  # type checkers and IDEs see the real names; the interpreter defers them
-    from ngffkit import spec
+    from ngffkit import spec, tables
     from ngffkit.arrays import (
         to_ngff_image,
     )
@@ -53,6 +53,8 @@ if TYPE_CHECKING:  # type checkers and IDEs see the real names; the interpreter 
         Image,
         ImageMeta,
         Label,
+        MaskedImage,
+        MaskedLabel,
         OmeZarrContainer,
         PixelSize,
         create_empty_ome_zarr,
@@ -99,6 +101,8 @@ _LAZY: dict[str, str] = {
     "Image": "ngffkit.container",
     "ImageMeta": "ngffkit.container",
     "Label": "ngffkit.container",
+    "MaskedImage": "ngffkit.container",
+    "MaskedLabel": "ngffkit.container",
     "OmeZarrContainer": "ngffkit.container",
     "PixelSize": "ngffkit.container",
     "create_empty_ome_zarr": "ngffkit.container",
@@ -126,7 +130,7 @@ _LAZY: dict[str, str] = {
     "ValidationReport": "ngffkit.validation",
     "validate": "ngffkit.validation",
 }
-_ROOMS = ("spec",)
+_ROOMS = ("spec", "tables")
 
 __version__: str
 """The installed distribution's version (``"0.0.0"`` from a source tree without install).
@@ -176,6 +180,8 @@ __all__ = [
     "OmeZarrContainer",
     "Image",
     "Label",
+    "MaskedImage",
+    "MaskedLabel",
     "ImageMeta",
     "PixelSize",
     "Dimensions",
@@ -199,6 +205,7 @@ __all__ = [
     "copy_tables",
     # rooms
     "spec",
+    "tables",
     "errors",
     # errors
     "NgffError",

@@ -7,9 +7,11 @@ A facade over the pipeline ([`from_ngff_zarr`][ngffkit.from_ngff_zarr],
 (`meta`, `level_paths`, `pixelsize=`) work, without deprecation warnings.
 
 - [`open_ome_zarr_container`][ngffkit.open_ome_zarr_container] opens a stored image
-  (read-only unless `mode="r+"`);
+  (writable where the store can be written, as ngio's `r+`; `mode="r"` for read-only);
 - [`OmeZarrContainer`][ngffkit.OmeZarrContainer] gives the overview, [`Image`][ngffkit.Image]
-  and [`Label`][ngffkit.Label] handles on resolution levels, the labels and tables lists,
+  and [`Label`][ngffkit.Label] handles on resolution levels (and
+  [`MaskedImage`][ngffkit.MaskedImage] / [`MaskedLabel`][ngffkit.MaskedLabel], read and
+  written per object of a label), the labels and typed tables (`ngffkit.tables`),
   channel edits and [`derive_image`][ngffkit.OmeZarrContainer.derive_image] /
   [`derive_label`][ngffkit.OmeZarrContainer.derive_label];
 - [`create_ome_zarr_from_array`][ngffkit.create_ome_zarr_from_array] and
@@ -48,6 +50,7 @@ from ngffkit._container._create import (
     derive_image,
 )
 from ngffkit._container._handles import AccessMode, ArrayMode, Image, Label
+from ngffkit._container._masked import MaskedImage, MaskedLabel
 from ngffkit._container._meta import (
     Channel,
     ChannelsMeta,
@@ -67,6 +70,8 @@ __all__ = [
     "OmeZarrContainer",
     "Image",
     "Label",
+    "MaskedImage",
+    "MaskedLabel",
     "ImageMeta",
     "PixelSize",
     "Dimensions",

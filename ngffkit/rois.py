@@ -24,11 +24,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from ngffkit.errors import NgffValueError
 
-__all__ = ["Roi", "RoiPixels", "ROI_AXES", "SNAP"]
+if TYPE_CHECKING:
+    import dask.array as da
+    import numpy as np
+
+__all__ = ["Roi", "RoiPixels", "ROI_AXES", "SNAP", "label_boxes", "rois_of_boxes", "whole_roi"]
 
 ROI_AXES: Final = ("t", "z", "y", "x")
 """The axes a ROI may span, in the order of an image's axes."""
@@ -128,7 +132,7 @@ class Roi:
             if axis in ("x", "y") or start is not None or length is not None:
                 if start is None or length is None:
                     raise NgffValueError(
-                        f"Roi {self.name or ''}: {axis} and {axis}_length go together, got "
+                        f"Roi{f' {self.name!r}' if self.name else ''}: {axis} and {axis}_length go together, got "
                         f"{axis}={start!r}, {axis}_length={length!r}"
                     )
                 object.__setattr__(self, axis, _number(start, axis))
@@ -173,7 +177,7 @@ class Roi:
                 first, stop = max(0, first), min(size, stop)
                 if stop <= first:
                     raise NgffValueError(
-                        f"Roi {self.name or ''}: {axis} from {getattr(self, axis)} to "
+                        f"Roi{f' {self.name!r}' if self.name else ''}: {axis} from {getattr(self, axis)} to "
                         f"{getattr(self, axis) + getattr(self, f'{axis}_length')} "
                         f"{self.unit or ''} lies outside the level (pixels 0 to {size} of "
                         f"{px} each)"
@@ -197,3 +201,116 @@ class Roi:
         x, x_length = grown(self.x, self.x_length)
         y, y_length = grown(self.y, self.y_length)
         return replace(self, x=x, x_length=x_length, y=y, y_length=y_length)
+
+
+# ---------------------------------------------------------------------------- boxes of labels
+
+
+def whole_roi(name: str | None, shape: Mapping[str, int], pixel_size: Any) -> Roi:
+    """The ROI covering a whole level of *shape* (``{axis: size}``) and *pixel_size*.
+
+    Examples
+    --------
+    >>> roi = whole_roi("image", {"c": 2, "z": 3, "y": 10, "x": 20}, {"z": 2.0, "y": 0.5, "x": 0.5})
+    >>> roi.axes, roi.x_length, roi.y_length, roi.z_length
+    (('z', 'y', 'x'), 10.0, 5.0, 6.0)
+    """
+    values: dict[str, Any] = {}
+    for axis in ROI_AXES:
+        if axis in shape:
+            values[axis] = 0.0
+            values[f"{axis}_length"] = int(shape[axis]) * _pixel_size(pixel_size, axis)
+    return Roi(name=name, **values)
+
+
+def _block_boxes(block: np.ndarray, offset: tuple[int, ...]) -> dict[int, tuple[slice, ...]]:
+    """``{label: box}`` of the non-zero values of one block, in the whole array's pixels."""
+    import numpy as np
+    import scipy.ndimage as ndi
+
+    block = np.asarray(block)
+    if block.size == 0 or not block.any():
+        return {}
+    block = np.where(block > 0, block, 0)  # 0 is background; negative values are no labels
+    lookup: Any = None
+    if int(block.max()) <= 4 * block.size:
+        found = ndi.find_objects(block.astype(np.int64, copy=False))
+    else:  # few, large ids: find the boxes of their ranks instead of a list of max(ids) boxes
+        ids, ranks = np.unique(block, return_inverse=True)
+        lookup = ids[1:] if ids[0] == 0 else ids
+        found = ndi.find_objects(ranks.reshape(block.shape) + (0 if ids[0] == 0 else 1))
+    boxes: dict[int, tuple[slice, ...]] = {}
+    for i, box in enumerate(found):
+        if box is None:
+            continue
+        label = i + 1 if lookup is None else int(lookup[i])
+        if label <= 0:
+            continue
+        boxes[label] = tuple(
+            slice(s.start + o, s.stop + o) for s, o in zip(box, offset, strict=True)
+        )
+    return boxes
+
+
+def label_boxes(data: da.Array) -> dict[int, tuple[slice, ...]]:
+    """The bounding box of every label value > 0 of a (dask) label array; reads it once.
+
+    Each block is searched on its own (`scipy.ndimage.find_objects`) and the boxes of a
+    label met in several blocks are merged, so memory stays bounded by a few blocks.
+
+    Examples
+    --------
+    >>> import dask.array as da, numpy as np
+    >>> labels = np.zeros((6, 6), "uint16"); labels[1:3, 2:6] = 5; labels[4, 0] = 9
+    >>> label_boxes(da.from_array(labels, chunks=3))
+    {5: (slice(1, 3, None), slice(2, 6, None)), 9: (slice(4, 5, None), slice(0, 1, None))}
+    """
+    import itertools
+
+    from dask.base import compute
+    from dask.delayed import delayed
+
+    starts = [tuple(itertools.accumulate((0, *sizes[:-1]))) for sizes in data.chunks]
+    blocks = data.to_delayed()
+    tasks = [
+        delayed(_block_boxes)(
+            blocks[index], tuple(s[i] for s, i in zip(starts, index, strict=True))
+        )
+        for index in itertools.product(*(range(len(c)) for c in data.chunks))
+    ]
+    merged: dict[int, tuple[slice, ...]] = {}
+    for found in compute(*tasks):
+        for label, box in found.items():
+            old = merged.get(label)
+            merged[label] = (
+                box
+                if old is None
+                else tuple(
+                    slice(min(a.start, b.start), max(a.stop, b.stop))
+                    for a, b in zip(old, box, strict=True)
+                )
+            )
+    return dict(sorted(merged.items()))
+
+
+def rois_of_boxes(
+    boxes: Mapping[int, tuple[slice, ...]], dims: tuple[str, ...], pixel_size: Any
+) -> list[Roi]:
+    """One [`Roi`][ngffkit.Roi] per label box (pixels of a level with *dims*), named by label.
+
+    Examples
+    --------
+    >>> roi = rois_of_boxes({3: (slice(1, 3), slice(2, 6))}, ("y", "x"), {"y": 0.5, "x": 0.5})[0]
+    >>> roi.name, roi.label, roi.x, roi.x_length, roi.y, roi.y_length
+    ('3', 3, 1.0, 2.0, 0.5, 1.0)
+    """
+    rois = []
+    for label, box in boxes.items():
+        values: dict[str, Any] = {}
+        for axis, part in zip(dims, box, strict=True):
+            if axis in ROI_AXES:
+                px = _pixel_size(pixel_size, axis)
+                values[axis] = part.start * px
+                values[f"{axis}_length"] = (part.stop - part.start) * px
+        rois.append(Roi(name=str(label), label=int(label), **values))
+    return rois

@@ -1143,3 +1143,36 @@ def test_axes_order_as_ngio_inserts_and_keeps_size_one_axes(czyx: Any) -> None:
     with pytest.raises(NgffValueError, match=r"leaves out \['c \(size 2\)'"):
         img.get_as_numpy(axes_order=["z", "y", "x"])
     assert img.get_as_dask(c=1, z=0, axes_order=["x", "y"]).shape == (64, 64)
+
+
+def test_channel_selection_by_wavelength_id(tmp_path: Path) -> None:
+    """channel_selection takes a label, an index, a wavelength id, or ngio's selection model."""
+    import types
+
+    pixels = np.arange(2 * 4 * 4, dtype=np.uint8).reshape(2, 4, 4)
+    store = tmp_path / "w.zarr"
+    create_ome_zarr_from_array(
+        store,
+        pixels,
+        pixelsize=1.0,
+        axes_names="cyx",
+        channel_labels=["DAPI", "GFP"],
+        version="0.4",
+    )
+    attrs = json.loads((store / ".zattrs").read_text())
+    for channel, wavelength in zip(attrs["omero"]["channels"], ["A01_C01", "A01_C02"], strict=True):
+        channel["wavelength_id"] = wavelength
+    (store / ".zattrs").write_text(json.dumps(attrs))
+    image = open_ome_zarr_container(store).get_image()
+    for selection in (
+        "GFP",
+        1,
+        "A01_C02",
+        types.SimpleNamespace(identifier="A01_C02", mode="wavelength_id"),
+        types.SimpleNamespace(identifier="1", mode="index"),
+    ):
+        assert np.array_equal(image.get_as_numpy(channel_selection=selection), pixels[1])
+    with pytest.raises(NgffValueError, match="no channel has wavelength id 'A09'"):
+        image.get_as_numpy(
+            channel_selection=types.SimpleNamespace(identifier="A09", mode="wavelength_id")
+        )

@@ -46,13 +46,13 @@ def test_get_and_add_tables(make: Any, tmp_path: Path, version: str) -> None:
     _, c = make(tmp_path / "img.zarr", version)
     c.add_table("extra", pd.DataFrame({"score": [0.5, 0.25]}), backend="parquet")
     assert c.list_tables() == ["fov", "features", "extra"]
-    pd.testing.assert_frame_equal(c.get_table("fov"), ROIS)
-    assert c.get_table("features").to_dict() == {
+    pd.testing.assert_frame_equal(c.get_table("fov").dataframe, ROIS)
+    assert c.get_table("features").dataframe.to_dict() == {
         "area": {1: 12.5, 2: 30.0},
         "n_pixels": {1: 50, 2: 120},
         "kind": {1: "a", 2: "b"},
     }
-    assert c.get_table("extra")["score"].tolist() == [0.5, 0.25]
+    assert c.get_table("extra").dataframe["score"].tolist() == [0.5, 0.25]
     assert "tables    fov, features, extra" in repr(c)
 
 
@@ -66,7 +66,7 @@ def test_add_table_refuses_an_existing_name_unless_overwrite(make: Any, tmp_path
     assert snapshot(path) == before
     c.add_table("fov", ROIS.iloc[:1], table_type="roi_table", backend="json", overwrite=True)
     assert c.list_tables() == ["fov", "features"]
-    pd.testing.assert_frame_equal(c.get_table("fov"), ROIS.iloc[:1])
+    pd.testing.assert_frame_equal(c.get_table("fov").dataframe, ROIS.iloc[:1])
     assert not (path / "tables" / "fov" / "X").exists()  # the old AnnData group is gone
 
 
@@ -142,7 +142,7 @@ def test_derive_image_copies_tables_only_when_asked(
     new = c.derive_image(tmp_path / "new.zarr", copy_tables=True, version=target)
     assert new.version == target and new.list_tables() == ["fov", "features"]
     for name in ("fov", "features"):
-        pd.testing.assert_frame_equal(new.get_table(name), c.get_table(name))
+        pd.testing.assert_frame_equal(new.get_table(name).dataframe, c.get_table(name).dataframe)
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -176,4 +176,6 @@ def test_ngio_reads_the_tables_we_add(tmp_path: Path, version: str) -> None:
         **{f"generic_{b}": "generic_table" for b in ("anndata", "parquet", "csv", "json")},
     }
     for name, doc in theirs.items():
-        assert {k: v for k, v in doc.items() if k != "type"} == as_json(c.get_table(name)), name
+        assert {k: v for k, v in doc.items() if k != "type"} == as_json(
+            c.get_table(name).dataframe
+        ), name

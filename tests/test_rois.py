@@ -209,3 +209,17 @@ def test_get_roi_gives_ngio_s_pixels_at_every_level(fractal_like: Path, tmp_path
         ours = container.get_image(path=case["path"]).get_roi_as_numpy(roi)
         assert list(ours.shape) == result["shape"], case
         assert int(ours.astype(np.int64).sum()) == result["sum"], case
+
+
+def test_a_table_roi_s_plane_on_a_yx_image_is_the_image(tmp_path: Path) -> None:
+    """ROI tables always store z (0 and 1 for a plane): on an image without z that is the plane;
+    a z range that misses it is refused."""
+    from ngffkit import Roi
+    from ngffkit.container import create_ome_zarr_from_array
+
+    pixels = np.arange(64, dtype=np.uint8).reshape(8, 8)
+    image = create_ome_zarr_from_array(tmp_path / "yx.zarr", pixels, pixelsize=1.0).get_image()
+    roi = Roi(x=2.0, y=1.0, z=0.0, x_length=3.0, y_length=2.0, z_length=1.0)
+    assert np.array_equal(image.get_roi_as_numpy(roi), pixels[1:3, 2:5])
+    with pytest.raises(NgffValueError, match=r"spans axes \['z'\]"):
+        image.get_roi_as_numpy(Roi(x=0.0, y=0.0, z=3.0, x_length=1.0, y_length=1.0, z_length=1.0))

@@ -18,6 +18,7 @@ import numpy as np
 import zarr
 from zarr.storage import StorePath
 
+from ngffkit._container._consolidate import consolidate_levels
 from ngffkit._container._meta import (
     ChannelsMeta,
     Dimensions,
@@ -29,32 +30,32 @@ from ngffkit._container._meta import (
     image_meta_of,
     pixel_size_of,
 )
-from ngffkit._container._plan import level_factors, parse_label_colors, parse_label_properties
+from ngffkit._container._plan import parse_label_colors, parse_label_properties
 from ngffkit._container._select import (
     Selection,
+    channel_index,
     fit_patch,
     parse_selection,
     physical_to_pixel,
+    selection_to_xarray,
     to_axes_order,
 )
 from ngffkit._container._store import write_image_metadata, write_selection
 from ngffkit._render import with_thumbnail
 from ngffkit.errors import (
     NgffReadOnlyError,
-    NgffTypeError,
     NgffValueError,
 )
 from ngffkit.io.read import from_ngff_zarr
 from ngffkit.io.stores import child, describe_store
-from ngffkit.io.write import Level, direct_source, open_for_writing, write_pixels
-from ngffkit.methods import DEFAULT_IMAGE_METHOD, DEFAULT_LABEL_METHOD, Methods, parse_method
+from ngffkit.io.write import direct_source, open_for_writing
+from ngffkit.methods import Methods
 from ngffkit.model import Multiscales, NgffImage
-from ngffkit.pyramids import to_multiscales
 from ngffkit.rois import Roi
 from ngffkit.spec import ImageLabel, ReadableVersion
 
 if TYPE_CHECKING:
-    import xarray as xr
+    pass
 
 __all__ = ["Image", "Label", "AccessMode", "ArrayMode", "open_handle"]
 
@@ -66,15 +67,6 @@ ArrayMode: TypeAlias = Literal["numpy", "dask", "xarray"]
 ``xarray.DataArray`` with physical coordinates."""
 
 _MODES: tuple[str, ...] = ("numpy", "dask", "xarray")
-
-
-def _fit(data: da.Array, shape: tuple[int, ...]) -> da.Array:
-    """Crop or edge-pad *data* to *shape* (levels other tools wrote with floor instead of ceil)."""
-    data = data[tuple(slice(0, min(a, b)) for a, b in zip(data.shape, shape, strict=True))]
-    pad = [(0, b - a) for a, b in zip(data.shape, shape, strict=True)]
-    if any(p for _, p in pad):
-        data = da.pad(data, pad, mode="edge")
-    return data
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
@@ -190,6 +182,9 @@ class _LevelHandle:
     def _channel_labels(self) -> tuple[str, ...] | None:
         return None
 
+    def _wavelength_ids(self) -> tuple[str | None, ...]:
+        return ()
+
     def _where(self) -> str:
         return describe_store(self.store, self.path)
 
@@ -198,7 +193,10 @@ class _LevelHandle:
         if channel_selection is not None:
             if "c" in slices:
                 raise NgffValueError("channel_selection and c=: give the channel one way, not both")
-            slices = {**slices, "c": channel_selection}
+            channel = channel_index(
+                channel_selection, self._channel_labels(), self._wavelength_ids()
+            )
+            slices = {**slices, "c": channel}
         return parse_selection(
             self.axes_names, self.shape, slices, channel_labels=self._channel_labels()
         )
@@ -305,30 +303,7 @@ class _LevelHandle:
             return out
         if mode == "numpy":
             return np.asarray(out.compute())
-        return self._to_xarray(out, dims, sel)
-
-    def _to_xarray(self, data: da.Array, dims: tuple[str, ...], sel: Selection) -> xr.DataArray:
-        import xarray as xr
-
-        image = self.image
-        coords: dict[str, Any] = {}
-        for d, index in zip(sel.dims, sel.index, strict=True):
-            if isinstance(index, int) or d not in dims:
-                continue
-            positions = np.asarray(
-                list(index)
-                if isinstance(index, tuple)
-                else range(index.start, index.stop, index.step)
-            )
-            labels = self._channel_labels()
-            if image.axes_types.get(d) == "channel":
-                values: Any = np.asarray(labels)[positions] if labels else positions
-                coords[d] = xr.Variable(d, values)
-            else:
-                centres = image.coordinates(d)[positions]
-                unit = image.axes_units.get(d)
-                coords[d] = xr.Variable(d, centres, attrs={"units": unit} if unit else {})
-        return xr.DataArray(data, dims=dims, coords=coords, name=image.name)
+        return selection_to_xarray(self.image, out, dims, sel, self._channel_labels())
 
     def get_as_numpy(
         self,
@@ -375,10 +350,13 @@ class _LevelHandle:
         if not isinstance(roi, Roi):
             return self.roi_slices(**{**dict(roi or {}), **ranges})
         shape = dict(zip(self.axes_names, self.shape, strict=True))
+        if "z" not in shape and roi.z is not None and roi.z <= 0 < roi.z + (roi.z_length or 0):
+            # A table ROI always has z (0 and 1 for a plane): on a yx image it is the plane.
+            roi = replace(roi, z=None, z_length=None)
         missing = [a for a in roi.axes if a not in shape]
         if missing:
             raise NgffValueError(
-                f"roi {roi.name or ''}: spans axes {missing} that {self._where()} does not have "
+                f"roi{f' {roi.name!r}' if roi.name else ''}: spans axes {missing} that {self._where()} does not have "
                 f"(axes {list(self.axes_names)})"
             )
         box = roi.to_roi_pixels(self.image.scale, shape=shape).to_slices()
@@ -579,17 +557,6 @@ class _LevelHandle:
         )
 
     # ------------------------------------------------------------------ consolidate
-    def _consolidation_method(self, method: Methods | str | None) -> Methods:
-        is_label = self._is_label()
-        if method is not None:
-            return parse_method(method, is_label=is_label)
-        recorded = self.multiscales.method
-        try:
-            return parse_method(recorded, is_label=is_label)
-        except (NgffValueError, NgffTypeError):
-            # Another tool's method name (or an averaging one on labels): use ours.
-            return DEFAULT_LABEL_METHOD if is_label else DEFAULT_IMAGE_METHOD
-
     def _is_label(self) -> bool:
         return False
 
@@ -644,32 +611,14 @@ class _LevelHandle:
         (2, 3, (64, 64))
         """
         self._require_writable("consolidate")
-        chosen = self._consolidation_method(method)
-        paths = self.multiscales.paths
-        if len(paths) < 2:
-            return self._reopen()
-        plan = to_multiscales(
-            self.multiscales.images[0],
-            scale_factors=level_factors(self.multiscales, describe_store(self.store)),
-            method=chosen,
+        consolidate_levels(
+            self.store,
+            self.multiscales,
+            is_label=self._is_label(),
+            method=method,
+            memory_limit=memory_limit,
+            progress=progress,
         )
-        # Labels are mostly background: their empty chunks stay unstored, as the writer does.
-        arrays = [
-            open_for_writing(child(self.store, path), write_empty_chunks=not self._is_label())
-            for path in paths
-        ]
-        # Level 0 is the source, read region by region; each lower level is computed from
-        # the region in memory and written by the pipeline's streaming writer.
-        levels = [Level(plan.images[0].data, arrays[0], None, f"level {paths[0]}", stored=True)]
-        for k, (path, level, array) in enumerate(
-            zip(paths[1:], plan.images[1:], arrays[1:], strict=True), start=1
-        ):
-            data, derivation = level.data, plan.derivations[k]
-            if tuple(array.shape) != level.shape or array.dtype != level.dtype:
-                # Another tool rounded this level's shape down: its own graph, fitted.
-                data, derivation = _fit(level.data, tuple(array.shape)).astype(array.dtype), None
-            levels.append(Level(data, array, derivation, f"level {path}"))
-        write_pixels([levels], memory_limit=memory_limit, progress=progress)
         return self._reopen()
 
     # ------------------------------------------------------------------ text
@@ -730,6 +679,9 @@ class Image(_LevelHandle):
 
     def _channel_labels(self) -> tuple[str, ...] | None:
         return self.channel_labels if "c" in self.axes_names else None
+
+    def _wavelength_ids(self) -> tuple[str | None, ...]:
+        return self.wavelength_ids if "c" in self.axes_names else ()
 
     def __repr__(self) -> str:
         channels = f", channels {', '.join(self.channel_labels)}" if "c" in self.axes_names else ""

@@ -18,12 +18,17 @@ import math
 import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, SupportsIndex, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, SupportsIndex, TypeAlias, cast
 
 import dask.array as da
 import numpy as np
 
 from ngffkit.errors import NgffTypeError, NgffValueError
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from ngffkit.model import NgffImage
 
 __all__ = [
     "AxisIndex",
@@ -32,6 +37,8 @@ __all__ = [
     "physical_to_pixel",
     "to_axes_order",
     "fit_patch",
+    "selection_to_xarray",
+    "channel_index",
 ]
 
 AxisIndex: TypeAlias = "int | slice | tuple[int, ...]"
@@ -445,3 +452,63 @@ def fit_patch(
         )
     patch = patch.reshape(sel.full_shape)
     return patch.astype(dtype) if patch.dtype != dtype else patch
+
+
+def selection_to_xarray(
+    image: NgffImage,
+    data: Any,
+    dims: tuple[str, ...],
+    sel: Selection,
+    channel_labels: Sequence[str] | None,
+) -> xr.DataArray:
+    """*data*, the pixels of *sel* on *image* with axes *dims*, as a lazy `xarray.DataArray`.
+
+    Space and time axes get the physical coordinates of the pixel centres (with units), the
+    channel axis the channel labels.
+    """
+    import xarray as xr
+
+    coords: dict[str, Any] = {}
+    for d, index in zip(sel.dims, sel.index, strict=True):
+        if isinstance(index, int) or d not in dims:
+            continue
+        positions = np.asarray(
+            list(index) if isinstance(index, tuple) else range(index.start, index.stop, index.step)
+        )
+        if image.axes_types.get(d) == "channel":
+            values: Any = np.asarray(channel_labels)[positions] if channel_labels else positions
+            coords[d] = xr.Variable(d, values)
+        else:
+            centres = image.coordinates(d)[positions]
+            unit = image.axes_units.get(d)
+            coords[d] = xr.Variable(d, centres, attrs={"units": unit} if unit else {})
+    return xr.DataArray(data, dims=dims, coords=coords, name=image.name)
+
+
+def channel_index(
+    selection: object, labels: Sequence[str] | None, wavelength_ids: Sequence[str | None]
+) -> object:
+    """A channel given by wavelength id, or by ngio's `ChannelSelectionModel`, as its index.
+
+    Anything else (an index, a channel label, a list) is returned as given.
+
+    Examples
+    --------
+    >>> channel_index("A01_C01", ["DAPI", "GFP"], ["A01_C01", "A01_C02"])
+    0
+    >>> channel_index("GFP", ["DAPI", "GFP"], ["A01_C01", "A01_C02"])
+    'GFP'
+    """
+    mode = getattr(selection, "mode", None)
+    selection = getattr(selection, "identifier", selection)
+    if mode == "index":
+        return int(str(selection))
+    known = isinstance(selection, str) and selection not in (labels or ())
+    if (mode == "wavelength_id" or known) and selection in wavelength_ids:
+        return list(wavelength_ids).index(str(selection))
+    if mode == "wavelength_id":
+        raise NgffValueError(
+            f"channel_selection: no channel has wavelength id {selection!r}; the ids are "
+            f"{list(wavelength_ids)}"
+        )
+    return selection

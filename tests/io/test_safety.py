@@ -535,7 +535,7 @@ def test_hostile_entries_in_read_metadata_are_skipped(labelled) -> None:
         container = open_ome_zarr_container(labelled)
         assert container.list_labels() == ["nuclei"]
         assert container.list_tables() == ["roi"]
-        assert container.get_table("roi")["n"].tolist() == [1]
+        assert container.get_table("roi").dataframe["n"].tolist() == [1]
     assert list(ms.labels) == ["nuclei"]
     assert {w.category for w in record} == {ngffkit.NgffValidationWarning}
     messages = " ".join(str(w.message) for w in record)
@@ -588,7 +588,7 @@ def test_concurrent_writers_lose_no_label_or_table(tmp_path) -> None:
     assert sorted(won) == ["shared0", "shared1", "shared2"]  # exactly one winner each
     for k in range(3):
         winner = next(me for me, words in enumerate(wins) if f"shared{k}" in words)
-        assert c.get_table(f"shared{k}")["who"].tolist() == [str(winner)]
+        assert c.get_table(f"shared{k}").dataframe["who"].tolist() == [str(winner)]
     assert ngffkit.validate(target).ok
     assert not (target / ".ngffkit-lock").exists()
 

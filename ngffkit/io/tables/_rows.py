@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import zarr
@@ -46,9 +47,12 @@ from ngffkit.io.tables._store import (
     list_tables,
 )
 from ngffkit.spec.names import check_name
+from ngffkit.tables import decode_table
 
 if TYPE_CHECKING:
     import pandas as pd
+
+_CHECKED_TYPES = ("roi_table", "generic_roi_table", "masking_roi_table", "feature_table")
 
 
 # ---------------------------------------------------------------------------- reading rows
@@ -198,12 +202,13 @@ def read_table(
     >>> from ngffkit.container import create_empty_ome_zarr
     >>> store = MemoryStore()
     >>> _ = create_empty_ome_zarr(store, (16, 16), pixelsize=1.0)
-    >>> rois = pd.DataFrame({"x_micrometer": [0.0], "len_x_micrometer": [16.0]},
+    >>> rois = pd.DataFrame({f"{p}{a}_micrometer": [16.0 if p else 0.0]
+    ...                      for a in "xyz" for p in ("", "len_")},
     ...                     index=pd.Index(["image"], name="FieldIndex"))
     >>> write_table(store, "roi", rois, table_type="roi_table")
     >>> back = read_table(store, "roi")
-    >>> back.index.name, back.to_dict("index")
-    ('FieldIndex', {'image': {'x_micrometer': 0.0, 'len_x_micrometer': 16.0}})
+    >>> back.index.name, back.loc["image", "len_x_micrometer"]
+    ('FieldIndex', np.float64(16.0))
     >>> read_table(store, "nuclei")
     Traceback (most recent call last):
     ...
@@ -310,6 +315,7 @@ def write_table(
     backend: str = DEFAULT_BACKEND,
     region: str | None = None,
     index_key: str | None = None,
+    attributes: Mapping[str, Any] | None = None,
     overwrite: bool = False,
     storage_options: dict[str, Any] | None = None,
 ) -> None:
@@ -339,6 +345,10 @@ def write_table(
     index_key
         The index column; default the index's name, else the table type's convention
         (`FieldIndex` for ROI tables, `label` for masking ROI and feature tables).
+    attributes
+        Other attributes of the table group (a feature table's `measurement_columns`,
+        a typed table's kept keys); `backend`, `index_key`, `index_type` and `type` are
+        the writer's.
     overwrite
         Replace a table of that name.
     storage_options
@@ -403,6 +413,28 @@ def write_table(
     attrs = _table_attrs(
         table_type=table_type, backend=chosen, index_key=key, index_type=index_type, region=region
     )
+    if attributes is not None:
+        if not isinstance(attributes, Mapping):
+            raise NgffTypeError(f"attributes: expected a mapping, got {type(attributes).__name__}")
+        owned = ("backend", "index_key", "index_type", "encoding-type", "encoding-version")
+        extra = {k: v for k, v in attributes.items() if k not in owned}
+        kind = extra.get("type", table_type)
+        if kind != table_type and (table_type != "generic_table" or kind in TABLE_TYPES):
+            # Only a type ngffkit does not know may ride along (kept on a generic table).
+            raise NgffValueError(
+                f"attributes['type']: {kind!r} contradicts table_type={table_type!r}; give the "
+                f"type as table_type"
+            )
+        try:
+            extra = json.loads(json.dumps(extra))
+        except (TypeError, ValueError) as exc:
+            raise NgffValueError(f"attributes: expected JSON values, got {extra!r}") from exc
+        attrs = {**attrs, **extra}
+    if table_type in _CHECKED_TYPES:
+        try:  # the rows must be what the type says: a ROI table has its columns, labels are ints
+            decode_table(frame, attrs, where=f"{where}/tables/{name}")
+        except NgffValidationError as exc:
+            raise NgffValueError(f"{exc} (nothing was written)") from None
     flat = frame.reset_index() if frame.index.name is not None else frame
     payload: Any
     if chosen in _ANNDATA:
