@@ -1,7 +1,8 @@
 """Resolve every accepted store form to one zarr ``StorePath``.
 
 A *store-like* is what zarr's ``StoreLike`` is, plus an open group: a local path
-(``str`` or ``os.PathLike``), an fsspec URL (``http://``, ``https://``, ``s3://``,
+(``str`` or ``os.PathLike``; a path ending in ``.ozx`` is a single-file RFC-9 archive, read
+only), an fsspec URL (``http://``, ``https://``, ``s3://``,
 ``memory://`` ...), an fsspec ``FSMap`` (``fsspec.get_mapper(url)``), a ``dict`` (held in
 memory), a zarr ``Store``, a zarr `StorePath` or an open zarr `Group`.
 [`open_store`][ngffkit.open_store] is the one function that turns any of them into a
@@ -30,6 +31,7 @@ from zarr.abc.store import Store
 from zarr.storage import FsspecStore, LocalStore, MemoryStore, StorePath
 
 from ngffkit.errors import NgffDependencyError, NgffReadOnlyError, NgffTypeError, NgffValueError
+from ngffkit.io._ozx import OzxStore, is_ozx, open_ozx, ozx_stage
 from ngffkit.io._remote import RedactingFilter, RemoteStore, redacted, remote_options
 from ngffkit.spec import ome_namespace
 
@@ -51,6 +53,8 @@ __all__ = [
     "read_layer_name",
     "graph_reads",
     "bioformats2raw_series",
+    "is_ozx",
+    "ozx_stage",
 ]
 
 READ_PREFIX = "ngffkit-read-"
@@ -180,6 +184,13 @@ def open_store(
         sp = given
     elif isinstance(given, Store):
         sp = StorePath(given, "")
+    elif is_ozx(given):
+        if not read_only:
+            raise NgffReadOnlyError(
+                f"store {os.fspath(given)}: an .ozx archive is written whole, by to_ngff_zarr("
+                f"'{os.fspath(given)}', ...); it opens read-only (mode='r')"
+            )
+        sp = StorePath(open_ozx(given), "")
     elif isinstance(given, os.PathLike | str):
         text = os.fspath(given)
         if _URL.match(text) and not text.startswith("file://"):
@@ -236,6 +247,8 @@ def can_write(store: object) -> bool:
     if isinstance(store, StorePath | Store):
         inner = store.store if isinstance(store, StorePath) else store
         return not inner.read_only
+    if is_ozx(store):
+        return False  # an archive is written whole (to_ngff_zarr), never updated in place
     if isinstance(store, str | os.PathLike) and is_url(store):
         return os.fspath(store).split("://", 1)[0].lower() not in _READ_ONLY_PROTOCOLS
     if isinstance(store, str | os.PathLike):
@@ -316,6 +329,8 @@ def describe_store(store: StorePath | Store, path: str = "") -> str:
         store = store.store
     if isinstance(store, LocalStore):
         base = str(store.root)
+    elif isinstance(store, OzxStore):
+        base = str(store.path)
     elif isinstance(store, FsspecStore):
         protocol = store.fs.protocol
         protocol = protocol[0] if isinstance(protocol, tuple) else protocol

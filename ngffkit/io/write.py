@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -37,7 +38,7 @@ from ngffkit.io._stream import (
     parse_memory_limit,
     stream_levels,
 )
-from ngffkit.io.stores import StoreLike, describe_store, graph_reads, open_store
+from ngffkit.io.stores import StoreLike, describe_store, graph_reads, is_ozx, open_store, ozx_stage
 from ngffkit.io.tables import check_tables_to_copy, write_tables
 from ngffkit.model import Multiscales, StoredLayout
 from ngffkit.spec import (
@@ -412,6 +413,37 @@ def to_ngff_zarr(
         )
     version = parse_version(version)
     zarr_format = ZARR_FORMAT[version]
+    if is_ozx(store):
+        # RFC-9: a single-file archive of a Zarr v3 store, packed from a staged folder.
+        refused = (
+            f"version={version!r} (Zarr v2) needs a folder"
+            if zarr_format != 3
+            else "resume=True needs a folder"
+            if resume
+            else "storage_options are for URLs"
+            if storage_options
+            else None
+        )
+        if refused is not None:
+            raise NgffValueError(
+                f"store {os.fspath(store)}: an .ozx archive is a local file holding OME-NGFF 0.5 "
+                f"or later (Zarr v3), written whole; {refused} (nothing was written)"
+            )
+        with ozx_stage(store, overwrite=overwrite) as folder:
+            to_ngff_zarr(
+                folder,
+                multiscales,
+                version=version,
+                chunks_per_shard=chunks_per_shard,
+                compressors=compressors,
+                compressor=compressor,
+                memory_limit=memory_limit,
+                progress=progress,
+                scheduler=scheduler,
+                max_workers=max_workers,
+                write_empty_chunks=write_empty_chunks,
+            )
+        return
     if compressors is not None and compressor is not None:
         raise NgffValueError("compressors / compressor: give one of them, not both")
     codecs = compressors if compressors is not None else compressor
