@@ -51,6 +51,13 @@ class Requests:
         return max(chain.values(), default=0)
 
 
+class _Server(http.server.ThreadingHTTPServer):
+    # The default backlog of 5 drops concurrent connects, which the client retries a second
+    # later: that would measure the server, not the client.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class _Handler(http.server.SimpleHTTPRequestHandler):
     latency = 0.0
     bandwidth: float | None = None  # bytes per second
@@ -96,8 +103,7 @@ def serve(
         "Handler", (_Handler,), {"latency": latency, "bandwidth": bandwidth, "requests": requests}
     )
     handler = functools.partial(handler_class, directory=str(directory))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -22,12 +22,14 @@ import logging
 import os
 import re
 import uuid
-from collections.abc import Mapping
+import warnings
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import zarr
 from zarr.abc.store import Store
+from zarr.core.sync import sync
 from zarr.storage import FsspecStore, LocalStore, MemoryStore, StorePath
 
 from ngffkit.errors import NgffDependencyError, NgffReadOnlyError, NgffTypeError, NgffValueError
@@ -55,6 +57,8 @@ __all__ = [
     "bioformats2raw_series",
     "is_ozx",
     "ozx_stage",
+    "prefetch_metadata",
+    "write_consolidated",
 ]
 
 READ_PREFIX = "ngffkit-read-"
@@ -414,3 +418,56 @@ def graph_reads(data: da.Array, where: str) -> bool:
             if found == where or found.startswith(f"{where}/"):
                 return True
     return False
+
+
+_GROUP_KEYS = ("zarr.json", ".zgroup", ".zattrs", ".zmetadata")
+_ARRAY_KEYS = ("zarr.json", ".zarray", ".zattrs")
+
+
+def prefetch_metadata(
+    sp: StorePath, *, groups: Sequence[str] = (), arrays: Sequence[str] = ()
+) -> None:
+    """Fetch the metadata of the *groups* and *arrays* below *sp* at once (remote stores only).
+
+    One round trip instead of one per key: a remote store keeps the answers, so zarr's own
+    sequential look-ups that follow cost nothing. The first group's answer tells a read-only
+    store its Zarr format, after which keys of the other format are never requested. Other
+    stores read from memory or disk, where this does nothing.
+
+    Examples
+    --------
+    >>> prefetch_metadata(StorePath(MemoryStore(), "img"), groups=[""], arrays=["0", "1"])
+    """
+    store = sp.store
+    if not isinstance(store, RemoteStore):
+        return
+    keys = [join_path(sp.path, g, k) for g in groups for k in _GROUP_KEYS]
+    keys += [join_path(sp.path, a, k) for a in arrays for k in _ARRAY_KEYS]
+    sync(store.prefetch(keys))
+    if groups and store.zarr_format is None:
+        first = join_path(sp.path, groups[0])
+        if store.known(join_path(first, "zarr.json"))[1] is not None:
+            store.learn_format(3)
+        elif store.known(join_path(first, ".zgroup"))[1] is not None:
+            store.learn_format(2)
+
+
+def write_consolidated(sp: StorePath) -> None:
+    """Write consolidated metadata for the hierarchy at *sp* (zarr's format for its version).
+
+    Zarr v2 stores get ``.zmetadata``; v3 stores the root ``zarr.json``'s
+    ``consolidated_metadata``, which zarr-python reads and other readers ignore.
+
+    Examples
+    --------
+    >>> sp = StorePath(MemoryStore(), "")
+    >>> _ = zarr.create_group(store=sp, zarr_format=2)
+    >>> write_consolidated(sp)
+    >>> sorted(sp.store._store_dict)
+    ['.zattrs', '.zgroup', '.zmetadata']
+    """
+    with warnings.catch_warnings():
+        # zarr warns that consolidated metadata is not (yet) in the Zarr v3 specification:
+        # it is an addition readers may skip, which is what this writes it as.
+        warnings.filterwarnings("ignore", "Consolidated metadata is currently not part")
+        zarr.consolidate_metadata(sp.store, path=sp.path or None)

@@ -38,7 +38,15 @@ from ngffkit.io._stream import (
     parse_memory_limit,
     stream_levels,
 )
-from ngffkit.io.stores import StoreLike, describe_store, graph_reads, is_ozx, open_store, ozx_stage
+from ngffkit.io.stores import (
+    StoreLike,
+    describe_store,
+    graph_reads,
+    is_ozx,
+    open_store,
+    ozx_stage,
+    write_consolidated,
+)
 from ngffkit.io.tables import check_tables_to_copy, write_tables
 from ngffkit.model import Multiscales, StoredLayout
 from ngffkit.spec import (
@@ -327,6 +335,7 @@ def to_ngff_zarr(
     max_workers: int | None = None,
     write_empty_chunks: bool | None = None,
     resume: bool = False,
+    consolidated: bool = False,
 ) -> None:
     """Write *multiscales* to *store* as OME-Zarr: this computes and writes the pixels.
 
@@ -388,6 +397,10 @@ def to_ngff_zarr(
         first run), and the result is byte-for-byte the store an uninterrupted write
         makes. A different plan (shapes, dtypes, chunks, codecs, metadata) is an
         `NgffResumeError`. Local directories only. Give the same input pixels.
+    consolidated
+        Also write consolidated metadata (every node's metadata in one document: ``.zmetadata``
+        for 0.4, the root ``zarr.json``'s ``consolidated_metadata`` for 0.5+), so a remote
+        reader needs fewer requests. Readers that ignore it read the store as usual.
 
     Raises
     ------
@@ -442,6 +455,7 @@ def to_ngff_zarr(
                 scheduler=scheduler,
                 max_workers=max_workers,
                 write_empty_chunks=write_empty_chunks,
+                consolidated=consolidated,
             )
         return
     if compressors is not None and compressor is not None:
@@ -514,6 +528,8 @@ def to_ngff_zarr(
         )
         if journal is not None:
             journal.close()  # complete: the published store carries no journal
+        if consolidated:
+            write_consolidated(stage)  # last: it describes every node written above
 
 
 def _plan(
