@@ -192,7 +192,13 @@ class RemoteStore(FsspecStore):
         """Fetch the metadata *keys* not yet known, all at once, into the store's cache."""
         todo = list(dict.fromkeys(k for k in keys if not self.known(k)[0]))
         prototype = default_buffer_prototype()
-        await asyncio.gather(*(self.get(key, prototype) for key in todo))
+        answers = await asyncio.gather(
+            *(self.get(key, prototype) for key in todo), return_exceptions=True
+        )
+        # The first key's failure, whichever finished first: errors say the same every time.
+        failed = next((a for a in answers if isinstance(a, BaseException)), None)
+        if failed is not None:
+            raise failed
 
     def _remember(self, key: str, value: Buffer | None) -> None:
         data = None if value is None else value.to_bytes()

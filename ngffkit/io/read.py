@@ -162,6 +162,7 @@ def _read_labels(group: zarr.Group, sp: StorePath) -> dict[str, Multiscales]:
         where=describe_store(labels_sp),
     )
     out: dict[str, Multiscales] = {}
+    prefetch_metadata(labels_sp, groups=list(doc.labels))  # remote: every label's group at once
     for name in doc.labels:
         try:
             out[name] = _read_image(child(labels_sp, name), labels=False)
