@@ -21,6 +21,8 @@ class Requests:
     """What the server was asked: one ``(method, path, start, end)`` per request."""
 
     log: list[tuple[str, str, float, float]] = field(default_factory=list)
+    marks: dict[str, int] = field(default_factory=dict)
+    """``GET /__mark__/NAME`` (not counted) records how many requests came before it."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, method: str, path: str, start: float, end: float) -> None:
@@ -30,6 +32,11 @@ class Requests:
     def clear(self) -> None:
         with self.lock:
             self.log.clear()
+            self.marks.clear()
+
+    def mark(self, name: str) -> None:
+        with self.lock:
+            self.marks[name] = len(self.log)
 
     @property
     def count(self) -> int:
@@ -38,13 +45,14 @@ class Requests:
     def paths(self) -> list[str]:
         return [path for _, path, _, _ in self.log]
 
-    def round_trips(self) -> int:
+    def round_trips(self, upto: int | None = None) -> int:
         """Dependent round trips: the longest chain of requests each sent after the previous ended.
 
-        Requests that overlap in time were in flight together, so they count once.
+        Requests that overlap in time were in flight together, so they count once. *upto*:
+        only the first so many requests (a mark's count).
         """
         chain: dict[int, int] = {}
-        ordered = sorted(self.log, key=lambda r: r[2])
+        ordered = sorted(self.log[:upto], key=lambda r: r[2])
         for i, (_, _, start, _) in enumerate(ordered):
             before = [chain[j] for j in range(i) if ordered[j][3] <= start]
             chain[i] = 1 + max(before, default=0)
@@ -64,6 +72,11 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
     requests: Requests
 
     def _serve(self, method: str) -> None:
+        if self.path.startswith("/__mark__/"):
+            self.requests.mark(self.path.removeprefix("/__mark__/"))
+            self.send_response(204)
+            self.end_headers()
+            return
         start = time.monotonic()
         if self.latency:
             time.sleep(self.latency)
