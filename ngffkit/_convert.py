@@ -85,10 +85,11 @@ def read_input(path: str, stack: contextlib.ExitStack | None = None) -> Any:
                 "reading images needs imageio: pip install 'ngffkit[imageio]'"
             ) from exc
         return iio.imread(path)
-    if suffix == ".zarr" or Path(path).is_dir() or "://" in path:
+    if suffix in (".zarr", ".ozx") or Path(path).is_dir() or "://" in path:
         return from_ngff_zarr(path)
     raise NgffValueError(
-        f"input {path!r}: unknown file type {suffix!r}; expected .npy, .tif, .png, .jpg or a zarr store"
+        f"input {path!r}: unknown file type {suffix!r}; expected .npy, .tif, .png, .jpg, a zarr "
+        f"store or an .ozx archive"
     )
 
 

@@ -193,7 +193,7 @@ def test_archive_opens_read_only(tmp_path: Path, make_image) -> None:
 
 
 def test_cli_converts_to_and_reads_ozx(tmp_path: Path) -> None:
-    """`ngffkit convert in.npy out.ozx` writes an archive; `ngffkit info` reads it."""
+    """`ngffkit convert in.npy out.ozx` writes an archive; `convert` takes it as input; `info` reads it."""
     np.save(tmp_path / "in.npy", np.arange(32 * 32, dtype="uint8").reshape(32, 32))
     run = subprocess.run(
         [sys.executable, "-m", "ngffkit", "convert", "in.npy", "out.ozx"],
@@ -203,6 +203,18 @@ def test_cli_converts_to_and_reads_ozx(tmp_path: Path) -> None:
         timeout=120,
     )
     assert run.returncode == 0, run.stderr
+    back = subprocess.run(
+        [sys.executable, "-m", "ngffkit", "convert", "out.ozx", "back.ome.zarr"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert back.returncode == 0, back.stderr
+    np.testing.assert_array_equal(
+        ngffkit.from_ngff_zarr(tmp_path / "back.ome.zarr").images[0].data.compute(),
+        np.load(tmp_path / "in.npy"),
+    )
     info = subprocess.run(
         [sys.executable, "-m", "ngffkit", "info", "out.ozx"],
         cwd=tmp_path,
