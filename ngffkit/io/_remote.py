@@ -16,8 +16,9 @@ as a hang or a traceback from a library they never imported:
   store object, and [`prefetch`][ngffkit.io._remote.RemoteStore.prefetch] fetches many of them
   at once: the reader asks for a group's candidates together, then for every level's and the
   labels' and tables' groups together, so an image opens in two round trips instead of one per
-  key. Once a read-only store has shown its Zarr format, keys of the other format are answered
-  "missing" without a request, and consolidated metadata (``.zmetadata``, or ``zarr.json``'s
+  key (a write through any remote store in the process drops what was kept). Once a read-only
+  store has shown its Zarr format, keys of the other format are answered "missing" without a
+  request, and consolidated metadata (``.zmetadata``, or ``zarr.json``'s
   ``consolidated_metadata``) fills the cache with the array documents it holds (group
   attributes, which list labels and tables, are always read fresh).
 - **Errors.** A refusal (401 / 403, S3's AccessDenied) is an `NgffAuthError` at every call,
@@ -69,6 +70,10 @@ _V2_NAMES = frozenset({".zgroup", ".zattrs", ".zarray", ".zmetadata"})
 _V3_NAMES = frozenset({"zarr.json"})
 METADATA_NAMES = _V2_NAMES | _V3_NAMES
 """The names of Zarr metadata documents, whose answers a remote store keeps."""
+
+_WRITES = [0]
+"""Writes through any remote store in this process: a store's kept answers are dropped after
+one, since another store object (a stage, a second handle) may have written the same keys."""
 
 T = TypeVar("T")
 
@@ -160,10 +165,12 @@ class RemoteStore(FsspecStore):
 
     @property
     def _known(self) -> dict[str, bytes | None]:
-        """Metadata documents fetched so far (None: missing), by key."""
+        """Metadata documents fetched since the last write in this process (None: missing)."""
         cache: dict[str, bytes | None] | None = self.__dict__.get("_metadata_cache")
-        if cache is None:
+        if cache is None or self.__dict__.get("_metadata_writes") != _WRITES[0]:
             cache = self.__dict__["_metadata_cache"] = {}
+            self.__dict__["_metadata_writes"] = _WRITES[0]
+            self.zarr_format = None
         return cache
 
     def known(self, key: str) -> tuple[bool, bytes | None]:
@@ -186,6 +193,7 @@ class RemoteStore(FsspecStore):
     def learn_format(self, zarr_format: int) -> None:
         """Record the store's Zarr format (ignored for a store that takes writes)."""
         if self.read_only:
+            _ = self._known  # start from the current writes, or a later look would forget it
             self.zarr_format = zarr_format
 
     async def prefetch(self, keys: Iterable[str]) -> None:
@@ -265,10 +273,12 @@ class RemoteStore(FsspecStore):
             hit, data = self.known(key)
             if hit:
                 return None if data is None else prototype.buffer.from_bytes(data)
+        writes = _WRITES[0]
         value = await self._call(
             key, lambda: super(RemoteStore, self).get(key, prototype, byte_range)
         )
-        if byte_range is None and key.rsplit("/", 1)[-1] in METADATA_NAMES:
+        # Kept only if no write began meanwhile: the answer may predate it.
+        if byte_range is None and key.rsplit("/", 1)[-1] in METADATA_NAMES and writes == _WRITES[0]:
             self._remember(key, value)
         return value
 
@@ -299,27 +309,32 @@ class RemoteStore(FsspecStore):
         return await self._call(key, strict)
 
     async def set(self, key: str, value: Buffer, byte_range: tuple[int, int] | None = None) -> None:
-        self._known.pop(key, None)
-        await self._call(key, lambda: super(RemoteStore, self).set(key, value, byte_range))
+        _WRITES[0] += 1
+        try:
+            await self._call(key, lambda: super(RemoteStore, self).set(key, value, byte_range))
+        finally:
+            _WRITES[0] += 1  # also after: a read racing the write must not be kept
 
     async def delete(self, key: str) -> None:
-        self._known.pop(key, None)
-        await self._call(key, lambda: super(RemoteStore, self).delete(key))
+        _WRITES[0] += 1
+        try:
+            await self._call(key, lambda: super(RemoteStore, self).delete(key))
+        finally:
+            _WRITES[0] += 1
 
     async def delete_dir(self, prefix: str) -> None:
-        self._forget(prefix)
-        await super().delete_dir(prefix)
+        _WRITES[0] += 1
+        try:
+            await super().delete_dir(prefix)
+        finally:
+            _WRITES[0] += 1
 
     async def clear(self) -> None:
-        self._forget("")
-        await super().clear()
-
-    def _forget(self, prefix: str) -> None:
-        """Drop what is known under *prefix* (after a write, the cache must not answer for it)."""
-        start = f"{prefix.rstrip('/')}/" if prefix else ""
-        for key in [k for k in self._known if k.startswith(start) or k == prefix]:
-            del self._known[key]
-        self.zarr_format = None
+        _WRITES[0] += 1
+        try:
+            await super().clear()
+        finally:
+            _WRITES[0] += 1
 
     async def getsize(self, key: str) -> int:
         return await self._call(key, lambda: super(RemoteStore, self).getsize(key))

@@ -12,6 +12,7 @@ import json
 import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -162,3 +163,22 @@ def test_consolidated_v04_is_read_by_ome_zarr_models(tmp_path: Path, make_image)
     assert "0/.zarray" in meta["metadata"] and "1/.zarray" in meta["metadata"]
     result = run_outside("ozm", "validate", tmp_path / "img.zarr")
     assert result["ok"], result.get("error")
+
+
+def test_kept_answers_are_dropped_after_a_write_through_another_store() -> None:
+    """A store that found a key missing sees it once another store object in the process wrote it
+    (a container's store and a staged write are different objects on the same keys)."""
+    from zarr.core.buffer import default_buffer_prototype
+    from zarr.core.sync import sync
+
+    from ngffkit.io.stores import open_store
+
+    url = f"memory://kept-{uuid.uuid4().hex}"
+    reader = open_store(url, mode="r").store
+    writer = open_store(url, mode="w").store
+    prototype = default_buffer_prototype()
+    assert sync(reader.get("img/zarr.json", prototype)) is None
+    assert reader.known("img/zarr.json") == (True, None)  # kept: no second request
+    sync(writer.set("img/zarr.json", prototype.buffer.from_bytes(b"{}")))
+    found = sync(reader.get("img/zarr.json", prototype))
+    assert found is not None and found.to_bytes() == b"{}"
