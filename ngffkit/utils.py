@@ -54,6 +54,7 @@ __all__ = [
     "SampleDataset",
     "download_ome_zarr_dataset",
     "list_ome_zarr_datasets",
+    "parse_registry",
     "fractal_fsspec_store",
     "SAMPLES_URL_ENV",
     "SAMPLES_REGISTRY_ENV",
@@ -66,6 +67,7 @@ SAMPLES_REGISTRY_ENV = "NGFFKIT_SAMPLES_REGISTRY"
 """Environment variable: a JSON registry (file or URL) adding or replacing datasets."""
 
 _CHUNK = 1 << 20
+_TIMEOUT = 60.0
 _HEX = {"md5": 32, "sha256": 64}
 
 
@@ -264,10 +266,17 @@ def _open_source(source: str) -> Iterator[IO[bytes]]:
             yield handle
         return
     try:
+        import aiohttp
         import fsspec
 
+        # A stalled server fails the download after _TIMEOUT s without data, not aiohttp's 5 min.
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=_TIMEOUT, sock_read=_TIMEOUT)
         fs = fsspec.filesystem(
-            "http", client_kwargs={"headers": {"User-Agent": "ngffkit (OME-Zarr samples)"}}
+            "http",
+            client_kwargs={
+                "headers": {"User-Agent": "ngffkit (OME-Zarr samples)"},
+                "timeout": timeout,
+            },
         )
     except ImportError as exc:
         raise NgffDependencyError(

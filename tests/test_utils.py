@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ngffkit.errors import (
     NgffCorruptDataError,
@@ -25,6 +27,7 @@ from ngffkit.utils import (
     SAMPLES_URL_ENV,
     download_ome_zarr_dataset,
     list_ome_zarr_datasets,
+    parse_registry,
 )
 from tests.conftest import requires
 from tests.loopback import Requests, serve
@@ -246,3 +249,35 @@ def test_short_body_is_a_remote_error(tmp_path: Path) -> None:
         server.shutdown()
         server.server_close()
     assert leftovers(tmp_path / "data") == []
+
+
+@given(
+    st.dictionaries(
+        st.text(max_size=8),
+        st.one_of(
+            st.none(),
+            st.integers(),
+            st.text(max_size=8),
+            st.dictionaries(
+                st.sampled_from(["file", "md5", "sha256", "description", "url", "other"]),
+                st.one_of(st.text(max_size=70), st.integers(), st.none()),
+                max_size=5,
+            ),
+        ),
+        max_size=4,
+    )
+)
+def test_registry_parsing_never_crashes(doc: dict) -> None:
+    """Any JSON object is either a registry of plain file names with hex checksums or an
+    NgffValueError naming the entry; nothing else escapes."""
+    try:
+        entries = parse_registry(doc, "fuzz.json")
+    except NgffValueError as exc:
+        message = str(exc)
+        entries = {}
+    else:
+        message = "registry fuzz.json"
+    assert message.startswith("registry fuzz.json")
+    for entry in entries.values():
+        assert "/" not in entry.file and entry.file.endswith(".zip")
+        assert len(entry.digest) == {"md5": 32, "sha256": 64}[entry.algorithm]
