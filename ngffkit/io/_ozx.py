@@ -24,26 +24,32 @@ import os
 import secrets
 import shutil
 import stat
+import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import TypeGuard
+from typing import Any, TypeGuard
 
 from zarr.storage import ZipStore
 
 from ngffkit.errors import (
     NgffCorruptDataError,
+    NgffError,
     NgffExistsError,
     NgffNotFoundError,
     NgffValueError,
 )
+from ngffkit.io._remote import classify
 
 __all__ = [
     "OZX_SUFFIX",
     "MAX_RATIO",
     "OzxStore",
+    "RemoteOzxStore",
     "is_ozx",
+    "is_remote_ozx",
     "open_ozx",
+    "open_remote_ozx",
     "check_members",
     "pack_ozx",
     "ozx_stage",
@@ -71,6 +77,19 @@ def is_ozx(store: object) -> TypeGuard[str | os.PathLike[str]]:
     if "://" in text and not text.startswith("file://"):
         return False
     return text.rstrip("/").lower().endswith(OZX_SUFFIX)
+
+
+def is_remote_ozx(store: object) -> bool:
+    """Whether *store* is a URL of an ``.ozx`` archive (``https://``, ``s3://`` ...).
+
+    Examples
+    --------
+    >>> is_remote_ozx("s3://bucket/image.ozx"), is_remote_ozx("image.ozx")
+    (True, False)
+    """
+    if not isinstance(store, str):
+        return False
+    return "://" in store and not store.startswith("file://") and store.lower().endswith(OZX_SUFFIX)
 
 
 def check_members(archive: zipfile.ZipFile, where: str, size: int | None = None) -> None:
@@ -139,6 +158,78 @@ class OzxStore(ZipStore):
             self._zf.close()
             self._is_open = False
             raise
+
+
+class RemoteOzxStore(OzxStore):
+    """An ``.ozx`` archive behind a URL, read with range requests: the central directory from
+    the end of the file, then each entry where it lies. The archive is never downloaded whole.
+    """
+
+    def __init__(self, url: str, options: dict[str, Any], where: str) -> None:
+        super().__init__(Path(url.rsplit("/", 1)[-1]))
+        self.url = url
+        self.where = where
+        self.options = options
+
+    def _sync_open(self) -> None:
+        import fsspec
+
+        self._lock = threading.RLock()
+        self._file = fsspec.open(self.url, "rb", **self.options).open()
+        try:
+            self._zf = zipfile.ZipFile(self._file)
+            check_members(self._zf, self.where, getattr(self._file, "size", None))
+        except BaseException:
+            self._file.close()
+            raise
+        self._is_open = True
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state.pop("_file", None)
+        return state
+
+    def close(self) -> None:
+        super().close()
+        self._file.close()
+
+    def __str__(self) -> str:
+        return f"zip::{self.where}"
+
+
+def open_remote_ozx(url: str, options: dict[str, Any], where: str) -> RemoteOzxStore:
+    """Open the ``.ozx`` archive at *url* read-only, checking its central directory first.
+
+    Raises
+    ------
+    NgffNotFoundError
+        If nothing answers at *url*.
+    NgffCorruptDataError
+        If it is not a readable zip archive, or an entry's stated size cannot be true.
+    NgffValueError
+        If a member lies outside the archive root or is a link.
+    """
+    store = RemoteOzxStore(url, options, where)
+    failure: str | None = None
+    remote = None
+    try:
+        store._sync_open()
+    except FileNotFoundError:
+        raise NgffNotFoundError(f"{where}: no such .ozx archive") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
+        failure = f"not a readable zip archive ({type(exc).__name__}: {exc})"
+    except NgffError:
+        raise
+    except Exception as exc:  # a refusal, a server error, a lost connection
+        remote = classify(exc)
+        if remote is None:
+            raise
+    # Outside the handlers: the original exception (and any token in its request) is gone.
+    if remote is not None:
+        raise remote.error(where, "the archive", 1, None)
+    if failure is not None:
+        raise NgffCorruptDataError(f"{where}: {failure}")
+    return store
 
 
 def open_ozx(path: str | os.PathLike[str]) -> OzxStore:

@@ -53,6 +53,7 @@ __all__ = [
     "redacted",
     "redact_text",
     "RedactingFilter",
+    "classify",
 ]
 
 DEFAULT_TIMEOUT = 30.0
@@ -134,6 +135,10 @@ def _classify(exc: BaseException) -> _Failure | None:
     if isinstance(exc, OSError | ConnectionError):
         return _Failure("remote", f"{name}: {str(exc)[:120]}", retry=False)
     return None
+
+
+classify = _classify
+"""What kind of remote fault an exception is (None: not one); for the io room's other readers."""
 
 
 class RemoteStore(FsspecStore):

@@ -33,7 +33,15 @@ from zarr.core.sync import sync
 from zarr.storage import FsspecStore, LocalStore, MemoryStore, StorePath
 
 from ngffkit.errors import NgffDependencyError, NgffReadOnlyError, NgffTypeError, NgffValueError
-from ngffkit.io._ozx import OzxStore, is_ozx, open_ozx, ozx_stage
+from ngffkit.io._ozx import (
+    OzxStore,
+    RemoteOzxStore,
+    is_ozx,
+    is_remote_ozx,
+    open_ozx,
+    open_remote_ozx,
+    ozx_stage,
+)
 from ngffkit.io._remote import RedactingFilter, RemoteStore, redacted, remote_options
 from ngffkit.spec import ome_namespace
 
@@ -96,6 +104,8 @@ def _fsspec_store(
     url: str, *, read_only: bool, storage_options: dict[str, Any] | None
 ) -> StorePath:
     protocol = url.split("://", 1)[0].lower()
+    if is_remote_ozx(url):
+        return _remote_ozx(url, read_only=read_only, storage_options=storage_options)
     try:
         options, retries, timeout = remote_options(protocol, dict(storage_options or {}))
         if protocol in ("http", "https"):
@@ -112,6 +122,26 @@ def _fsspec_store(
     assert isinstance(store, RemoteStore)  # from_url builds `cls(...)`
     store.configured(retries=retries, timeout=timeout, where=describe_store(store))
     return StorePath(store, "")
+
+
+def _remote_ozx(url: str, *, read_only: bool, storage_options: dict[str, Any] | None) -> StorePath:
+    where = redacted(url)
+    if not read_only:
+        raise NgffReadOnlyError(
+            f"store {where}: an .ozx archive at a URL is read-only; write it locally "
+            f"(to_ngff_zarr('image.ozx', ...)) and upload the file"
+        )
+    protocol = url.split("://", 1)[0].lower()
+    try:
+        options, _, _ = remote_options(protocol, dict(storage_options or {}))
+        if protocol in ("http", "https"):
+            _add_redaction()
+        return StorePath(open_remote_ozx(url, options, where), "")
+    except ImportError as exc:
+        extra = _PROTOCOL_EXTRAS.get(protocol, protocol)
+        raise NgffDependencyError(
+            f"store {where}: the {protocol!r} protocol needs pip install 'ngffkit[{extra}]' ({exc})"
+        ) from None
 
 
 def _add_redaction() -> None:
@@ -251,7 +281,7 @@ def can_write(store: object) -> bool:
     if isinstance(store, StorePath | Store):
         inner = store.store if isinstance(store, StorePath) else store
         return not inner.read_only
-    if is_ozx(store):
+    if is_ozx(store) or is_remote_ozx(store):
         return False  # an archive is written whole (to_ngff_zarr), never updated in place
     if isinstance(store, str | os.PathLike) and is_url(store):
         return os.fspath(store).split("://", 1)[0].lower() not in _READ_ONLY_PROTOCOLS
@@ -333,6 +363,8 @@ def describe_store(store: StorePath | Store, path: str = "") -> str:
         store = store.store
     if isinstance(store, LocalStore):
         base = str(store.root)
+    elif isinstance(store, RemoteOzxStore):
+        base = store.where
     elif isinstance(store, OzxStore):
         base = str(store.path)
     elif isinstance(store, FsspecStore):

@@ -23,6 +23,7 @@ from ngffkit.errors import (
     NgffReadOnlyError,
     NgffValueError,
 )
+from tests.conftest import requires
 from tests.interop._outside import run_outside
 
 
@@ -223,3 +224,29 @@ def test_cli_converts_to_and_reads_ozx(tmp_path: Path) -> None:
         timeout=120,
     )
     assert info.returncode == 0 and "shape (32, 32)" in info.stdout, info.stderr
+
+
+@requires("s3fs", "s3")
+def test_archive_on_s3_is_read_with_range_requests(
+    s3_endpoint: str, tmp_path: Path, make_image
+) -> None:
+    """An .ozx uploaded to S3 (moto on loopback) opens by URL: pixels, validation and the
+    container, read-only; writing an .ozx URL is refused with what to do instead."""
+    import s3fs
+
+    options = {"key": "test", "secret": "test", "client_kwargs": {"endpoint_url": s3_endpoint}}
+    image = make_image((8, 32, 32))
+    ngffkit.to_ngff_zarr(tmp_path / "image.ozx", ngffkit.to_multiscales(image, scale_factors=[2]))
+    fs = s3fs.S3FileSystem(**options)
+    fs.mkdir("ngffkit-ozx")
+    fs.put_file(str(tmp_path / "image.ozx"), "ngffkit-ozx/image.ozx")
+    url = "s3://ngffkit-ozx/image.ozx"
+    back = ngffkit.from_ngff_zarr(url, storage_options=options)
+    np.testing.assert_array_equal(back.images[0].data.compute(), np.asarray(image.data))
+    assert ngffkit.validate(url, storage_options=options).ok
+    container = ngffkit.open_ome_zarr_container(url, storage_options=options)
+    assert container.levels == 2 and "read-only" in repr(container)
+    with pytest.raises(NgffReadOnlyError, match="write it locally"):
+        ngffkit.to_ngff_zarr(url, back, storage_options=options)
+    with pytest.raises(ngffkit.NgffNotFoundError, match=r"no such \.ozx archive"):
+        ngffkit.from_ngff_zarr("s3://ngffkit-ozx/missing.ozx", storage_options=options)
