@@ -1,8 +1,10 @@
 """The user's ngio chapter on the OME-Zarr container runs with ``from ngio`` replaced by ``from ngffkit``.
 
-The chapter downloads the "CardiomyocyteSmallMip" plate (a later issue); here the test builds
-the same kind of store: an HCS plate ``plate.zarr/B/03/0`` holding a 3-channel c, z, y, x uint16
-image in OME-NGFF 0.4 with channel labels, a ``labels/nuclei`` label and a ``tables`` group.
+The chapter downloads the "CardiomyocyteSmallMip" plate with ``download_ome_zarr_dataset``; the
+test runs that line as written, against a mirror on 127.0.0.1 (``NGFFKIT_SAMPLES_URL``) and a
+registry (``NGFFKIT_SAMPLES_REGISTRY``) whose archive the test builds: the same kind of store, an
+HCS plate ``plate.zarr/B/03/0`` holding a 3-channel c, z, y, x uint16 image in OME-NGFF 0.4
+with channel labels, a ``labels/nuclei`` label and a ``tables`` group, zipped as Zenodo's is.
 Its remote examples read that store from an HTTP server on 127.0.0.1, one path of which
 wants the chapter's bearer token.
 """
@@ -11,13 +13,16 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import http.server
 import importlib.util
+import json
 import re
 import sys
 import textwrap
 import threading
 import types
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,15 +38,20 @@ from ngffkit.container import (
 )
 from ngffkit.errors import NgffAuthError, NgffNotFoundError, NgffReadOnlyError, NgffValueError
 from tests.conftest import SHARED
+from tests.loopback import serve as serve_counted
 
 SEED = SHARED / "seeds" / "ngio-ome-zarr-container.md"
 TOKEN = "**your_secret_token**"  # the chapter's placeholder, used as the real token here
 CHANNELS = ["DAPI", "nanog", "Lamin B1"]
 
 
-def build_plate(root: Path) -> Path:
+SAMPLE = "20200812-CardiomyocyteDifferentiation14-Cycle1-small-mip.zarr"
+"""The folder ngio (and ngffkit) extract "CardiomyocyteSmallMip" to."""
+
+
+def build_plate(root: Path, name: str = SAMPLE) -> Path:
     """Write an HCS plate like Fractal's sample (0.4, Zarr v2) under *root*; return the plate path."""
-    plate = root / "20200812-CardiomyocyteDifferentiation14-Cycle1-small-mip.zarr"
+    plate = root / name
     group = zarr.open_group(plate, mode="w", zarr_format=2)
     group.attrs["plate"] = {
         "version": "0.4",
@@ -113,6 +123,33 @@ def plate(tmp_path: Path) -> Path:
     return build_plate(tmp_path / "data")
 
 
+@pytest.fixture
+def sample_mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A samples mirror on 127.0.0.1 serving the plate zipped as Zenodo's archive, and a registry
+    naming it "CardiomyocyteSmallMip"; yields where the chapter's download will put the plate."""
+    source = build_plate(
+        tmp_path / "source", "20200812-CardiomyocyteDifferentiation14-Cycle1_mip.zarr"
+    )
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    archive = mirror / f"{SAMPLE}.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for path in sorted(source.rglob("*")):
+            z.write(path, path.relative_to(source.parent).as_posix())
+    registry = tmp_path / "registry.json"
+    md5 = hashlib.md5(archive.read_bytes()).hexdigest()
+    registry.write_text(
+        json.dumps(
+            {"CardiomyocyteSmallMip": {"file": archive.name, "md5": md5, "description": "test"}}
+        )
+    )
+    with serve_counted(mirror) as (url, requests):
+        monkeypatch.setenv("NGFFKIT_SAMPLES_URL", url)
+        monkeypatch.setenv("NGFFKIT_SAMPLES_REGISTRY", str(registry))
+        yield tmp_path / "data" / SAMPLE
+        assert [p for m, p, *_ in requests.log if m == "GET"] == [f"/{archive.name}"]
+
+
 def blocks(markdown: str) -> list[tuple[str, str]]:
     """The ``python`` and ``pycon`` code blocks of the chapter, dedented, as (kind, code)."""
     found = re.findall(r"^( *)```(python|pycon)[^\n]*\n(.*?)^\1```", markdown, flags=re.S | re.M)
@@ -120,13 +157,7 @@ def blocks(markdown: str) -> list[tuple[str, str]]:
 
 
 def adapt(code: str, *, data_dir: Path, plate: Path, base_url: str) -> str:
-    """Switch the import to ngffkit, the download to the local plate, the URLs to the local server."""
-    code = code.replace("from ngio.utils import download_ome_zarr_dataset\n", "")
-    code = re.sub(
-        r"hcs_path = download_ome_zarr_dataset\([^)]*\)",
-        f"hcs_path = Path({str(plate)!r})",
-        code,
-    )
+    """Switch the imports to ngffkit and the URLs to the local server (the download runs as written)."""
     relative = plate.relative_to(data_dir).as_posix()
     code = re.sub(
         r"url = \(\n.*?\n\)",
@@ -180,10 +211,11 @@ def ngffkit_exports(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_seed_chapter_runs(
-    plate: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ngffkit_exports: None
+    sample_mirror: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ngffkit_exports: None
 ) -> None:
-    """Every code block of the ngio container chapter runs against the local plate and server, and says
-    what the chapter says it does."""
+    """Every code block of the ngio container chapter runs, its download from the local mirror, against
+    the local server, and says what the chapter says it does."""
+    plate = sample_mirror
     chapter = blocks(SEED.read_text())
     kinds = [kind for kind, _ in chapter]
     assert kinds.count("python") == 7 and kinds.count("pycon") == 7, (
@@ -197,6 +229,10 @@ def test_seed_chapter_runs(
             for kind, code in chapter
         ]
         assert not any("ngio" in code for _, code in adapted)
+        assert (
+            'download_ome_zarr_dataset("CardiomyocyteSmallMip", download_dir=download_dir)'
+            in (adapted[0][1])
+        )
         values = run_blocks(adapted, namespace)
         remote = namespace[
             "ome_zarr_container"

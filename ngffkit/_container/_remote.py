@@ -7,10 +7,10 @@ from typing import Any
 
 from zarr.core.buffer import default_buffer_prototype
 from zarr.core.sync import sync
-from zarr.storage import FsspecStore
+from zarr.storage import FsspecStore, StorePath
 
 from ngffkit.errors import NgffAuthError, NgffNotFoundError
-from ngffkit.io.stores import open_store
+from ngffkit.io.stores import open_store, prefetch_metadata
 
 __all__ = ["fractal_fsspec_store"]
 
@@ -21,6 +21,8 @@ _PROBE_KEYS = ("zarr.json", ".zattrs", ".zgroup")
 def _probe(store: FsspecStore, url: str, token_given: bool) -> None:
     for key in _PROBE_KEYS:
         try:
+            # All candidates in one round trip; the store keeps them for the container's open.
+            prefetch_metadata(StorePath(store, ""), groups=[""])
             value = sync(store.get(key, prototype=default_buffer_prototype()))
         except NgffAuthError as exc:  # the store's own error, already free of the token
             hint = "the token was refused" if token_given else "the server wants a fractal_token"

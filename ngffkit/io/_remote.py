@@ -11,6 +11,16 @@ as a hang or a traceback from a library they never imported:
 - **Transient faults.** HTTP 5xx / 408 / 429 answers, dropped connections, truncated
   bodies and timeouts are tried again, `DEFAULT_RETRIES` times with exponential backoff
   (`storage_options={"retries": n}`). S3 goes through botocore, which retries by itself.
+- **Round trips.** Every metadata document the store fetches (``zarr.json``, ``.zgroup``,
+  ``.zattrs``, ``.zarray``, ``.zmetadata``) is kept, found or missing, for the life of the
+  store object, and [`prefetch`][ngffkit.io._remote.RemoteStore.prefetch] fetches many of them
+  at once: the reader asks for a group's candidates together, then for every level's and the
+  labels' and tables' groups together, so an image opens in two round trips instead of one per
+  key (a write through any remote store in the process drops what was kept). Once a read-only
+  store has shown its Zarr format, keys of the other format are answered "missing" without a
+  request, and consolidated metadata (``.zmetadata``, or ``zarr.json``'s
+  ``consolidated_metadata``) fills the cache with the array documents it holds (group
+  attributes, which list labels and tables, are always read fresh).
 - **Errors.** A refusal (401 / 403, S3's AccessDenied) is an `NgffAuthError` at every call,
   not only at open; what is left after the retries an `NgffRemoteError` (an
   `NgffTimeoutError` for a timeout) naming the store and the key. The new error is raised
@@ -22,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import logging
 import re
 import urllib.parse
@@ -29,7 +40,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 from zarr.abc.store import ByteRequest
-from zarr.core.buffer import Buffer, BufferPrototype
+from zarr.core.buffer import Buffer, BufferPrototype, default_buffer_prototype
 from zarr.storage import FsspecStore
 
 from ngffkit.errors import NgffAuthError, NgffError, NgffRemoteError, NgffTimeoutError
@@ -42,6 +53,7 @@ __all__ = [
     "redacted",
     "redact_text",
     "RedactingFilter",
+    "classify",
 ]
 
 DEFAULT_TIMEOUT = 30.0
@@ -54,6 +66,15 @@ BACKOFF = 0.25
 """Seconds before the first retry; each later retry waits twice as long."""
 
 _RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+_V2_NAMES = frozenset({".zgroup", ".zattrs", ".zarray", ".zmetadata"})
+_V3_NAMES = frozenset({"zarr.json"})
+METADATA_NAMES = _V2_NAMES | _V3_NAMES
+"""The names of Zarr metadata documents, whose answers a remote store keeps."""
+
+_WRITES = [0]
+"""Writes through any remote store in this process: a store's kept answers are dropped after
+one, since another store object (a stage, a second handle) may have written the same keys."""
 
 T = TypeVar("T")
 
@@ -116,6 +137,10 @@ def _classify(exc: BaseException) -> _Failure | None:
     return None
 
 
+classify = _classify
+"""What kind of remote fault an exception is (None: not one); for the io room's other readers."""
+
+
 class RemoteStore(FsspecStore):
     """An fsspec store that times out, retries transient faults and raises ngffkit's errors.
 
@@ -133,6 +158,8 @@ class RemoteStore(FsspecStore):
     retries: int = 0
     timeout: float | None = None
     where: str = "remote store"
+    zarr_format: int | None = None
+    """The Zarr format the store showed (read-only stores only): the other one's keys are absent."""
 
     def configured(self, *, retries: int, timeout: float | None, where: str) -> RemoteStore:
         """Set the retries, the timeout and the name reported in errors; returns the store."""
@@ -140,6 +167,84 @@ class RemoteStore(FsspecStore):
         self.timeout = timeout
         self.where = where
         return self
+
+    @property
+    def _known(self) -> dict[str, bytes | None]:
+        """Metadata documents fetched since the last write in this process (None: missing)."""
+        cache: dict[str, bytes | None] | None = self.__dict__.get("_metadata_cache")
+        if cache is None or self.__dict__.get("_metadata_writes") != _WRITES[0]:
+            cache = self.__dict__["_metadata_cache"] = {}
+            self.__dict__["_metadata_writes"] = _WRITES[0]
+            self.zarr_format = None
+        return cache
+
+    def known(self, key: str) -> tuple[bool, bytes | None]:
+        """``(True, bytes or None)`` if the answer for metadata *key* needs no request.
+
+        Examples
+        --------
+        >>> store = RemoteStore.from_url("memory://known-doc", read_only=True)
+        >>> store.known("0/.zarray"), store.learn_format(3), store.known("0/.zarray")
+        ((False, None), None, (True, None))
+        """
+        name = key.rsplit("/", 1)[-1]
+        if name not in METADATA_NAMES:
+            return False, None
+        if key in self._known:
+            return True, self._known[key]
+        other = _V2_NAMES if self.zarr_format == 3 else _V3_NAMES if self.zarr_format == 2 else ()
+        return (True, None) if name in other else (False, None)
+
+    def learn_format(self, zarr_format: int) -> None:
+        """Record the store's Zarr format (ignored for a store that takes writes)."""
+        if self.read_only:
+            _ = self._known  # start from the current writes, or a later look would forget it
+            self.zarr_format = zarr_format
+
+    async def prefetch(self, keys: Iterable[str]) -> None:
+        """Fetch the metadata *keys* not yet known, all at once, into the store's cache."""
+        todo = list(dict.fromkeys(k for k in keys if not self.known(k)[0]))
+        prototype = default_buffer_prototype()
+        answers = await asyncio.gather(
+            *(self.get(key, prototype) for key in todo), return_exceptions=True
+        )
+        # The first key's failure, whichever finished first: errors say the same every time.
+        failed = next((a for a in answers if isinstance(a, BaseException)), None)
+        if failed is not None:
+            raise failed
+
+    def _remember(self, key: str, value: Buffer | None) -> None:
+        data = None if value is None else value.to_bytes()
+        self._known[key] = data
+        name = key.rsplit("/", 1)[-1]
+        if data is None or not self.read_only:
+            return
+        prefix = key[: -len(name)]
+        if name == ".zmetadata":
+            self._consolidated(prefix, data, "metadata", lambda k: k)
+        elif name == "zarr.json":
+            self._consolidated(prefix, data, "consolidated_metadata", lambda k: f"{k}/zarr.json")
+
+    def _consolidated(self, prefix: str, data: bytes, field: str, key_of: Any) -> None:
+        """Keep the documents that consolidated metadata holds (zarr reads them the same way)."""
+        try:
+            doc = json.loads(data)
+            inner = doc.get(field) if isinstance(doc, dict) else None
+            if field == "consolidated_metadata" and isinstance(inner, dict):
+                inner = inner.get("metadata")
+        except ValueError:
+            return  # the reader reports an unreadable document; the cache only skips it
+        if not isinstance(inner, dict):
+            return
+        for name, value in inner.items():
+            key = prefix + key_of(str(name))
+            # Arrays only: group attributes (labels and tables lists) change when an image
+            # gains a label or table, and a snapshot must not hide that; they are read fresh.
+            array = key.endswith(".zarray") or (
+                isinstance(value, dict) and value.get("node_type") == "array"
+            )
+            if array and isinstance(value, dict) and key not in self._known:
+                self._known[key] = json.dumps(value).encode()
 
     def at(self, path: str) -> RemoteStore:
         """The same file system and settings at another *path* (a stage beside the store)."""
@@ -169,9 +274,18 @@ class RemoteStore(FsspecStore):
     async def get(
         self, key: str, prototype: BufferPrototype, byte_range: ByteRequest | None = None
     ) -> Buffer | None:
-        return await self._call(
+        if byte_range is None:
+            hit, data = self.known(key)
+            if hit:
+                return None if data is None else prototype.buffer.from_bytes(data)
+        writes = _WRITES[0]
+        value = await self._call(
             key, lambda: super(RemoteStore, self).get(key, prototype, byte_range)
         )
+        # Kept only if no write began meanwhile: the answer may predate it.
+        if byte_range is None and key.rsplit("/", 1)[-1] in METADATA_NAMES and writes == _WRITES[0]:
+            self._remember(key, value)
+        return value
 
     async def get_partial_values(
         self, prototype: BufferPrototype, key_ranges: Iterable[tuple[str, ByteRequest | None]]
@@ -183,6 +297,10 @@ class RemoteStore(FsspecStore):
         )
 
     async def exists(self, key: str) -> bool:
+        hit, data = self.known(key)
+        if hit:
+            return data is not None
+
         async def strict() -> bool:
             path = f"{self.path.rstrip('/')}/{key}" if self.path else key
             try:
@@ -196,10 +314,32 @@ class RemoteStore(FsspecStore):
         return await self._call(key, strict)
 
     async def set(self, key: str, value: Buffer, byte_range: tuple[int, int] | None = None) -> None:
-        await self._call(key, lambda: super(RemoteStore, self).set(key, value, byte_range))
+        _WRITES[0] += 1
+        try:
+            await self._call(key, lambda: super(RemoteStore, self).set(key, value, byte_range))
+        finally:
+            _WRITES[0] += 1  # also after: a read racing the write must not be kept
 
     async def delete(self, key: str) -> None:
-        await self._call(key, lambda: super(RemoteStore, self).delete(key))
+        _WRITES[0] += 1
+        try:
+            await self._call(key, lambda: super(RemoteStore, self).delete(key))
+        finally:
+            _WRITES[0] += 1
+
+    async def delete_dir(self, prefix: str) -> None:
+        _WRITES[0] += 1
+        try:
+            await super().delete_dir(prefix)
+        finally:
+            _WRITES[0] += 1
+
+    async def clear(self) -> None:
+        _WRITES[0] += 1
+        try:
+            await super().clear()
+        finally:
+            _WRITES[0] += 1
 
     async def getsize(self, key: str) -> int:
         return await self._call(key, lambda: super(RemoteStore, self).getsize(key))

@@ -92,7 +92,17 @@ class StoredArray(da.Array):
         return as_stored(sliced, self._source, selection)
 
     def compute(self, **kwargs: Any) -> Any:
-        scheduler = dask.base.get_scheduler(scheduler=kwargs.get("scheduler"), collections=[self])
+        if (
+            kwargs.get("scheduler") is None
+            and not dask.config.get("scheduler", None)
+            and ("distributed" not in sys.modules)
+        ):
+            # No client can be active: dask would import distributed (0.4 s) only to find that.
+            scheduler: Any = dask.threaded.get
+        else:
+            scheduler = dask.base.get_scheduler(
+                scheduler=kwargs.get("scheduler"), collections=[self]
+            )
         local = scheduler in _IN_PROCESS
         known = kwargs.keys() <= {"scheduler", "num_workers", "optimize_graph"}
         if not (local and known and self.ndim and self.size and _numpy_meta(self)):

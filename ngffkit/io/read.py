@@ -28,6 +28,7 @@ from ngffkit.io.stores import (
     child,
     describe_store,
     open_store,
+    prefetch_metadata,
     read_layer_name,
 )
 from ngffkit.io.tables import read_table_sources
@@ -54,6 +55,7 @@ def open_group(sp: StorePath) -> zarr.Group:
     ...
     ngffkit.errors.NgffNotFoundError: memory://.../missing: no zarr group here (looked for zarr.json and .zgroup)
     """
+    prefetch_metadata(sp, groups=[""])  # remote: every candidate key in one round trip
     try:
         node = zarr.open_group(store=sp, mode="r")
     except (GroupNotFoundError, FileNotFoundError, KeyError) as exc:
@@ -106,10 +108,19 @@ def _open_level(sp: StorePath, path: str, where: str) -> zarr.Array[Any]:
         ) from exc
 
 
+def _listed_paths(attrs: Mapping[str, Any]) -> list[str]:
+    """The dataset paths the first multiscale lists, read leniently (the decoder checks them)."""
+    ome, _ = ome_namespace(attrs)
+    listed = ome.get("multiscales")
+    first = listed[0] if isinstance(listed, list) and listed else {}
+    datasets = first.get("datasets") if isinstance(first, Mapping) else None
+    if not isinstance(datasets, list):
+        return []
+    return [str(d["path"]) for d in datasets if isinstance(d, Mapping) and "path" in d]
+
+
 def _legacy_shapes(attrs: Mapping[str, Any], sp: StorePath, where: str) -> list[tuple[int, ...]]:
-    ms = attrs.get("multiscales") or [{}]
-    paths = [d.get("path") for d in ms[0].get("datasets", []) if isinstance(d, Mapping)]
-    return [tuple(_open_level(sp, str(p), where).shape) for p in paths]
+    return [tuple(_open_level(sp, p, where).shape) for p in _listed_paths(attrs)]
 
 
 def _refuse_non_image(group: zarr.Group, sp: StorePath, attrs: Mapping[str, Any]) -> None:
@@ -151,6 +162,7 @@ def _read_labels(group: zarr.Group, sp: StorePath) -> dict[str, Multiscales]:
         where=describe_store(labels_sp),
     )
     out: dict[str, Multiscales] = {}
+    prefetch_metadata(labels_sp, groups=list(doc.labels))  # remote: every label's group at once
     for name in doc.labels:
         try:
             out[name] = _read_image(child(labels_sp, name), labels=False)
@@ -170,6 +182,8 @@ def _read_image(sp: StorePath, *, labels: bool, tables: bool = False) -> Multisc
             return _read_image(child(sp, series), labels=labels, tables=tables)
         _refuse_non_image(group, sp, attrs)
     where = describe_store(sp)
+    # Remote stores: every level's array metadata and the labels and tables groups together.
+    prefetch_metadata(sp, groups=["labels", "tables"], arrays=_listed_paths(attrs))
     version = detect_version(attrs, zarr_format=zarr_format)
     shapes = _legacy_shapes(attrs, sp, where) if version in ("0.1", "0.2", "0.3") else None
     version, doc = decode_image_attrs(

@@ -1,7 +1,8 @@
 """Resolve every accepted store form to one zarr ``StorePath``.
 
 A *store-like* is what zarr's ``StoreLike`` is, plus an open group: a local path
-(``str`` or ``os.PathLike``), an fsspec URL (``http://``, ``https://``, ``s3://``,
+(``str`` or ``os.PathLike``; a path ending in ``.ozx`` is a single-file RFC-9 archive, read
+only), an fsspec URL (``http://``, ``https://``, ``s3://``,
 ``memory://`` ...), an fsspec ``FSMap`` (``fsspec.get_mapper(url)``), a ``dict`` (held in
 memory), a zarr ``Store``, a zarr `StorePath` or an open zarr `Group`.
 [`open_store`][ngffkit.open_store] is the one function that turns any of them into a
@@ -21,15 +22,26 @@ import logging
 import os
 import re
 import uuid
-from collections.abc import Mapping
+import warnings
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 import zarr
 from zarr.abc.store import Store
+from zarr.core.sync import sync
 from zarr.storage import FsspecStore, LocalStore, MemoryStore, StorePath
 
 from ngffkit.errors import NgffDependencyError, NgffReadOnlyError, NgffTypeError, NgffValueError
+from ngffkit.io._ozx import (
+    OzxStore,
+    RemoteOzxStore,
+    is_ozx,
+    is_remote_ozx,
+    open_ozx,
+    open_remote_ozx,
+    ozx_stage,
+)
 from ngffkit.io._remote import RedactingFilter, RemoteStore, redacted, remote_options
 from ngffkit.spec import ome_namespace
 
@@ -51,6 +63,10 @@ __all__ = [
     "read_layer_name",
     "graph_reads",
     "bioformats2raw_series",
+    "is_ozx",
+    "ozx_stage",
+    "prefetch_metadata",
+    "write_consolidated",
 ]
 
 READ_PREFIX = "ngffkit-read-"
@@ -88,6 +104,8 @@ def _fsspec_store(
     url: str, *, read_only: bool, storage_options: dict[str, Any] | None
 ) -> StorePath:
     protocol = url.split("://", 1)[0].lower()
+    if is_remote_ozx(url):
+        return _remote_ozx(url, read_only=read_only, storage_options=storage_options)
     try:
         options, retries, timeout = remote_options(protocol, dict(storage_options or {}))
         if protocol in ("http", "https"):
@@ -104,6 +122,26 @@ def _fsspec_store(
     assert isinstance(store, RemoteStore)  # from_url builds `cls(...)`
     store.configured(retries=retries, timeout=timeout, where=describe_store(store))
     return StorePath(store, "")
+
+
+def _remote_ozx(url: str, *, read_only: bool, storage_options: dict[str, Any] | None) -> StorePath:
+    where = redacted(url)
+    if not read_only:
+        raise NgffReadOnlyError(
+            f"store {where}: an .ozx archive at a URL is read-only; write it locally "
+            f"(to_ngff_zarr('image.ozx', ...)) and upload the file"
+        )
+    protocol = url.split("://", 1)[0].lower()
+    try:
+        options, _, _ = remote_options(protocol, dict(storage_options or {}))
+        if protocol in ("http", "https"):
+            _add_redaction()
+        return StorePath(open_remote_ozx(url, options, where), "")
+    except ImportError as exc:
+        extra = _PROTOCOL_EXTRAS.get(protocol, protocol)
+        raise NgffDependencyError(
+            f"store {where}: the {protocol!r} protocol needs pip install 'ngffkit[{extra}]' ({exc})"
+        ) from None
 
 
 def _add_redaction() -> None:
@@ -180,6 +218,13 @@ def open_store(
         sp = given
     elif isinstance(given, Store):
         sp = StorePath(given, "")
+    elif is_ozx(given):
+        if not read_only:
+            raise NgffReadOnlyError(
+                f"store {os.fspath(given)}: an .ozx archive is written whole, by to_ngff_zarr("
+                f"'{os.fspath(given)}', ...); it opens read-only (mode='r')"
+            )
+        sp = StorePath(open_ozx(given), "")
     elif isinstance(given, os.PathLike | str):
         text = os.fspath(given)
         if _URL.match(text) and not text.startswith("file://"):
@@ -236,6 +281,8 @@ def can_write(store: object) -> bool:
     if isinstance(store, StorePath | Store):
         inner = store.store if isinstance(store, StorePath) else store
         return not inner.read_only
+    if is_ozx(store) or is_remote_ozx(store):
+        return False  # an archive is written whole (to_ngff_zarr), never updated in place
     if isinstance(store, str | os.PathLike) and is_url(store):
         return os.fspath(store).split("://", 1)[0].lower() not in _READ_ONLY_PROTOCOLS
     if isinstance(store, str | os.PathLike):
@@ -316,6 +363,10 @@ def describe_store(store: StorePath | Store, path: str = "") -> str:
         store = store.store
     if isinstance(store, LocalStore):
         base = str(store.root)
+    elif isinstance(store, RemoteOzxStore):
+        base = store.where
+    elif isinstance(store, OzxStore):
+        base = str(store.path)
     elif isinstance(store, FsspecStore):
         protocol = store.fs.protocol
         protocol = protocol[0] if isinstance(protocol, tuple) else protocol
@@ -399,3 +450,56 @@ def graph_reads(data: da.Array, where: str) -> bool:
             if found == where or found.startswith(f"{where}/"):
                 return True
     return False
+
+
+_GROUP_KEYS = ("zarr.json", ".zgroup", ".zattrs", ".zmetadata")
+_ARRAY_KEYS = ("zarr.json", ".zarray", ".zattrs")
+
+
+def prefetch_metadata(
+    sp: StorePath, *, groups: Sequence[str] = (), arrays: Sequence[str] = ()
+) -> None:
+    """Fetch the metadata of the *groups* and *arrays* below *sp* at once (remote stores only).
+
+    One round trip instead of one per key: a remote store keeps the answers, so zarr's own
+    sequential look-ups that follow cost nothing. The first group's answer tells a read-only
+    store its Zarr format, after which keys of the other format are never requested. Other
+    stores read from memory or disk, where this does nothing.
+
+    Examples
+    --------
+    >>> prefetch_metadata(StorePath(MemoryStore(), "img"), groups=[""], arrays=["0", "1"])
+    """
+    store = sp.store
+    if not isinstance(store, RemoteStore):
+        return
+    keys = [join_path(sp.path, g, k) for g in groups for k in _GROUP_KEYS]
+    keys += [join_path(sp.path, a, k) for a in arrays for k in _ARRAY_KEYS]
+    sync(store.prefetch(keys))
+    if groups and store.zarr_format is None:
+        first = join_path(sp.path, groups[0])
+        if store.known(join_path(first, "zarr.json"))[1] is not None:
+            store.learn_format(3)
+        elif store.known(join_path(first, ".zgroup"))[1] is not None:
+            store.learn_format(2)
+
+
+def write_consolidated(sp: StorePath) -> None:
+    """Write consolidated metadata for the hierarchy at *sp* (zarr's format for its version).
+
+    Zarr v2 stores get ``.zmetadata``; v3 stores the root ``zarr.json``'s
+    ``consolidated_metadata``, which zarr-python reads and other readers ignore.
+
+    Examples
+    --------
+    >>> sp = StorePath(MemoryStore(), "")
+    >>> _ = zarr.create_group(store=sp, zarr_format=2)
+    >>> write_consolidated(sp)
+    >>> sorted(sp.store._store_dict)
+    ['.zattrs', '.zgroup', '.zmetadata']
+    """
+    with warnings.catch_warnings():
+        # zarr warns that consolidated metadata is not (yet) in the Zarr v3 specification:
+        # it is an addition readers may skip, which is what this writes it as.
+        warnings.filterwarnings("ignore", "Consolidated metadata is currently not part")
+        zarr.consolidate_metadata(sp.store, path=sp.path or None)

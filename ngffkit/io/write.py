@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -37,7 +38,15 @@ from ngffkit.io._stream import (
     parse_memory_limit,
     stream_levels,
 )
-from ngffkit.io.stores import StoreLike, describe_store, graph_reads, open_store
+from ngffkit.io.stores import (
+    StoreLike,
+    describe_store,
+    graph_reads,
+    is_ozx,
+    open_store,
+    ozx_stage,
+    write_consolidated,
+)
 from ngffkit.io.tables import check_tables_to_copy, write_tables
 from ngffkit.model import Multiscales, StoredLayout
 from ngffkit.spec import (
@@ -329,6 +338,7 @@ def to_ngff_zarr(
     max_workers: int | None = None,
     write_empty_chunks: bool | None = None,
     resume: bool = False,
+    consolidated: bool = False,
 ) -> None:
     """Write *multiscales* to *store* as OME-Zarr: this computes and writes the pixels.
 
@@ -390,6 +400,10 @@ def to_ngff_zarr(
         first run), and the result is byte-for-byte the store an uninterrupted write
         makes. A different plan (shapes, dtypes, chunks, codecs, metadata) is an
         `NgffResumeError`. Local directories only. Give the same input pixels.
+    consolidated
+        Also write consolidated metadata (every node's metadata in one document: ``.zmetadata``
+        for 0.4, the root ``zarr.json``'s ``consolidated_metadata`` for 0.5+), so a remote
+        reader needs fewer requests. Readers that ignore it read the store as usual.
 
     Raises
     ------
@@ -415,6 +429,38 @@ def to_ngff_zarr(
         )
     version = parse_version(version)
     zarr_format = ZARR_FORMAT[version]
+    if is_ozx(store):
+        # RFC-9: a single-file archive of a Zarr v3 store, packed from a staged folder.
+        refused = (
+            f"version={version!r} (Zarr v2) needs a folder"
+            if zarr_format != 3
+            else "resume=True needs a folder"
+            if resume
+            else "storage_options are for URLs"
+            if storage_options
+            else None
+        )
+        if refused is not None:
+            raise NgffValueError(
+                f"store {os.fspath(store)}: an .ozx archive is a local file holding OME-NGFF 0.5 "
+                f"or later (Zarr v3), written whole; {refused} (nothing was written)"
+            )
+        with ozx_stage(store, overwrite=overwrite) as folder:
+            to_ngff_zarr(
+                folder,
+                multiscales,
+                version=version,
+                chunks_per_shard=chunks_per_shard,
+                compressors=compressors,
+                compressor=compressor,
+                memory_limit=memory_limit,
+                progress=progress,
+                scheduler=scheduler,
+                max_workers=max_workers,
+                write_empty_chunks=write_empty_chunks,
+                consolidated=consolidated,
+            )
+        return
     if compressors is not None and compressor is not None:
         raise NgffValueError("compressors / compressor: give one of them, not both")
     codecs = compressors if compressors is not None else compressor
@@ -485,6 +531,8 @@ def to_ngff_zarr(
         )
         if journal is not None:
             journal.close()  # complete: the published store carries no journal
+        if consolidated:
+            write_consolidated(stage)  # last: it describes every node written above
 
 
 def _plan(

@@ -51,7 +51,8 @@ class OpenedImage:
 
 
 def _is_zarr(path: str) -> bool:
-    return "://" in path or Path(path).is_dir() or path.rstrip("/").endswith(".zarr")
+    # An .ozx archive is a whole OME-Zarr in one file (RFC-9): the zarr path reads it.
+    return "://" in path or Path(path).is_dir() or path.rstrip("/").endswith((".zarr", ".ozx"))
 
 
 def output_stem(path: str) -> str:

@@ -1,0 +1,184 @@
+"""Remote opening at network speed: request and round-trip counts on a counting loopback server.
+
+The store is the Fractal example image the seed chapter opens over HTTP (4 levels, a label,
+4 tables), made from its real metadata in ``shared/spec/corpora`` with pixels written for the
+coarsest level. Counts are upper bounds: the server records each request's start and end,
+and a *dependent round trip* is a request sent after an earlier one was answered.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pytest
+import zarr
+
+import ngffkit
+from tests.conftest import SHARED, requires
+from tests.loopback import Requests, serve
+
+pytestmark = requires("aiohttp", "http")
+
+CORPUS = SHARED / "spec" / "corpora" / "fractal-ome-zarr-examples" / "v04"
+NAME = "20200812-CardiomyocyteDifferentiation14-Cycle1_B_03_mip.zarr"
+V2_ONLY = (".zgroup", ".zattrs", ".zarray", ".zmetadata")
+
+
+@pytest.fixture(scope="module")
+def fractal(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Fractal example's metadata, with pixels in the coarsest image level."""
+    root = tmp_path_factory.mktemp("fractal")
+    store = root / NAME
+    shutil.copytree(CORPUS / NAME, store)
+    level = zarr.open_array(store / "3", mode="r+", zarr_format=2)
+    level[...] = np.arange(level.size, dtype=level.dtype).reshape(level.shape) % 4000
+    return root
+
+
+def _open_and_read(url: str, requests: Requests) -> tuple[int, int, int, int, np.ndarray]:
+    """(open requests, open round trips, all requests, all round trips, coarsest pixels)."""
+    container = ngffkit.open_ome_zarr_container(url)
+    opened, opened_trips = requests.count, requests.round_trips()
+    pixels = container.get_image(path=container.levels_paths[-1]).get_array()
+    assert container.list_labels() == ["nuclei"]
+    assert container.list_tables() == [
+        "FOV_ROI_table",
+        "nuclei_ROI_table",
+        "well_ROI_table",
+        "regionprops_DAPI",
+    ]
+    return opened, opened_trips, requests.count, requests.round_trips(), pixels
+
+
+def test_fractal_image_opens_in_few_round_trips(fractal: Path) -> None:
+    """Open in at most 3 dependent round trips, open + coarsest level + lists in at most 6; a v2
+    store is never asked for zarr.json below its root."""
+    with serve(fractal, latency=0.05) as (base, requests):
+        opened, opened_trips, total, total_trips, pixels = _open_and_read(
+            f"{base}/{NAME}", requests
+        )
+        paths = requests.paths()
+    assert opened_trips <= 3, requests.log
+    assert total_trips <= 6, requests.log
+    assert opened <= 20 and total <= 24, paths
+    assert [p for p in paths if p.endswith("zarr.json")] == [f"/{NAME}/zarr.json"]
+    expected = zarr.open_array(fractal / NAME / "3", mode="r")[...]
+    np.testing.assert_array_equal(pixels, expected)
+
+
+def test_fewer_requests_than_ngio(fractal: Path) -> None:
+    """ngio 1.1 (in its own process) on the same server needs more requests for the same work."""
+    script = (
+        "import sys\n"
+        "from ngio import open_ome_zarr_container\n"
+        "from ngio.utils import fractal_fsspec_store\n"
+        "c = open_ome_zarr_container(fractal_fsspec_store(sys.argv[1]))\n"
+        "c.get_image(path=c.level_paths[-1]).get_array()\n"
+        "print(c.list_labels(), c.list_tables())\n"
+    )
+    with serve(fractal) as (base, requests):
+        run = subprocess.run(
+            [sys.executable, "-c", script, f"{base}/{NAME}"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert run.returncode == 0, run.stderr
+        theirs = requests.count
+        requests.clear()
+        *_, ours, _, _ = _open_and_read(f"{base}/{NAME}", requests)
+    assert "nuclei" in run.stdout
+    assert ours < theirs, (ours, theirs)
+
+
+@pytest.fixture(scope="module")
+def v05(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 0.5 (Zarr v3) image with 4 levels, a label and a tables group, and a consolidated copy."""
+    from ngffkit.container import create_ome_zarr_from_array
+
+    root = tmp_path_factory.mktemp("v05")
+    pixels = np.arange(2 * 64 * 64, dtype="uint16").reshape(2, 64, 64)
+    image = create_ome_zarr_from_array(
+        root / "img.zarr", pixels, pixelsize=0.5, axes_names="cyx", levels=4, version="0.5"
+    )
+    image.derive_label("nuclei")
+    tables = zarr.open_group(root / "img.zarr" / "tables", mode="w", zarr_format=3)
+    tables.attrs["tables"] = ["a", "b", "c", "d"]
+    ms = ngffkit.from_ngff_zarr(root / "img.zarr", tables=False)
+    ngffkit.to_ngff_zarr(root / "consolidated.zarr", ms, consolidated=True)
+    ngffkit.to_ngff_zarr(root / "plain.zarr", ms)
+    return root
+
+
+def test_v3_store_is_never_asked_for_v2_keys(v05: Path) -> None:
+    """Once zarr.json answered, no .zgroup/.zattrs/.zarray is requested below the root."""
+    with serve(v05, latency=0.05) as (base, requests):
+        container = ngffkit.open_ome_zarr_container(f"{base}/img.zarr")
+        container.get_image(path="3").get_array()
+        assert container.list_labels() == ["nuclei"]
+        assert container.list_tables() == ["a", "b", "c", "d"]
+        paths = requests.paths()
+        trips = requests.round_trips()
+    below = [p for p in paths if p.count("/") > 2 and p.endswith(V2_ONLY)]
+    assert below == [], paths
+    assert trips <= 4, requests.log
+
+
+def test_consolidated_metadata_written_and_read(v05: Path) -> None:
+    """consolidated=True puts every array's metadata in the root zarr.json; reading it over HTTP
+    then asks for no array's zarr.json, and the store stays valid for readers that ignore it."""
+    root = json.loads((v05 / "consolidated.zarr" / "zarr.json").read_text())
+    inside = root["consolidated_metadata"]["metadata"]
+    assert {"0", "1", "0/zarr.json"} & set(inside) == {"0", "1"}
+    assert ngffkit.validate(v05 / "consolidated.zarr").ok
+    counts = {}
+    for name in ("plain.zarr", "consolidated.zarr"):
+        with serve(v05) as (base, requests):
+            ms = ngffkit.from_ngff_zarr(f"{base}/{name}", labels=False, tables=False)
+            counts[name] = requests.paths()
+        assert len(ms.images) == 4
+    assert not [
+        p for p in counts["consolidated.zarr"] if p.endswith(("/0/zarr.json", "/1/zarr.json"))
+    ]
+    assert len(counts["consolidated.zarr"]) < len(counts["plain.zarr"])
+
+
+def test_consolidated_v04_is_read_by_ome_zarr_models(tmp_path: Path, make_image) -> None:
+    """A 0.4 store written with consolidated=True has .zmetadata and still validates outside."""
+    from tests.interop._outside import run_outside
+
+    ngffkit.to_ngff_zarr(
+        tmp_path / "img.zarr",
+        ngffkit.to_multiscales(make_image((16, 32, 32)), scale_factors=[2]),
+        version="0.4",
+        consolidated=True,
+    )
+    meta = json.loads((tmp_path / "img.zarr" / ".zmetadata").read_text())
+    assert "0/.zarray" in meta["metadata"] and "1/.zarray" in meta["metadata"]
+    result = run_outside("ozm", "validate", tmp_path / "img.zarr")
+    assert result["ok"], result.get("error")
+
+
+def test_kept_answers_are_dropped_after_a_write_through_another_store() -> None:
+    """A store that found a key missing sees it once another store object in the process wrote it
+    (a container's store and a staged write are different objects on the same keys)."""
+    from zarr.core.buffer import default_buffer_prototype
+    from zarr.core.sync import sync
+
+    from ngffkit.io.stores import open_store
+
+    url = f"memory://kept-{uuid.uuid4().hex}"
+    reader = open_store(url, mode="r").store
+    writer = open_store(url, mode="w").store
+    prototype = default_buffer_prototype()
+    assert sync(reader.get("img/zarr.json", prototype)) is None
+    assert reader.known("img/zarr.json") == (True, None)  # kept: no second request
+    sync(writer.set("img/zarr.json", prototype.buffer.from_bytes(b"{}")))
+    found = sync(reader.get("img/zarr.json", prototype))
+    assert found is not None and found.to_bytes() == b"{}"
