@@ -17,6 +17,7 @@ from ngffkit.errors import NgffNotFoundError
 from ngffkit.io.stores import METADATA_ERRORS, describe_store, join_path, open_store
 from ngffkit.spec.rules import ValidationIssue, Where, issue
 from ngffkit.spec.rules.narrow import JSON, as_list, as_map, is_int
+from ngffkit.spec.rules.well import well_acquisition
 from ngffkit.spec.versions import NgffVersion
 from ngffkit.validation._document import SUPPORTED_VERSIONS, check_attributes, dedupe, plain
 from ngffkit.validation._levels import check_levels
@@ -344,33 +345,19 @@ def _walk_plate(walk: Walk, plate_group: Group) -> None:
 
 def _walk_well(walk: Walk, well: Group, *, plate: Sequence[Mapping[str, JSON]] | None) -> int:
     entries = as_list((as_map(well.doc.ns.get("well")) or {}).get("images")) or []
-    ids = [a.get("id") for a in plate or []]
+    if plate is not None:
+        listed = [e if isinstance(e, Mapping) else {} for e in entries]
+        found = well_acquisition(
+            listed, well.doc.ns_loc.at("well", "images"), [a.get("id") for a in plate]
+        )
+        # The all-or-none warning is the document check's; here only the plate's MUSTs.
+        walk.issues.extend(f for f in found if f.severity == "error")
     count = 0
     for i, entry in enumerate(entries):
         if not isinstance(entry, Mapping) or not isinstance(entry.get("path"), str):
             continue
         count += 1
         loc = well.doc.ns_loc.at("well", "images", i)
-        if plate is not None:
-            acquisition = entry.get("acquisition")
-            if acquisition is None and len(plate) > 1:
-                walk.issues.append(
-                    issue(
-                        "well-acquisition",
-                        loc,
-                        f"the plate has {len(plate)} acquisitions, so each field of view MUST "
-                        f"name one",
-                    )
-                )
-            elif acquisition is not None and plate and acquisition not in ids:
-                walk.issues.append(
-                    issue(
-                        "well-acquisition",
-                        loc.at("acquisition"),
-                        f"acquisition {acquisition!r} is not among the plate's acquisition ids "
-                        f"{ids}",
-                    )
-                )
         image = _child(
             walk,
             well,
