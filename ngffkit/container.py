@@ -55,6 +55,12 @@ from ngffkit._container._meta import (
     ImageMeta,
     PixelSize,
 )
+from ngffkit._container._plate import (
+    ImageInWellPath,
+    OmeZarrPlate,
+    create_empty_plate,
+    open_ome_zarr_plate,
+)
 from ngffkit._container._remote import fractal_fsspec_store
 from ngffkit._container._select import Selection, parse_selection, physical_to_pixel
 
@@ -64,6 +70,10 @@ __all__ = [
     "create_empty_ome_zarr",
     "derive_image",
     "fractal_fsspec_store",
+    "open_ome_zarr_plate",
+    "create_empty_plate",
+    "OmeZarrPlate",
+    "ImageInWellPath",
     "OmeZarrContainer",
     "Image",
     "Label",
