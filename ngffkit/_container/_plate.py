@@ -96,7 +96,7 @@ def _check_field_path(path: str, version: NgffVersion, where: str) -> None:
     raise_first(well_image_path(path, Where(where, ("path",)), version))
 
 
-def _in_plate(exc: NgffKeyError | NgffValueError, where: str) -> str:
+def _in_plate(exc: Exception, where: str) -> str:
     text = exc.args[0] if exc.args else str(exc)
     return f"plate {where}: {text}"
 
@@ -285,7 +285,7 @@ class OmeZarrPlate:
                 well = well_of(path) or WellMetadata()
                 if image_path is not None:
                     well = with_image(well, image_path, acquisition_id, plate.acquisition_ids)
-            except (NgffKeyError, NgffValueError) as exc:
+            except (NgffKeyError, NgffValueError, NgffExistsError) as exc:
                 if isinstance(exc, NgffValidationError):
                     raise NgffValidationError(
                         _in_plate(exc, where), rule=exc.rule, path=where

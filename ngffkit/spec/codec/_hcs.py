@@ -1,7 +1,8 @@
 """The ``plate`` and ``well`` blocks, which every version writes alike inside its namespace.
 
 The versions differ only around the block: 0.4 puts ``version`` inside it, 0.5 and 0.6 in
-``ome`` (each version module's `hcs_block` and `attributes`). Decoding is tolerant of what
+``ome`` and (for the tools that look there) in the block too (each version module's
+`hcs_block` and `attributes`). Decoding is tolerant of what
 other writers produce (a missing ``acquisitions`` list, extra keys, which are kept); names
 and indices go through the dataclasses, which run the catalogue's rules.
 

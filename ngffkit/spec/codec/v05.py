@@ -60,11 +60,13 @@ def attributes(
 
 
 def hcs_block(block: Mapping[str, Any], version: NgffVersion = "0.5") -> dict[str, Any]:
-    """A ``plate`` or ``well`` block as 0.5 writes it: unchanged (``ome.version`` says it).
+    """A ``plate`` or ``well`` block as 0.5 writes it: ``ome.version`` says the version, and the
+    block repeats it, as 0.4 had it (the schema allows it; ngio writes it, and ome-zarr-models
+    warns when a 0.5 plate or well block lacks it).
 
     Examples
     --------
     >>> hcs_block({"images": []})
-    {'images': []}
+    {'version': '0.5', 'images': []}
     """
-    return dict(block)
+    return {"version": version, **block}
