@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="progress bars per level (default: in a terminal, for writes over a second)",
     )
-    info = sub.add_parser("info", help="print an overview of an OME-Zarr image")
+    info = sub.add_parser("info", help="print an overview of an OME-Zarr image or HCS plate")
     info.add_argument("store")
     val = sub.add_parser("validate", help="validate a store against the OME-NGFF spec")
     val.add_argument("store")
@@ -198,14 +198,15 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "info":
         from rich.console import Console
 
-        from ngffkit.io.read import from_ngff_zarr
+        from ngffkit.container import store_overview  # an image's Multiscales, a plate's layout
 
-        Console().print(from_ngff_zarr(args.store))
+        Console().print(store_overview(args.store))
         return 0
+    from ngffkit.container import validation_text  # a plate's report says what it covered
     from ngffkit.validation import validate
 
     report = validate(args.store, strict=args.strict, chunks=args.chunks)
-    print(report)
+    print(validation_text(args.store, report))
     return 0 if report.ok else 1
 
 

@@ -61,6 +61,7 @@ from ngffkit._container._plate import (
     create_empty_plate,
     open_ome_zarr_plate,
 )
+from ngffkit._container._plate_info import plate_overview, store_overview, validation_text
 from ngffkit._container._remote import fractal_fsspec_store
 from ngffkit._container._select import Selection, parse_selection, physical_to_pixel
 
@@ -74,6 +75,9 @@ __all__ = [
     "create_empty_plate",
     "OmeZarrPlate",
     "ImageInWellPath",
+    "plate_overview",
+    "store_overview",
+    "validation_text",
     "OmeZarrContainer",
     "Image",
     "Label",

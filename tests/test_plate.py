@@ -325,3 +325,38 @@ def test_parallel_threads_lose_no_field(tmp_path: Path) -> None:
     assert sorted(plate.images_paths()) == sorted(added)
     assert len(plate.get_images()) == 48
     assert ngffkit.validate(tmp_path / "p.zarr").ok
+
+
+# ----------------------------------------------------------------------------- command line
+
+
+def test_cli_info_prints_the_plate_layout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``ngffkit info plate.zarr``: the grid of wells with field counts, and one field's image."""
+    from ngffkit.cli import main
+
+    _filled(tmp_path / "p.zarr", "0.4")
+    assert main(["info", str(tmp_path / "p.zarr")]) == 0
+    out = capsys.readouterr().out
+    assert "OME-NGFF 0.4, name 'screen', 2 rows x 2 columns, 2 wells, 3 fields of view" in out
+    grid = [
+        line.split() for line in out.splitlines() if line.strip().startswith(("03", "B ", "C "))
+    ]
+    assert grid == [["03", "05"], ["B", "2", "."], ["C", ".", "1"]]
+    assert "first field B/03/0:" in out and "2 x 32 x 32" in out
+
+
+def test_cli_validate_checks_every_well_and_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``ngffkit validate plate.zarr``: one summary; a missing field image is found and fails it."""
+    from ngffkit.cli import main
+
+    plate = _filled(tmp_path / "p.zarr", "0.5")
+    assert main(["validate", str(tmp_path / "p.zarr")]) == 0
+    assert "plate: 2 wells and 3 fields of view checked" in capsys.readouterr().out
+    plate.add_image("C", 5, "1")  # listed, never written
+    assert main(["validate", str(tmp_path / "p.zarr")]) == 1
+    out = capsys.readouterr().out
+    assert "1 error" in out and "[well-image-missing]" in out and "C/05/1" in out

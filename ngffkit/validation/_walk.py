@@ -8,6 +8,8 @@ reports what is missing or inconsistent between the nodes.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -37,6 +39,9 @@ if TYPE_CHECKING:
     from ngffkit.io.stores import StoreLike
 
 __all__ = ["validate_store"]
+
+_WELL_WORKERS = 16
+"""Wells checked at once: the walk waits on metadata reads, not on the CPU."""
 
 
 def _visit_group(
@@ -313,26 +318,36 @@ def _array_path(array: Any) -> str:
 
 
 def _walk_plate(walk: Walk, plate_group: Group) -> None:
+    """Check every well the plate lists, and their fields, the wells side by side.
+
+    Each well is walked with its own issue list (the wells are disjoint subtrees), and the
+    lists are joined in the plate's order, so the report reads as a sequential walk would.
+    """
     plate = as_map(plate_group.doc.ns.get("plate")) or {}
     acquisitions = [a for a in as_list(plate.get("acquisitions")) or [] if isinstance(a, Mapping)]
     field_count = plate.get("field_count")
-    for i, well_entry in enumerate(as_list(plate.get("wells")) or []):
-        if not isinstance(well_entry, Mapping) or not isinstance(well_entry.get("path"), str):
-            continue
+    entries = [
+        (i, w)
+        for i, w in enumerate(as_list(plate.get("wells")) or [])
+        if isinstance(w, Mapping) and isinstance(w.get("path"), str)
+    ]
+
+    def one(entry: tuple[int, Mapping[str, JSON]]) -> Walk:
+        i, well_entry = entry
+        own = replace(walk, issues=[], visited=set(walk.visited))
         loc = plate_group.doc.ns_loc.at("plate", "wells", i, "path")
-        well = _child(
-            walk, plate_group, well_entry["path"], loc=loc, role="well", rule="well-missing"
-        )
+        path = str(well_entry["path"])
+        well = _child(own, plate_group, path, loc=loc, role="well", rule="well-missing")
         if well is None:
-            continue
+            return own
         if "well" not in well.doc.kinds:
-            walk.issues.append(
+            own.issues.append(
                 issue("well-metadata", well.doc.ns_loc, "a well group MUST carry 'well' metadata")
             )
-            continue
-        images = _walk_well(walk, well, plate=acquisitions)
+            return own
+        images = _walk_well(own, well, plate=acquisitions)
         if is_int(field_count) and images > field_count:
-            walk.issues.append(
+            own.issues.append(
                 issue(
                     "plate-field-count",
                     well.doc.ns_loc.at("well", "images"),
@@ -341,6 +356,16 @@ def _walk_plate(walk: Walk, plate_group: Group) -> None:
                     "warning",
                 )
             )
+        return own
+
+    if len(entries) > 1:
+        with ThreadPoolExecutor(min(_WELL_WORKERS, len(entries))) as pool:
+            walks = list(pool.map(one, entries))
+    else:
+        walks = [one(e) for e in entries]
+    for own in walks:
+        walk.issues.extend(own.issues)
+        walk.visited |= own.visited
 
 
 def _walk_well(walk: Walk, well: Group, *, plate: Sequence[Mapping[str, JSON]] | None) -> int:
