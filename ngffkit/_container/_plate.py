@@ -277,6 +277,7 @@ class OmeZarrPlate:
         where = describe_store(self.store)
 
         def edit(state: PlateState, well_of: Any) -> PlateEdit:
+            path = ""
             try:
                 plate = with_well(state.meta, row, column, grow=not state.fixed)
                 if acquisition_id is not None:
@@ -285,10 +286,12 @@ class OmeZarrPlate:
                 well = well_of(path) or WellMetadata()
                 if image_path is not None:
                     well = with_image(well, image_path, acquisition_id, plate.acquisition_ids)
-            except (NgffKeyError, NgffValueError, NgffExistsError) as exc:
+            except (NgffKeyError, NgffValueError, NgffExistsError, NgffValidationError) as exc:
                 if isinstance(exc, NgffValidationError):
                     raise NgffValidationError(
-                        _in_plate(exc, where), rule=exc.rule, path=where
+                        _in_plate(exc, f"{where}/{path}" if path else where),
+                        rule=exc.rule,
+                        path=where,
                     ) from None
                 raise type(exc)(_in_plate(exc, where)) from None
             result = path if image_path is None else f"{path}/{image_path}"
