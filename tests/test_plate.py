@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
+import http.server
 import re
 import subprocess
 import sys
 import textwrap
+import threading
+import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -96,7 +102,7 @@ def test_chapter_5_runs_block_by_block(tmp_path: Path, monkeypatch: pytest.Monke
 # ----------------------------------------------------------------------------- create and edit
 
 
-@pytest.fixture(params=["0.4", "0.5"])
+@pytest.fixture(params=["0.4", "0.5", "0.6"])
 def version(request: pytest.FixtureRequest) -> str:
     """The OME-NGFF versions a plate is written in."""
     return str(request.param)
@@ -360,3 +366,63 @@ def test_cli_validate_checks_every_well_and_field(
     assert main(["validate", str(tmp_path / "p.zarr")]) == 1
     out = capsys.readouterr().out
     assert "1 error" in out and "[well-image-missing]" in out and "C/05/1" in out
+
+
+# ----------------------------------------------------------------------------- remote reads
+
+
+class _Counting(http.server.SimpleHTTPRequestHandler):
+    """Static files, each answer after a delay; counts requests and the most served at once."""
+
+    delay = 0.1
+    lock = threading.Lock()
+    requests = 0
+    in_flight = 0
+    most = 0
+
+    def do_GET(self) -> None:
+        cls = type(self)
+        with cls.lock:
+            cls.requests += 1
+            cls.in_flight += 1
+            cls.most = max(cls.most, cls.in_flight)
+        time.sleep(cls.delay)
+        with cls.lock:
+            cls.in_flight -= 1
+        super().do_GET()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    request_queue_size = 256  # a burst of connections must not wait for SYN retransmits
+    daemon_threads = True
+
+
+@contextlib.contextmanager
+def _serve(root: Path) -> Iterator[type[_Counting]]:
+    handler = type("Handler", (_Counting,), {"requests": 0, "in_flight": 0, "most": 0})
+    server = _Server(("127.0.0.1", 0), functools.partial(handler, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    handler.url = f"http://127.0.0.1:{server.server_address[1]}"  # type: ignore[attr-defined]
+    try:
+        yield handler
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_remote_listing_reads_each_well_once_side_by_side(tmp_path: Path) -> None:
+    """Over HTTP, listing 12 wells' fields costs one read of the plate and one per well, and
+    the well reads are in flight together (not one after another)."""
+    images = [ImageInWellPath(row=r, column=c, path="0") for r in "AB" for c in range(1, 7)]
+    create_empty_plate(tmp_path / "p.zarr", "remote", images=images, version="0.5")
+    with _serve(tmp_path) as server:
+        plate = open_ome_zarr_plate(f"{server.url}/p.zarr")  # type: ignore[attr-defined]
+        assert plate.mode == "r"
+        server.requests = server.most = 0
+        paths = plate.images_paths()
+    assert sorted(paths) == sorted(f"{i.row}/{i.column:02d}/0" for i in images)
+    assert server.requests == 1 + 12
+    assert server.most >= 6, f"at most {server.most} well reads were in flight at once"
