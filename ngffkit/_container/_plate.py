@@ -181,6 +181,16 @@ class OmeZarrPlate:
         """The paths of every field of view (``"B/03/0"`` ...), or of one *acquisition*.
 
         Reads each well's metadata once, all wells concurrently.
+
+        Examples
+        --------
+        >>> from zarr.storage import MemoryStore
+        >>> plate = create_empty_plate(MemoryStore(), "p", images=[
+        ...     ImageInWellPath(row="B", column=3, path="0", acquisition_id=0),
+        ...     ImageInWellPath(row="B", column=3, path="1", acquisition_id=1),
+        ...     ImageInWellPath(row="C", column=5, path="0", acquisition_id=0)])
+        >>> plate.images_paths(), plate.images_paths(acquisition=1)
+        (['B/03/0', 'B/03/1', 'C/05/0'], ['B/03/1'])
         """
         wells = self._wells(self._state)
         return [f"{p}/{image}" for p, well in wells.items() for image in well.paths(acquisition)]
@@ -208,12 +218,33 @@ class OmeZarrPlate:
         ------
         NgffKeyError
             If the plate has no well at *row*, *column*; the message lists its wells.
+
+        Examples
+        --------
+        >>> from zarr.storage import MemoryStore
+        >>> plate = create_empty_plate(MemoryStore(), "p", images=[
+        ...     ImageInWellPath(row="B", column=3, path="0", acquisition_id=0),
+        ...     ImageInWellPath(row="B", column=3, path="1", acquisition_id=1),
+        ...     ImageInWellPath(row="C", column=5, path="0", acquisition_id=0)])
+        >>> plate.well_images_paths("B", 3), plate.well_images_paths("B", "03", acquisition=0)
+        (['B/03/0', 'B/03/1'], ['B/03/0'])
         """
         path, well = self._well(row, column)
         return [f"{path}/{image}" for image in well.paths(acquisition)]
 
     def get_image_acquisition_id(self, row: str, column: int | str, image_path: str) -> int | None:
-        """The acquisition id of one field of view (None when it names none)."""
+        """The acquisition id of one field of view (None when it names none).
+
+        Examples
+        --------
+        >>> from zarr.storage import MemoryStore
+        >>> plate = create_empty_plate(MemoryStore(), "p", images=[
+        ...     ImageInWellPath(row="B", column=3, path="0", acquisition_id=0),
+        ...     ImageInWellPath(row="B", column=3, path="1", acquisition_id=1),
+        ...     ImageInWellPath(row="C", column=5, path="0", acquisition_id=0)])
+        >>> plate.get_image_acquisition_id("B", 3, "1")
+        1
+        """
         path, well = self._well(row, column)
         try:
             return well.acquisition_of(image_path)
@@ -231,13 +262,32 @@ class OmeZarrPlate:
             return dict(zip(paths, opened, strict=True))
 
     def get_images(self, acquisition: int | None = None) -> dict[str, OmeZarrContainer]:
-        """Every field of view (of one *acquisition*, if given), by path; opened concurrently."""
+        """Every field of view (of one *acquisition*, if given), by path; opened concurrently.
+
+        Examples
+        --------
+        >>> from zarr.storage import MemoryStore
+        >>> plate = create_empty_plate(MemoryStore(), "p")
+        >>> for field in "01":
+        ...     _ = plate.add_image("A", 1, field, shape=(32, 32), pixelsize=1.0, levels=1)
+        >>> {path: c.get_image().shape for path, c in plate.get_images().items()}
+        {'A/01/0': (32, 32), 'A/01/1': (32, 32)}
+        """
         return self._open(self.images_paths(acquisition))
 
     def get_well_images(
         self, row: str, column: int | str, acquisition: int | None = None
     ) -> dict[str, OmeZarrContainer]:
-        """The fields of view of one well (of one *acquisition*, if given), by path."""
+        """The fields of view of one well (of one *acquisition*, if given), by path.
+
+        Examples
+        --------
+        >>> from zarr.storage import MemoryStore
+        >>> plate = create_empty_plate(MemoryStore(), "p")
+        >>> _ = plate.add_image("A", 1, "0", shape=(32, 32), pixelsize=1.0, levels=1)
+        >>> list(plate.get_well_images("A", 1))
+        ['A/01/0']
+        """
         return self._open(self.well_images_paths(row, column, acquisition))
 
     def get_image(self, row: str, column: int | str, image_path: str) -> OmeZarrContainer:
@@ -248,6 +298,14 @@ class OmeZarrPlate:
         NgffKeyError
             If there is no such well, or the well lists no field *image_path* (the message
             lists its fields).
+
+        Examples
+        --------
+        >>> from zarr.storage import MemoryStore
+        >>> plate = create_empty_plate(MemoryStore(), "p")
+        >>> _ = plate.add_image("A", 1, "0", shape=(2, 32, 32), pixelsize=1.0, axes_names="cyx")
+        >>> plate.get_image("A", 1, "0").channel_labels
+        ['channel_0', 'channel_1']
         """
         path, well = self._well(row, column)
         if image_path not in well.paths():
@@ -405,13 +463,30 @@ class OmeZarrPlate:
             create_empty_ome_zarr(target, shape, version=version, overwrite=overwrite, **options)
 
     def add_well(self, row: str, column: int | str) -> str:
-        """List an empty well (its row and column too, as needed); returns its path."""
+        """List an empty well (its row and column too, as needed); returns its path.
+
+        Examples
+        --------
+        >>> from zarr.storage import MemoryStore
+        >>> plate = create_empty_plate(MemoryStore(), "p")
+        >>> plate.add_well("D", 7), plate.rows, plate.columns
+        ('D/07', ['D'], ['07'])
+        """
         self._require_writable("add_well")
         result: str = plate_update(self.store, self._edit_add(row, column, None, None, None))
         return result
 
     def add_acquisition(self, acquisition_id: int, acquisition_name: str | None = None) -> None:
-        """List an acquisition in the plate (nothing changes if its id is listed)."""
+        """List an acquisition in the plate (nothing changes if its id is listed).
+
+        Examples
+        --------
+        >>> from zarr.storage import MemoryStore
+        >>> plate = create_empty_plate(MemoryStore(), "p")
+        >>> plate.add_acquisition(3, "day 3")
+        >>> plate.acquisition_ids, plate.acquisitions_names
+        ([3], ['day 3'])
+        """
         self._require_writable("add_acquisition")
 
         def edit(state: PlateState, _: Any) -> PlateEdit:
@@ -504,6 +579,19 @@ class OmeZarrPlate:
         ------
         NgffKeyError
             If no field has the table, or (*strict*) one lacks it.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from zarr.storage import MemoryStore
+        >>> plate = create_empty_plate(MemoryStore(), "p")
+        >>> for row in "AB":
+        ...     _ = plate.add_image(row, 1, "0", shape=(16, 16), pixelsize=1.0, levels=1)
+        ...     plate.get_image(row, 1, "0").add_table("counts", pd.DataFrame({"n": [len(row)]}))
+        >>> plate.concatenate_image_tables("counts")[["n", "row", "column", "path_in_well"]]
+           n row column path_in_well
+        0  1   A     01            0
+        0  1   B     01            0
         """
         paths = self.images_paths(acquisition)
 
