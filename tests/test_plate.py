@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import ngffkit
 from ngffkit.container import (
@@ -426,3 +428,45 @@ def test_remote_listing_reads_each_well_once_side_by_side(tmp_path: Path) -> Non
     assert sorted(paths) == sorted(f"{i.row}/{i.column:02d}/0" for i in images)
     assert server.requests == 1 + 12
     assert server.most >= 6, f"at most {server.most} well reads were in flight at once"
+
+
+# ----------------------------------------------------------------------------- edits as a model
+
+_OPS = st.lists(
+    st.tuples(
+        st.sampled_from(["add", "remove"]),
+        st.sampled_from("ABC"),
+        st.sampled_from([1, "2", "03"]),
+        st.sampled_from(["0", "1"]),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(ops=_OPS)
+def test_edits_match_a_set_of_fields(ops: list[tuple[str, str, int | str, str]]) -> None:
+    """Any sequence of adds and removes leaves the plate listing exactly the fields a plain set
+    says it should; each refused edit (a field twice, a missing one) is an NgffError."""
+    from zarr.storage import MemoryStore
+
+    plate = create_empty_plate(MemoryStore(), "model")
+    fields: set[str] = set()
+    for op, row, column, field in ops:
+        path = f"{row}/{int(column):02d}/{field}"
+        if op == "add":
+            if path in fields:
+                with pytest.raises(NgffExistsError):
+                    plate.add_image(row, column, field)
+            else:
+                assert plate.add_image(row, column, field) == path
+                fields.add(path)
+        elif path in fields:
+            plate.remove_image(row, column, field)
+            fields.discard(path)
+        else:
+            with pytest.raises(NgffKeyError):
+                plate.remove_image(row, column, field)
+    assert sorted(plate.images_paths()) == sorted(fields)
+    assert sorted(plate.wells_paths()) == sorted({p.rsplit("/", 1)[0] for p in fields})
+    assert plate.rows == sorted(plate.rows)
