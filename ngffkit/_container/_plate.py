@@ -678,6 +678,36 @@ def open_ome_zarr_plate(
     return OmeZarrPlate(store=sp, mode=mode)
 
 
+def _plan_plate(
+    name: str | None,
+    images: Sequence[ImageInWellPath] | None,
+    rows: Sequence[str] | None,
+    columns: Sequence[int | str] | None,
+    version: NgffVersion,
+) -> tuple[PlateMetadata, dict[str, WellMetadata], bool]:
+    """The metadata of a new plate: the plate, each well's, and whether the layout is fixed."""
+    fixed = rows is not None or columns is not None
+    if fixed and not (rows and columns):
+        raise NgffValueError("create_empty_plate: declare both rows= and columns=, or neither")
+    meta = PlateMetadata(
+        name=name,
+        rows=tuple(rows or ()),
+        columns=tuple(column_name(c) for c in columns or ()),
+    )
+    for image in images or ():
+        meta = with_well(meta, image.row, image.column, grow=not fixed)
+        if image.acquisition_id is not None:
+            meta = with_acquisition(meta, image.acquisition_id, image.acquisition_name)
+    wells: dict[str, WellMetadata] = {}
+    for image in images or ():
+        path = meta.well_path(image.row, image.column)
+        _check_field_path(image.path, version, path)
+        wells[path] = with_image(
+            wells.get(path, WellMetadata()), image.path, image.acquisition_id, meta.acquisition_ids
+        )
+    return meta, wells, fixed
+
+
 def create_empty_plate(
     store: StoreLike,
     name: str | None = None,
@@ -732,28 +762,14 @@ def create_empty_plate(
     """
     del cache
     chosen = parse_version_args(version, ngff_version, DEFAULT_CREATE_VERSION)
-    fixed = rows is not None or columns is not None
-    meta = PlateMetadata(
-        name=name,
-        rows=tuple(rows or ()),
-        columns=tuple(column_name(c) for c in columns or ()),
-    )
-    if fixed and not (rows and columns):
-        raise NgffValueError("create_empty_plate: declare both rows= and columns=, or neither")
-    images = list(images or ())
-    for image in images:
-        meta = with_well(meta, image.row, image.column, grow=not fixed)
-        if image.acquisition_id is not None:
-            meta = with_acquisition(meta, image.acquisition_id, image.acquisition_name)
-    wells: dict[str, WellMetadata] = {}
-    for image in images:
-        path = meta.well_path(image.row, image.column)
-        _check_field_path(image.path, chosen, path)
-        wells[path] = with_image(
-            wells.get(path, WellMetadata()), image.path, image.acquisition_id, meta.acquisition_ids
-        )
     sp = open_store(store, mode="w", storage_options=storage_options)
     where = describe_store(sp)
+    try:
+        meta, wells, fixed = _plan_plate(name, images, rows, columns, chosen)
+    except NgffValidationError as exc:
+        raise NgffValidationError(_in_plate(exc, where), rule=exc.rule, path=where) from None
+    except (NgffKeyError, NgffValueError, NgffExistsError) as exc:
+        raise type(exc)(_in_plate(exc, where)) from None
     if not sync(sp.is_empty()):
         if not overwrite:
             raise NgffExistsError(

@@ -131,7 +131,10 @@ def read_plate(sp: StorePath) -> PlateState:
                 rule="no-ome-metadata",
                 path=where,
             ) from None
-        raise
+        if where in str(exc):
+            raise
+        # The dataclasses' rules name JSON paths only; say which store they are in.
+        raise NgffValidationError(f"{where}: {exc}", rule=exc.rule, path=where) from None
     layout = attrs.get(LAYOUT_KEY)
     fixed = isinstance(layout, Mapping) and layout.get("plate_layout") == "fixed"
     return PlateState(version=version, meta=meta, fixed=fixed)
