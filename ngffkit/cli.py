@@ -203,10 +203,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_convert(sub)
     info = sub.add_parser(
         "info",
-        help="what an OME-Zarr image stores: levels, chunks, shards, codecs, sizes, channels",
+        help="an image's levels, chunks, shards, codecs, sizes and channels, or a plate's layout",
         formatter_class=_HelpFormatter,
     )
-    info.add_argument("store", help="path or URL of an OME-Zarr image")
+    info.add_argument("store", help="path or URL of an OME-Zarr image or plate")
     info.add_argument("--json", action="store_true", help="print JSON, for scripts")
     val = sub.add_parser(
         "validate",
@@ -287,7 +287,12 @@ def _info(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from ngffkit._info import describe, render
+    from ngffkit.container import plate_layout, store_overview
 
+    plate = plate_layout(args.store) if args.json else store_overview(args.store)
+    if plate is not None:  # a plate: its grid of wells, acquisitions and first field
+        print(json.dumps(plate, indent=2) if args.json else plate)
+        return 0
     doc = describe(args.store)
     if args.json:
         print(json.dumps(doc, indent=2))
@@ -359,7 +364,7 @@ def _run(args: argparse.Namespace) -> int:
     from ngffkit.validation import validate
 
     report = validate(args.store, strict=args.strict, chunks=args.chunks)
-    print(report)
+    print(report)  # a plate's report also says how many wells and fields it checked
     return 0 if report.ok else 1
 
 

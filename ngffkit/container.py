@@ -58,6 +58,17 @@ from ngffkit._container._meta import (
     ImageMeta,
     PixelSize,
 )
+from ngffkit._container._plate import (
+    ImageInWellPath,
+    OmeZarrPlate,
+    create_empty_plate,
+    open_ome_zarr_plate,
+)
+from ngffkit._container._plate_info import (
+    plate_layout,
+    plate_overview,
+    store_overview,
+)
 from ngffkit._container._remote import fractal_fsspec_store
 from ngffkit._container._select import Selection, parse_selection, physical_to_pixel
 
@@ -67,6 +78,13 @@ __all__ = [
     "create_empty_ome_zarr",
     "derive_image",
     "fractal_fsspec_store",
+    "open_ome_zarr_plate",
+    "create_empty_plate",
+    "OmeZarrPlate",
+    "ImageInWellPath",
+    "plate_layout",
+    "plate_overview",
+    "store_overview",
     "OmeZarrContainer",
     "Image",
     "Label",

@@ -16,7 +16,11 @@ from ngffkit.spec import (
     Omero,
     OmeroChannel,
     OmeroWindow,
+    PlateMetadata,
+    WellImage,
+    WellMetadata,
 )
+from ngffkit.spec.plate import with_acquisition, with_well
 
 finite = st.floats(min_value=1e-3, max_value=1e3, allow_nan=False, allow_infinity=False)
 offsets = st.floats(min_value=-1e3, max_value=1e3, allow_nan=False, allow_infinity=False)
@@ -109,3 +113,29 @@ def image_attrs(draw: st.DrawFn) -> ImageAttrs:
             st.dictionaries(st.sampled_from(["tables_hint", "_creator"]), json_scalars, max_size=1)
         ),
     )
+
+
+well_cells = st.tuples(
+    st.sampled_from("ABCDEFGH"), st.one_of(st.integers(1, 12), st.sampled_from(["1", "07", "X"]))
+)
+
+
+@st.composite
+def plates(draw: st.DrawFn) -> PlateMetadata:
+    """Plates grown well by well as ngio grows them, with optional acquisitions."""
+    plate = PlateMetadata(
+        name=draw(st.none() | names), field_count=draw(st.none() | st.integers(1, 9))
+    )
+    for row, column in draw(st.lists(well_cells, max_size=8)):
+        plate = with_well(plate, row, column)
+    for acquisition in draw(st.lists(st.integers(0, 5), max_size=3, unique=True)):
+        plate = with_acquisition(plate, acquisition, draw(st.none() | names))
+    return plate
+
+
+@st.composite
+def wells(draw: st.DrawFn) -> WellMetadata:
+    """Wells with unique alphanumeric field paths, each with or without an acquisition."""
+    paths = draw(st.lists(st.text(alphabet="0123456789ab", min_size=1, max_size=3), unique=True))
+    acquisition = draw(st.none() | st.integers(0, 3))
+    return WellMetadata(images=tuple(WellImage(path=p, acquisition=acquisition) for p in paths))

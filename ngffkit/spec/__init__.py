@@ -9,8 +9,12 @@ from ngffkit.spec._parse import finite, non_finite, pointer
 from ngffkit.spec.codec import (
     decode_image_attrs,
     decode_labels_attrs,
+    decode_plate_attrs,
+    decode_well_attrs,
     encode_image_attrs,
     encode_labels_attrs,
+    encode_plate_attrs,
+    encode_well_attrs,
 )
 from ngffkit.spec.image import (
     ANATOMICAL_ORIENTATIONS,
@@ -25,6 +29,14 @@ from ngffkit.spec.image import (
     OmeroChannel,
     OmeroWindow,
     default_axis_type,
+)
+from ngffkit.spec.plate import (
+    Acquisition,
+    PlateMetadata,
+    WellImage,
+    WellInPlate,
+    WellMetadata,
+    column_name,
 )
 from ngffkit.spec.units import SPACE_UNITS, TIME_UNITS, UNIT_ALIASES, parse_unit
 from ngffkit.spec.versions import (
@@ -71,6 +83,16 @@ __all__ = [
     "is_image_attrs",
     "ome_namespace",
     "parse_version",
+    "decode_plate_attrs",
+    "encode_plate_attrs",
+    "decode_well_attrs",
+    "encode_well_attrs",
+    "Acquisition",
+    "PlateMetadata",
+    "WellImage",
+    "WellInPlate",
+    "WellMetadata",
+    "column_name",
     "finite",
     "non_finite",
     "pointer",

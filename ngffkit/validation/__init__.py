@@ -116,10 +116,11 @@ def validate(
     expected 3 values (one per axis z, y, x), got 2: [1, 1]
     """
     override = _parse_version_argument(version)
+    covered: tuple[str, ...] = ()
     if isinstance(target, Mapping) and not is_store_mapping(target):
         found, issues, where = validate_mapping(plain(target), override=override, strict=strict)
     else:
-        found, issues, where = validate_store(
+        found, issues, where, covered = validate_store(
             target,
             override=override,
             strict=strict,
@@ -131,6 +132,7 @@ def validate(
         errors=tuple(i for i in issues if i.severity == "error"),
         warnings=tuple(i for i in issues if i.severity == "warning"),
         target=where,
+        covered=covered,
     )
     if raise_on_error:
         report.raise_for_errors()

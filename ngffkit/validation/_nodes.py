@@ -6,7 +6,7 @@ A walk reads metadata only; every helper tolerates what is missing and says what
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,8 @@ class Walk:
     issues: list[ValidationIssue]
     visited: set[str]
     chunks: bool = False
+    covered: list[str] = field(default_factory=list)
+    """What the walk checked beyond the root, in words (a plate: its wells and fields)."""
 
 
 def group_file(sp: StorePath, path: str, zarr_format: int) -> str:

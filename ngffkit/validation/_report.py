@@ -34,6 +34,8 @@ class ValidationReport:
     warnings: tuple[ValidationIssue, ...]
     target: str
     """What was validated: a store location, `<attributes>` or `<zarr.json>`."""
+    covered: tuple[str, ...] = ()
+    """What the store walk checked beyond the root, in words (a plate: how many wells and fields)."""
 
     @property
     def ok(self) -> bool:
@@ -69,9 +71,9 @@ class ValidationReport:
             f"{_plural(len(self.errors), 'error')}, {_plural(len(self.warnings), 'warning')}"
         )
         if self.ok and not self.warnings:
-            return f"{head} - valid"
+            return "\n".join([f"{head} - valid", *self.covered])
         body = [f"  {i.severity:<7} [{i.rule}] {i.message}" for i in (*self.errors, *self.warnings)]
-        return "\n".join([head, *body])
+        return "\n".join([head, *self.covered, *body])
 
     def _repr_html_(self) -> str:
         colour = "#2e7d32" if self.ok else "#c62828"

@@ -8,6 +8,8 @@ Usage::
     ngffzarr read STORE            | write NPY OUT VERSION
     omezarr  read STORE            | write NPY OUT VERSION
     ngio     read STORE            | write NPY OUT VERSION
+    ngio     read_plate STORE      | write_plate NPY OUT VERSION FIELDS
+    omezarr  read_plate STORE      | write_plate NPY OUT VERSION FIELDS
 
 Each call imports exactly one outside library (ngff-zarr, ome-zarr-py, ngio or
 ome-zarr-models), because importing two of them in one process changes what they accept
@@ -457,6 +459,102 @@ def ngio_roi_read(store: str, cases_json: str) -> dict[str, Any]:
     return {"ok": True, "results": results}
 
 
+# ---------------------------------------------------------------------------- HCS plates
+# A plate's fields are given as "B/03/0,B/03/1,C/05/0"; with NPY a (fields, y, x) stack whose
+# i-th plane is the i-th field's yx image. A plate read reports wells, fields and digests.
+
+
+def _fields(fields: str) -> list[tuple[str, str, str]]:
+    return [tuple(f.split("/")) for f in fields.split(",")]  # type: ignore[misc]
+
+
+def ngio_read_plate(store: str) -> dict[str, Any]:
+    """Read with ``ngio.open_ome_zarr_plate``: rows, columns, wells, fields, each field's pixels."""
+    import ngio
+
+    plate = ngio.open_ome_zarr_plate(store, mode="r")
+    images = plate.get_images()
+    return {
+        "ok": True,
+        "rows": list(plate.rows),
+        "columns": list(plate.columns),
+        "acquisitions": list(plate.acquisition_ids),
+        "wells": list(plate.wells_paths()),
+        "fields": {p: _digest(c.get_image().get_as_numpy()) for p, c in images.items()},
+    }
+
+
+def ngio_write_plate(npy: str, out: str, version: str, fields: str) -> dict[str, Any]:
+    """Write with ``ngio.create_empty_plate`` and one ``create_ome_zarr_from_array`` per field."""
+    import ngio
+
+    stack = np.load(npy)
+    cells = _fields(fields)
+    images = [ngio.ImageInWellPath(row=r, column=c, path=f) for r, c, f in cells]
+    plate = ngio.create_empty_plate(out, name="ngio-plate", images=images, ngff_version=version)
+    for (r, c, f), plane in zip(cells, stack, strict=True):
+        ngio.create_ome_zarr_from_array(
+            plate.get_image_store(r, c, f),
+            plane,
+            pixelsize=0.5,
+            levels=1,
+            ngff_version=version,
+            overwrite=True,
+        )
+    return {"ok": True}
+
+
+def omezarr_read_plate(store: str) -> dict[str, Any]:
+    """Read with ``ome_zarr.reader.Reader``: the plate node, each well node, each field's level 0."""
+    from ome_zarr.io import parse_url
+    from ome_zarr.reader import Plate, Reader, Well
+
+    plate = next(
+        n for n in Reader(parse_url(store))() if any(isinstance(s, Plate) for s in n.specs)
+    )
+    spec = next(s for s in plate.specs if isinstance(s, Plate))
+    fields = {}
+    for well_path in spec.well_paths:
+        well_node = next(iter(Reader(parse_url(f"{store}/{well_path}"))()))
+        well = next(s for s in well_node.specs if isinstance(s, Well))
+        for image in well.well_data["images"]:
+            path = f"{well_path}/{image['path']}"
+            node = next(iter(Reader(parse_url(f"{store}/{path}"))()))
+            fields[path] = _digest(node.data[0])
+    return {
+        "ok": True,
+        "rows": spec.row_names,
+        "columns": spec.col_names,
+        "wells": spec.well_paths,
+        "fields": fields,
+    }
+
+
+def omezarr_write_plate(npy: str, out: str, version: str, fields: str) -> dict[str, Any]:
+    """Write with ``write_plate_metadata`` / ``write_well_metadata`` / ``write_image``."""
+    import zarr
+    from ome_zarr.format import FormatV04, FormatV05
+    from ome_zarr.writer import write_image, write_plate_metadata, write_well_metadata
+
+    fmt = FormatV04() if version == "0.4" else FormatV05()
+    stack = np.load(npy)
+    cells = _fields(fields)
+    root = zarr.open_group(out, mode="w", zarr_format=2 if version == "0.4" else 3)
+    rows = sorted({r for r, _, _ in cells})
+    columns = sorted({c for _, c, _ in cells})
+    wells = list(dict.fromkeys(f"{r}/{c}" for r, c, _ in cells))
+    write_plate_metadata(root, rows, columns, wells, fmt=fmt, name="omezarr-plate")
+    for well in wells:
+        r, c = well.split("/")
+        group = root.require_group(r).require_group(c)
+        paths = [f for rr, cc, f in cells if (rr, cc) == (r, c)]
+        write_well_metadata(group, [{"path": p} for p in paths], fmt=fmt)
+    for (r, c, f), plane in zip(cells, stack, strict=True):
+        image = root.require_group(r).require_group(c).require_group(f)
+        write_image(plane, group=image, axes="yx", fmt=fmt, scaler=None)
+    return {"ok": True}
+
+
 # ---------------------------------------------------------------------------- entry point
 
 ACTIONS: dict[tuple[str, str], Callable[..., dict[str, Any]]] = {
@@ -469,6 +567,10 @@ ACTIONS: dict[tuple[str, str], Callable[..., dict[str, Any]]] = {
     ("ngio", "write"): ngio_write,
     ("ngio", "roi_pixels"): ngio_roi_pixels,
     ("ngio", "roi_read"): ngio_roi_read,
+    ("ngio", "read_plate"): ngio_read_plate,
+    ("ngio", "write_plate"): ngio_write_plate,
+    ("omezarr", "read_plate"): omezarr_read_plate,
+    ("omezarr", "write_plate"): omezarr_write_plate,
 }
 
 

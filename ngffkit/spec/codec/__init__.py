@@ -39,7 +39,14 @@ from ngffkit.spec.codec._blocks import (
     safe_listed,
     split_ome,
 )
+from ngffkit.spec.codec._hcs import (
+    decode_plate_block,
+    decode_well_block,
+    encode_plate_block,
+    encode_well_block,
+)
 from ngffkit.spec.image import ImageAttrs, LabelsAttrs, MultiscaleMetadata
+from ngffkit.spec.plate import PlateMetadata, WellMetadata
 from ngffkit.spec.versions import (
     ZARR_FORMAT,
     NgffVersion,
@@ -56,6 +63,10 @@ __all__ = [
     "encode_image_attrs",
     "decode_labels_attrs",
     "encode_labels_attrs",
+    "decode_plate_attrs",
+    "encode_plate_attrs",
+    "decode_well_attrs",
+    "encode_well_attrs",
 ]
 
 
@@ -80,6 +91,8 @@ class VersionCodec(Protocol):
         extra_ome: Mapping[str, Any],
         version: NgffVersion,
     ) -> dict[str, Any]: ...
+
+    def hcs_block(self, block: Mapping[str, Any], version: NgffVersion) -> dict[str, Any]: ...
 
 
 CODECS: Final[Mapping[str, VersionCodec]] = {
@@ -249,4 +262,91 @@ def encode_labels_attrs(doc: LabelsAttrs, version: NgffVersion | str) -> dict[st
     version = parse_version(version)
     return CODECS[version].attributes(
         {"labels": list(doc.labels)}, doc.extra, doc.extra_ome, version
+    )
+
+
+def _hcs_block(
+    attrs: Mapping[str, Any], key: str, zarr_format: int, where: str
+) -> tuple[ReadableVersion, Mapping[str, Any], str]:
+    found = detect_version(attrs, zarr_format=zarr_format)
+    namespace, inside = ome_namespace(attrs)
+    if found is None or not isinstance(namespace.get(key), Mapping):
+        raise NgffValidationError(
+            f"{where}: no OME-NGFF {key!r} metadata (the group is not a {key})",
+            rule="no-ome-metadata",
+            path=where,
+        )
+    prefix = f"{where}.ome" if inside else where
+    return found, namespace[key], f"{prefix}.{key}"
+
+
+def decode_plate_attrs(
+    attrs: Mapping[str, Any], *, zarr_format: int, where: str = "attributes"
+) -> tuple[ReadableVersion, PlateMetadata]:
+    """Parse the attributes of a plate group of any version.
+
+    Raises
+    ------
+    NgffValidationError
+        If there is no ``plate`` block, or it breaks a rule (``rule`` and ``path`` say which).
+
+    Examples
+    --------
+    >>> attrs = {"plate": {"version": "0.4", "rows": [{"name": "A"}],
+    ...          "columns": [{"name": "1"}], "wells": [{"path": "A/1", "rowIndex": 0,
+    ...          "columnIndex": 0}]}}
+    >>> version, plate = decode_plate_attrs(attrs, zarr_format=2)
+    >>> version, plate.wells_paths
+    ('0.4', ('A/1',))
+    """
+    version, block, at = _hcs_block(attrs, "plate", zarr_format, where)
+    return version, decode_plate_block(block, at)
+
+
+def encode_plate_attrs(plate: PlateMetadata, version: NgffVersion | str) -> dict[str, Any]:
+    """The group attributes of a plate in the JSON layout of *version*.
+
+    Examples
+    --------
+    >>> from ngffkit.spec.plate import with_well
+    >>> plate = with_well(PlateMetadata(name="p"), "A", 1)
+    >>> encode_plate_attrs(plate, "0.4")["plate"]["version"]
+    '0.4'
+    >>> decode_plate_attrs(encode_plate_attrs(plate, "0.5"), zarr_format=3) == ("0.5", plate)
+    True
+    """
+    version = parse_version(version)
+    codec = CODECS[version]
+    block = codec.hcs_block(encode_plate_block(plate), version)
+    return codec.attributes({"plate": block}, {}, {}, version)
+
+
+def decode_well_attrs(
+    attrs: Mapping[str, Any], *, zarr_format: int, where: str = "attributes"
+) -> tuple[ReadableVersion, WellMetadata]:
+    """Parse the attributes of a well group of any version.
+
+    Examples
+    --------
+    >>> decode_well_attrs({"ome": {"version": "0.5", "well": {"images": [{"path": "0"}]}}},
+    ...                   zarr_format=3)[1].paths()
+    ('0',)
+    """
+    version, block, at = _hcs_block(attrs, "well", zarr_format, where)
+    return version, decode_well_block(block, at)
+
+
+def encode_well_attrs(well: WellMetadata, version: NgffVersion | str) -> dict[str, Any]:
+    """The group attributes of a well in the JSON layout of *version*.
+
+    Examples
+    --------
+    >>> from ngffkit.spec.plate import WellImage
+    >>> encode_well_attrs(WellMetadata(images=(WellImage(path="0"),)), "0.4")
+    {'well': {'version': '0.4', 'images': [{'path': '0'}]}}
+    """
+    version = parse_version(version)
+    codec = CODECS[version]
+    return codec.attributes(
+        {"well": codec.hcs_block(encode_well_block(well), version)}, {}, {}, version
     )

@@ -33,7 +33,13 @@ from ngffkit.spec.codec._blocks import (
 from ngffkit.spec.image import Axis, Dataset, MultiscaleMetadata, default_axis_type
 from ngffkit.spec.versions import NgffVersion, ReadableVersion
 
-__all__ = ["decode_multiscale", "encode_multiscale", "encode_transforms", "attributes"]
+__all__ = [
+    "decode_multiscale",
+    "encode_multiscale",
+    "encode_transforms",
+    "attributes",
+    "hcs_block",
+]
 
 
 def _legacy_axes(ndim: int | None, where: str) -> tuple[Axis, ...]:
@@ -177,3 +183,14 @@ def attributes(
     {'mine': 1, 'labels': ['a']}
     """
     return {**freeze(rest), **ome}
+
+
+def hcs_block(block: Mapping[str, Any], version: NgffVersion = "0.4") -> dict[str, Any]:
+    """A ``plate`` or ``well`` block as 0.4 writes it: the version inside the block.
+
+    Examples
+    --------
+    >>> hcs_block({"images": []})
+    {'version': '0.4', 'images': []}
+    """
+    return {"version": version, **block}

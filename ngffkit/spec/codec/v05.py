@@ -21,7 +21,7 @@ from ngffkit.spec.codec._blocks import check_space_axes
 from ngffkit.spec.image import MultiscaleMetadata
 from ngffkit.spec.versions import NgffVersion
 
-__all__ = ["decode_multiscale", "encode_multiscale", "attributes"]
+__all__ = ["decode_multiscale", "encode_multiscale", "attributes", "hcs_block"]
 
 decode_multiscale = v04.decode_multiscale
 """0.5 reads a ``multiscales[]`` entry as 0.4 does."""
@@ -57,3 +57,16 @@ def attributes(
     {'mine': 1, 'ome': {'version': '0.5', 'multiscales': [], 'x': 2}}
     """
     return {**freeze(rest), "ome": {"version": version, **ome, **freeze(extra_ome)}}
+
+
+def hcs_block(block: Mapping[str, Any], version: NgffVersion = "0.5") -> dict[str, Any]:
+    """A ``plate`` or ``well`` block as 0.5 writes it: ``ome.version`` says the version, and the
+    block repeats it, as 0.4 had it (the schema allows it; ngio writes it, and ome-zarr-models
+    warns when a 0.5 plate or well block lacks it).
+
+    Examples
+    --------
+    >>> hcs_block({"images": []})
+    {'version': '0.5', 'images': []}
+    """
+    return {"version": version, **block}

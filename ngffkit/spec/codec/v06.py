@@ -40,10 +40,19 @@ from ngffkit.spec.codec._blocks import (
 from ngffkit.spec.image import Axis, Dataset, MultiscaleMetadata
 from ngffkit.spec.versions import NgffVersion, ReadableVersion
 
-__all__ = ["decode_multiscale", "encode_multiscale", "encode_transforms", "attributes"]
+__all__ = [
+    "decode_multiscale",
+    "encode_multiscale",
+    "encode_transforms",
+    "attributes",
+    "hcs_block",
+]
 
 attributes = v05.attributes
 """0.6 keeps 0.5's namespace: ``attributes.ome`` with the version first."""
+
+hcs_block = v05.hcs_block
+"""0.6 writes ``plate`` and ``well`` blocks as 0.5 does."""
 
 
 def _decode_transform(

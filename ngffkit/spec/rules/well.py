@@ -81,11 +81,17 @@ def well_image_unique(paths: Sequence[object], where: Where) -> Iterator[Validat
     "or none SHOULD name one)",
 )
 def well_acquisition(
-    images: Sequence[Mapping[str, JSON]], where: Where
+    images: Sequence[Mapping[str, JSON]],
+    where: Where,
+    plate_acquisitions: Sequence[object] | None = None,
+    offset: int = 0,
 ) -> Iterator[ValidationIssue]:
-    """Within one well, either every field names its acquisition or none does.
+    """Fields name the plate's acquisitions: every one when it has several, only listed ids.
 
-    The store walk checks the MUST half against the plate's acquisitions.
+    Within one well either every field names its acquisition or none does (a warning). With
+    *plate_acquisitions* (the plate's ids) a field without one on a plate with several, or
+    naming an id the plate does not list, is an error. *offset* is the index of ``images[0]``
+    in the well's list (when checking a field about to be added).
 
     Examples
     --------
@@ -93,6 +99,9 @@ def well_acquisition(
     ...                          Where("", ("images",)))
     >>> [f.severity for f in found]
     ['warning']
+    >>> [f.path for f in well_acquisition([{"path": "0", "acquisition": 3}],
+    ...                                   Where("", ("images",)), [0, 1])]
+    ['images[0].acquisition']
     """
     with_acq = [image for image in images if "acquisition" in image]
     if with_acq and len(with_acq) != len(images):
@@ -103,6 +112,24 @@ def well_acquisition(
             f"{len(with_acq)} of {len(images)} do",
             "warning",
         )
+    if plate_acquisitions is None:
+        return
+    ids = list(plate_acquisitions)
+    for i, image in enumerate(images):
+        acquisition = image.get("acquisition")
+        if acquisition is None and len(ids) > 1:
+            yield issue(
+                "well-acquisition",
+                where.at(i + offset),
+                f"the plate has {len(ids)} acquisitions, so each field of view MUST name one "
+                f"(the plate's acquisition ids: {ids})",
+            )
+        elif acquisition is not None and ids and acquisition not in ids:
+            yield issue(
+                "well-acquisition",
+                where.at(i + offset, "acquisition"),
+                f"acquisition {acquisition!r} is not among the plate's acquisition ids {ids}",
+            )
 
 
 def check_well(

@@ -1,0 +1,784 @@
+"""HCS plates as containers: open, list, read, create and edit plates of wells of fields.
+
+A facade in the shape of ngio's `OmeZarrPlate` over the pure plate and well values of
+`ngffkit.spec` (their edits carry ngio's semantics: sorted rows, two-digit integer columns,
+a well's last field removed removes the well) and the store helpers of `_plate_store` (wells
+read concurrently; every edit under the plate's lock, so parallel writers lose nothing). Field
+images are ordinary images, opened as [`OmeZarrContainer`][ngffkit.OmeZarrContainer] and
+created by the container's creators.
+
+The handle holds no metadata: every call reads the plate as it is in the store, so edits made
+by other processes are seen at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal
+
+from zarr.core.sync import sync
+from zarr.storage import StorePath
+
+from ngffkit._container._container import OmeZarrContainer, open_ome_zarr_container
+from ngffkit._container._create import (
+    DEFAULT_CREATE_VERSION,
+    create_empty_ome_zarr,
+    create_ome_zarr_from_array,
+)
+from ngffkit._container._plan import parse_version_args
+from ngffkit._container._plate_store import (
+    PlateEdit,
+    PlateState,
+    plate_update,
+    read_plate,
+    read_wells,
+    write_plate,
+    write_well,
+)
+from ngffkit.errors import (
+    NgffExistsError,
+    NgffKeyError,
+    NgffNotFoundError,
+    NgffReadOnlyError,
+    NgffValidationError,
+    NgffValueError,
+)
+from ngffkit.io.stores import StoreLike, can_write, child, describe_store, open_store
+from ngffkit.io.tables import delete_table, list_tables, read_table, write_table
+from ngffkit.spec import NgffVersion, PlateMetadata, WellMetadata, column_name
+from ngffkit.spec.names import check_name
+from ngffkit.spec.plate import (
+    with_acquisition,
+    with_image,
+    with_well,
+    without_image,
+    without_well,
+)
+from ngffkit.spec.rules import Where, raise_first
+from ngffkit.spec.rules.well import well_image_path
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "ImageInWellPath",
+    "OmeZarrPlate",
+    "open_ome_zarr_plate",
+    "create_empty_plate",
+]
+
+_WORKERS = 64
+"""Threads opening field images at once: opening waits on round trips, not on the CPU."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageInWellPath:
+    """A field of view to list in a new plate: its well (row, column), path and acquisition.
+
+    Examples
+    --------
+    >>> ImageInWellPath(path="0", row="B", column=3, acquisition_id=1).column
+    3
+    """
+
+    row: str
+    column: str | int
+    path: str
+    acquisition_id: int | None = None
+    acquisition_name: str | None = None
+
+
+def _check_field_path(path: str, version: NgffVersion, where: str) -> None:
+    """A field's path is a safe node name and uses the characters *version* allows."""
+    check_name(path, "field of view", where=where)
+    raise_first(well_image_path(path, Where(where, ("path",)), version))
+
+
+def _in_plate(exc: Exception, where: str) -> str:
+    text = exc.args[0] if exc.args else str(exc)
+    return f"plate {where}: {text}"
+
+
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class OmeZarrPlate:
+    """An OME-Zarr HCS plate: wells on a grid of rows and columns, fields of view in each well.
+
+    Open one with [`open_ome_zarr_plate`][ngffkit.open_ome_zarr_plate] or make one with
+    [`create_empty_plate`][ngffkit.create_empty_plate]. Every property and method reads the
+    plate's current metadata; the edits (`add_image`, `remove_image`, `add_table` ...) are safe
+    with other writers on a local disk.
+
+    Examples
+    --------
+    >>> from zarr.storage import MemoryStore
+    >>> plate = create_empty_plate(MemoryStore(), "screen",
+    ...     images=[ImageInWellPath(row="B", column=3, path="0")])
+    >>> plate.rows, plate.columns, plate.images_paths()
+    (['B'], ['03'], ['B/03/0'])
+    """
+
+    store: StorePath
+    mode: Literal["r", "r+"] = "r+"
+
+    # ------------------------------------------------------------------ overview
+    @property
+    def _state(self) -> PlateState:
+        return read_plate(self.store)
+
+    @property
+    def meta(self) -> PlateMetadata:
+        """The plate metadata (`ngffkit.spec.PlateMetadata`) as stored now."""
+        return self._state.meta
+
+    @property
+    def version(self) -> str:
+        """The plate's OME-NGFF version."""
+        return self._state.version
+
+    @property
+    def name(self) -> str | None:
+        """The plate's name, if it has one."""
+        return self.meta.name
+
+    @property
+    def rows(self) -> list[str]:
+        """Row names, as the plate lists them (ngio's plates: sorted, those holding wells)."""
+        return list(self.meta.rows)
+
+    @property
+    def columns(self) -> list[str]:
+        """Column names, as the plate lists them (ngio's plates: ``"01"``, ``"02"`` ...)."""
+        return list(self.meta.columns)
+
+    @property
+    def acquisition_ids(self) -> list[int]:
+        """The ids of the plate's acquisitions."""
+        return list(self.meta.acquisition_ids)
+
+    @property
+    def acquisitions_names(self) -> list[str | None]:
+        """The names of the plate's acquisitions (None where one has no name)."""
+        return [a.name for a in self.meta.acquisitions]
+
+    def wells_paths(self) -> list[str]:
+        """The paths of the plate's wells (``"B/03"`` ...), in the order it lists them."""
+        return list(self.meta.wells_paths)
+
+    def _wells(self, state: PlateState) -> dict[str, WellMetadata]:
+        paths = list(state.meta.wells_paths)
+        found = read_wells(self.store, paths, state.version)
+        missing = [p for p, well in found.items() if well is None]
+        if missing:
+            raise NgffNotFoundError(
+                f"plate {describe_store(self.store)} lists wells without well metadata: "
+                f"{missing[:5]}{' ...' if len(missing) > 5 else ''}"
+            )
+        return {p: w for p, w in found.items() if w is not None}
+
+    def images_paths(self, acquisition: int | None = None) -> list[str]:
+        """The paths of every field of view (``"B/03/0"`` ...), or of one *acquisition*.
+
+        Reads each well's metadata once, all wells concurrently.
+
+        Examples
+        --------
+        >>> from zarr.storage import MemoryStore
+        >>> plate = create_empty_plate(MemoryStore(), "p", images=[
+        ...     ImageInWellPath(row="B", column=3, path="0", acquisition_id=0),
+        ...     ImageInWellPath(row="B", column=3, path="1", acquisition_id=1),
+        ...     ImageInWellPath(row="C", column=5, path="0", acquisition_id=0)])
+        >>> plate.images_paths(), plate.images_paths(acquisition=1)
+        (['B/03/0', 'B/03/1', 'C/05/0'], ['B/03/1'])
+        """
+        wells = self._wells(self._state)
+        return [f"{p}/{image}" for p, well in wells.items() for image in well.paths(acquisition)]
+
+    def _well(self, row: str, column: int | str) -> tuple[str, WellMetadata]:
+        state = self._state
+        where = describe_store(self.store)
+        try:
+            path = state.meta.well_path(row, column)
+        except NgffKeyError as exc:
+            raise NgffKeyError(_in_plate(exc, where)) from None
+        well = read_wells(self.store, [path], state.version)[path]
+        if well is None:
+            raise NgffNotFoundError(
+                f"plate {where} lists well {path!r}, which has no well metadata"
+            )
+        return path, well
+
+    def well_images_paths(
+        self, row: str, column: int | str, acquisition: int | None = None
+    ) -> list[str]:
+        """The paths of the fields of view of one well (of one *acquisition*, if given).
+
+        Raises
+        ------
+        NgffKeyError
+            If the plate has no well at *row*, *column*; the message lists its wells.
+
+        Examples
+        --------
+        >>> from zarr.storage import MemoryStore
+        >>> plate = create_empty_plate(MemoryStore(), "p", images=[
+        ...     ImageInWellPath(row="B", column=3, path="0", acquisition_id=0),
+        ...     ImageInWellPath(row="B", column=3, path="1", acquisition_id=1),
+        ...     ImageInWellPath(row="C", column=5, path="0", acquisition_id=0)])
+        >>> plate.well_images_paths("B", 3), plate.well_images_paths("B", "03", acquisition=0)
+        (['B/03/0', 'B/03/1'], ['B/03/0'])
+        """
+        path, well = self._well(row, column)
+        return [f"{path}/{image}" for image in well.paths(acquisition)]
+
+    def get_image_acquisition_id(self, row: str, column: int | str, image_path: str) -> int | None:
+        """The acquisition id of one field of view (None when it names none).
+
+        Examples
+        --------
+        >>> from zarr.storage import MemoryStore
+        >>> plate = create_empty_plate(MemoryStore(), "p", images=[
+        ...     ImageInWellPath(row="B", column=3, path="0", acquisition_id=0),
+        ...     ImageInWellPath(row="B", column=3, path="1", acquisition_id=1),
+        ...     ImageInWellPath(row="C", column=5, path="0", acquisition_id=0)])
+        >>> plate.get_image_acquisition_id("B", 3, "1")
+        1
+        """
+        path, well = self._well(row, column)
+        try:
+            return well.acquisition_of(image_path)
+        except NgffKeyError as exc:
+            raise NgffKeyError(_in_plate(exc, describe_store(self.store, path))) from None
+
+    # ------------------------------------------------------------------ images
+    def _open(self, paths: Sequence[str]) -> dict[str, OmeZarrContainer]:
+        if len(paths) <= 1:
+            return {p: open_ome_zarr_container(child(self.store, p), mode=self.mode) for p in paths}
+        with ThreadPoolExecutor(min(_WORKERS, len(paths))) as pool:
+            opened = pool.map(
+                lambda p: open_ome_zarr_container(child(self.store, p), mode=self.mode), paths
+            )
+            return dict(zip(paths, opened, strict=True))
+
+    def get_images(self, acquisition: int | None = None) -> dict[str, OmeZarrContainer]:
+        """Every field of view (of one *acquisition*, if given), by path; opened concurrently.
+
+        Examples
+        --------
+        >>> from zarr.storage import MemoryStore
+        >>> plate = create_empty_plate(MemoryStore(), "p")
+        >>> for field in "01":
+        ...     _ = plate.add_image("A", 1, field, shape=(32, 32), pixelsize=1.0, levels=1)
+        >>> {path: c.get_image().shape for path, c in plate.get_images().items()}
+        {'A/01/0': (32, 32), 'A/01/1': (32, 32)}
+        """
+        return self._open(self.images_paths(acquisition))
+
+    def get_well_images(
+        self, row: str, column: int | str, acquisition: int | None = None
+    ) -> dict[str, OmeZarrContainer]:
+        """The fields of view of one well (of one *acquisition*, if given), by path.
+
+        Examples
+        --------
+        >>> from zarr.storage import MemoryStore
+        >>> plate = create_empty_plate(MemoryStore(), "p")
+        >>> _ = plate.add_image("A", 1, "0", shape=(32, 32), pixelsize=1.0, levels=1)
+        >>> list(plate.get_well_images("A", 1))
+        ['A/01/0']
+        """
+        return self._open(self.well_images_paths(row, column, acquisition))
+
+    def get_image(self, row: str, column: int | str, image_path: str) -> OmeZarrContainer:
+        """One field of view as an [`OmeZarrContainer`][ngffkit.OmeZarrContainer].
+
+        Raises
+        ------
+        NgffKeyError
+            If there is no such well, or the well lists no field *image_path* (the message
+            lists its fields).
+
+        Examples
+        --------
+        >>> from zarr.storage import MemoryStore
+        >>> plate = create_empty_plate(MemoryStore(), "p")
+        >>> _ = plate.add_image("A", 1, "0", shape=(2, 32, 32), pixelsize=1.0, axes_names="cyx")
+        >>> plate.get_image("A", 1, "0").channel_labels
+        ['channel_0', 'channel_1']
+        """
+        path, well = self._well(row, column)
+        if image_path not in well.paths():
+            raise NgffKeyError(
+                f"plate {describe_store(self.store)}: field {image_path!r} is not in well "
+                f"{path} (fields: {list(well.paths())})"
+            )
+        return self._open([f"{path}/{image_path}"])[f"{path}/{image_path}"]
+
+    # ------------------------------------------------------------------ edits
+    def _require_writable(self, action: str) -> None:
+        if self.mode != "r+":
+            raise NgffReadOnlyError(
+                f"{action}: the plate {describe_store(self.store)} was opened read-only; open it "
+                f"with mode='r+'"
+            )
+
+    def _edit_add(
+        self,
+        row: str,
+        column: int | str,
+        image_path: str | None,
+        acquisition_id: int | None,
+        acquisition_name: str | None,
+    ) -> Any:
+        """The edit that lists a well (and a field in it): pure, run under the plate lock."""
+        where = describe_store(self.store)
+
+        def edit(state: PlateState, well_of: Any) -> PlateEdit:
+            path = ""
+            try:
+                plate = with_well(state.meta, row, column, grow=not state.fixed)
+                if acquisition_id is not None:
+                    plate = with_acquisition(plate, acquisition_id, acquisition_name)
+                path = plate.well_path(row, column)
+                well = well_of(path) or WellMetadata()
+                if image_path is not None:
+                    well = with_image(well, image_path, acquisition_id, plate.acquisition_ids)
+            except (NgffKeyError, NgffValueError, NgffExistsError, NgffValidationError) as exc:
+                if isinstance(exc, NgffValidationError):
+                    raise NgffValidationError(
+                        _in_plate(exc, f"{where}/{path}" if path else where),
+                        rule=exc.rule,
+                        path=where,
+                    ) from None
+                raise type(exc)(_in_plate(exc, where)) from None
+            result = path if image_path is None else f"{path}/{image_path}"
+            return PlateEdit(plate=replace(state, meta=plate), wells={path: well}, result=result)
+
+        return edit
+
+    def add_image(
+        self,
+        row: str,
+        column: int | str,
+        image_path: str,
+        acquisition_id: int | None = None,
+        acquisition_name: str | None = None,
+        *,
+        array: Any = None,
+        shape: Sequence[int] | None = None,
+        overwrite: bool = False,
+        **image_options: Any,
+    ) -> str:
+        """List a field of view in the plate (adding its well, row and column as needed).
+
+        With *array* (or *shape*) the field's image is written first, through
+        [`create_ome_zarr_from_array`][ngffkit.create_ome_zarr_from_array] (or
+        [`create_empty_ome_zarr`][ngffkit.create_empty_ome_zarr]) with *image_options*, in the
+        plate's version; the field is listed only once its image is complete. Safe with other
+        writers: the plate and well metadata are updated as one step under the plate's lock.
+
+        Parameters
+        ----------
+        row, column
+            The well: a row name (``"B"``) and a column (``3``, ``"3"`` and ``"03"`` are one).
+        image_path
+            The field's path in the well (``"0"``).
+        acquisition_id, acquisition_name
+            The acquisition the field belongs to; added to the plate if new. Required when
+            the plate has several acquisitions.
+        array, shape
+            Write the field's image from *array*, or an empty one of *shape*.
+        overwrite
+            Replace an existing image at the field's path (only with *array* or *shape*).
+        **image_options
+            Options of the creators (``pixelsize``, ``axes_names``, ``levels``,
+            ``channel_labels`` ...).
+
+        Returns
+        -------
+        str
+            The field's path in the plate (``"B/03/0"``).
+
+        Raises
+        ------
+        NgffReadOnlyError
+            If the plate was opened read-only.
+        NgffExistsError
+            If the well lists *image_path* already (nothing is written).
+        NgffValidationError
+            A bad row or column name, a field without an acquisition on a plate with several
+            (the message lists them) or a path the version does not allow (nothing written).
+        NgffValueError
+            A well outside the rows and columns of a plate whose layout was declared.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> plate = create_empty_plate(MemoryStore(), "screen")
+        >>> plate.add_image("C", 1, "0", array=np.zeros((64, 64), "uint8"), pixelsize=0.5)
+        'C/01/0'
+        >>> plate.get_image("C", 1, "0").get_image().shape
+        (64, 64)
+        """
+        self._require_writable("add_image")
+        state = self._state
+        version = parse_version_args(state.version, None, DEFAULT_CREATE_VERSION)
+        _check_field_path(image_path, version, describe_store(self.store))
+        edit = self._edit_add(row, column, image_path, acquisition_id, acquisition_name)
+        if array is not None or shape is not None:
+            path = edit(state, lambda p: read_wells(self.store, [p], state.version)[p]).result
+            self._write_field(path, version, array, shape, overwrite, image_options)
+        elif image_options or overwrite:
+            raise NgffValueError(
+                f"add_image: {sorted(image_options) or ['overwrite']} only apply when writing "
+                f"the field's image; pass array= or shape="
+            )
+        result: str = plate_update(self.store, edit)
+        return result
+
+    def atomic_add_image(self, *args: Any, **kwargs: Any) -> str:
+        """ngio's name for the parallel-safe `add_image` (here every add is safe)."""
+        return self.add_image(*args, **kwargs)
+
+    def _write_field(
+        self,
+        path: str,
+        version: NgffVersion,
+        array: Any,
+        shape: Sequence[int] | None,
+        overwrite: bool,
+        options: dict[str, Any],
+    ) -> None:
+        target = child(self.store, path)
+        if array is not None and shape is not None:
+            raise NgffValueError("add_image: pass array= or shape=, not both")
+        if array is not None:
+            create_ome_zarr_from_array(
+                target, array, version=version, overwrite=overwrite, **options
+            )
+        else:
+            assert shape is not None
+            create_empty_ome_zarr(target, shape, version=version, overwrite=overwrite, **options)
+
+    def add_well(self, row: str, column: int | str) -> str:
+        """List an empty well (its row and column too, as needed); returns its path.
+
+        Examples
+        --------
+        >>> from zarr.storage import MemoryStore
+        >>> plate = create_empty_plate(MemoryStore(), "p")
+        >>> plate.add_well("D", 7), plate.rows, plate.columns
+        ('D/07', ['D'], ['07'])
+        """
+        self._require_writable("add_well")
+        result: str = plate_update(self.store, self._edit_add(row, column, None, None, None))
+        return result
+
+    def add_acquisition(self, acquisition_id: int, acquisition_name: str | None = None) -> None:
+        """List an acquisition in the plate (nothing changes if its id is listed).
+
+        Examples
+        --------
+        >>> from zarr.storage import MemoryStore
+        >>> plate = create_empty_plate(MemoryStore(), "p")
+        >>> plate.add_acquisition(3, "day 3")
+        >>> plate.acquisition_ids, plate.acquisitions_names
+        ([3], ['day 3'])
+        """
+        self._require_writable("add_acquisition")
+
+        def edit(state: PlateState, _: Any) -> PlateEdit:
+            meta = with_acquisition(state.meta, acquisition_id, acquisition_name)
+            return PlateEdit(plate=replace(state, meta=meta))
+
+        plate_update(self.store, edit)
+
+    def remove_image(self, row: str, column: int | str, image_path: str) -> None:
+        """Unlist a field of view; a well whose last field goes is unlisted too (as in ngio).
+
+        No pixels are deleted: the field's group stays in the store, unlisted.
+
+        Raises
+        ------
+        NgffKeyError
+            If there is no such well, or it lists no field *image_path* (nothing changes).
+
+        Examples
+        --------
+        >>> from zarr.storage import MemoryStore
+        >>> plate = create_empty_plate(MemoryStore(), "p",
+        ...     images=[ImageInWellPath(row="A", column=1, path="0")])
+        >>> plate.remove_image("A", 1, "0")
+        >>> plate.wells_paths(), plate.rows
+        ([], ['A'])
+        """
+        self._require_writable("remove_image")
+        where = describe_store(self.store)
+
+        def edit(state: PlateState, well_of: Any) -> PlateEdit:
+            try:
+                path = state.meta.well_path(row, column)
+            except NgffKeyError as exc:
+                raise NgffKeyError(_in_plate(exc, where)) from None
+            well = well_of(path) or WellMetadata()
+            try:
+                well = without_image(well, image_path)
+            except NgffKeyError as exc:
+                raise NgffKeyError(_in_plate(exc, f"{where}/{path}")) from None
+            plate = state.meta if well.images else without_well(state.meta, row, column)
+            return PlateEdit(plate=replace(state, meta=plate), wells={path: well})
+
+        plate_update(self.store, edit)
+
+    def atomic_remove_image(self, row: str, column: int | str, image_path: str) -> None:
+        """ngio's name for the parallel-safe `remove_image` (here every removal is safe)."""
+        self.remove_image(row, column, image_path)
+
+    # ------------------------------------------------------------------ tables
+    def list_tables(self) -> list[str]:
+        """The plate-level tables (``tables/`` at the plate's root); empty without any."""
+        return list(list_tables(self.store))
+
+    def get_table(self, name: str) -> pd.DataFrame:
+        """Read the plate-level table *name* as a pandas DataFrame (needs `ngffkit[tables]`)."""
+        return read_table(self.store, name)
+
+    def add_table(self, name: str, table: pd.DataFrame, **options: Any) -> None:
+        """Write a plate-level table, as `OmeZarrContainer.add_table` writes an image's.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from zarr.storage import MemoryStore
+        >>> plate = create_empty_plate(MemoryStore(), "p")
+        >>> plate.add_table("conditions", pd.DataFrame({"well": ["B/03"], "drug": ["x"]}),
+        ...                 table_type="condition_table")
+        >>> plate.list_tables(), plate.get_table("conditions")["drug"].tolist()
+        (['conditions'], ['x'])
+        """
+        self._require_writable("add_table")
+        write_table(self.store, name, table, **options)
+
+    def delete_table(self, name: str, *, missing_ok: bool = False) -> None:
+        """Delete a plate-level table (unlisted first, then its group removed)."""
+        self._require_writable("delete_table")
+        delete_table(self.store, name, missing_ok=missing_ok)
+
+    def concatenate_image_tables(
+        self, name: str, *, acquisition: int | None = None, strict: bool = False
+    ) -> pd.DataFrame:
+        """One table of every field's table *name*, with ``row``, ``column`` and ``path_in_well``.
+
+        Fields without the table are skipped (with *strict*, they are an error). Each field's
+        index is kept; the rows of one field stay together, fields in plate order. The
+        fields are read concurrently.
+
+        Raises
+        ------
+        NgffKeyError
+            If no field has the table, or (*strict*) one lacks it.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from zarr.storage import MemoryStore
+        >>> plate = create_empty_plate(MemoryStore(), "p")
+        >>> for row in "AB":
+        ...     _ = plate.add_image(row, 1, "0", shape=(16, 16), pixelsize=1.0, levels=1)
+        ...     plate.get_image(row, 1, "0").add_table("counts", pd.DataFrame({"n": [len(row)]}))
+        >>> plate.concatenate_image_tables("counts")[["n", "row", "column", "path_in_well"]]
+           n row column path_in_well
+        0  1   A     01            0
+        0  1   B     01            0
+        """
+        paths = self.images_paths(acquisition)
+
+        def one(path: str) -> pd.DataFrame | None:
+            sp = child(self.store, path)
+            if name not in list_tables(sp):
+                if strict:
+                    raise NgffKeyError(
+                        f"table {name!r}: not among the tables of field {describe_store(sp)}"
+                    )
+                return None
+            table = read_table(sp, name)
+            row, column, field = path.split("/")
+            return table.assign(row=row, column=column, path_in_well=field)
+
+        with ThreadPoolExecutor(max(1, min(_WORKERS, len(paths)))) as pool:
+            tables = [t for t in pool.map(one, paths) if t is not None]
+        if not tables:
+            raise NgffKeyError(
+                f"table {name!r}: no field of plate {describe_store(self.store)} has it"
+            )
+        import pandas as pd  # installed: read_table needs it and has read one
+
+        return pd.concat(tables)
+
+    # ------------------------------------------------------------------ text
+    def __repr__(self) -> str:
+        state = self._state
+        meta = state.meta
+        access = "read-only" if self.mode == "r" else "writable"
+        return (
+            f"OmeZarrPlate(name={meta.name!r}, [rows x columns] ({len(meta.rows)} x "
+            f"{len(meta.columns)}), wells={len(meta.wells)}, acquisitions="
+            f"{list(meta.acquisition_ids)}, OME-NGFF {state.version}, {access})"
+        )
+
+    def __str__(self) -> str:
+        return repr(self)
+
+
+def open_ome_zarr_plate(
+    store: StoreLike,
+    *,
+    mode: Literal["r", "r+"] | None = None,
+    cache: bool = False,
+    storage_options: dict[str, Any] | None = None,
+) -> OmeZarrPlate:
+    """Open an HCS plate; reads its metadata only.
+
+    Parameters
+    ----------
+    store
+        Local path, URL, zarr store or StorePath of the plate's root group.
+    mode
+        ``"r+"`` allows edits; ``"r"`` is read-only. Default: ``"r+"`` where the store can be
+        written, else ``"r"``.
+    cache
+        Accepted for ngio's signature; the plate reads its metadata fresh on every call.
+    storage_options
+        fsspec options for URLs.
+
+    Raises
+    ------
+    NgffNotFoundError
+        If there is no group at *store*.
+    NgffValidationError
+        If the group is not a plate (the message says how to open an image instead).
+
+    Examples
+    --------
+    >>> from zarr.storage import MemoryStore
+    >>> store = MemoryStore()
+    >>> _ = create_empty_plate(store, "p", images=[ImageInWellPath(row="A", column=1, path="0")])
+    >>> open_ome_zarr_plate(store).wells_paths()
+    ['A/01']
+    """
+    del cache
+    if mode is None:
+        mode = "r+" if can_write(store) else "r"
+    if mode not in ("r", "r+"):
+        raise NgffValueError(f"mode: expected 'r' or 'r+', got {mode!r}")
+    sp = open_store(store, mode=mode, storage_options=storage_options)
+    read_plate(sp)  # fail here, not at first use, when it is not a plate
+    return OmeZarrPlate(store=sp, mode=mode)
+
+
+def _plan_plate(
+    name: str | None,
+    images: Sequence[ImageInWellPath] | None,
+    rows: Sequence[str] | None,
+    columns: Sequence[int | str] | None,
+    version: NgffVersion,
+) -> tuple[PlateMetadata, dict[str, WellMetadata], bool]:
+    """The metadata of a new plate: the plate, each well's, and whether the layout is fixed."""
+    fixed = rows is not None or columns is not None
+    if fixed and not (rows and columns):
+        raise NgffValueError("create_empty_plate: declare both rows= and columns=, or neither")
+    meta = PlateMetadata(
+        name=name,
+        rows=tuple(rows or ()),
+        columns=tuple(column_name(c) for c in columns or ()),
+    )
+    for image in images or ():
+        meta = with_well(meta, image.row, image.column, grow=not fixed)
+        if image.acquisition_id is not None:
+            meta = with_acquisition(meta, image.acquisition_id, image.acquisition_name)
+    wells: dict[str, WellMetadata] = {}
+    for image in images or ():
+        path = meta.well_path(image.row, image.column)
+        _check_field_path(image.path, version, path)
+        wells[path] = with_image(
+            wells.get(path, WellMetadata()), image.path, image.acquisition_id, meta.acquisition_ids
+        )
+    return meta, wells, fixed
+
+
+def create_empty_plate(
+    store: StoreLike,
+    name: str | None = None,
+    images: Sequence[ImageInWellPath] | None = None,
+    *,
+    rows: Sequence[str] | None = None,
+    columns: Sequence[int | str] | None = None,
+    version: NgffVersion | str | None = None,
+    ngff_version: NgffVersion | str | None = None,
+    overwrite: bool = False,
+    cache: bool = False,
+    storage_options: dict[str, Any] | None = None,
+) -> OmeZarrPlate:
+    """Create a plate listing *images* (metadata only: no field image is written).
+
+    Parameters
+    ----------
+    store
+        Where to create the plate.
+    name
+        The plate's name.
+    images
+        The fields to list, as [`ImageInWellPath`][ngffkit.ImageInWellPath]; their wells,
+        rows, columns and acquisitions are listed with them (rows and columns sorted, as ngio).
+    rows, columns
+        Declare the physical plate's rows and columns (``list("ABCDEFGH")``, ``range(1, 13)``):
+        all are listed, in this order, and a well outside them is an error, now and later.
+    version, ngff_version
+        OME-NGFF version (``ngff_version`` is ngio's name): ``"0.5"`` by default, ``"0.4"``
+        for Zarr v2 readers.
+    overwrite
+        Replace what is at *store*; without it, a store holding data is an error.
+    cache
+        Accepted for ngio's signature (see `open_ome_zarr_plate`).
+    storage_options
+        fsspec options for URLs.
+
+    Raises
+    ------
+    NgffExistsError
+        If *store* holds data and *overwrite* is False (nothing is written).
+    NgffValidationError, NgffValueError
+        Bad names, a duplicate row, a field listed twice, a well outside the declared layout,
+        fields without acquisitions beside fields with them (nothing is written).
+
+    Examples
+    --------
+    >>> from zarr.storage import MemoryStore
+    >>> plate = create_empty_plate(MemoryStore(), "p", rows=list("AB"), columns=range(1, 4))
+    >>> plate.rows, plate.columns, plate.wells_paths()
+    (['A', 'B'], ['01', '02', '03'], [])
+    """
+    del cache
+    chosen = parse_version_args(version, ngff_version, DEFAULT_CREATE_VERSION)
+    sp = open_store(store, mode="w", storage_options=storage_options)
+    where = describe_store(sp)
+    try:
+        meta, wells, fixed = _plan_plate(name, images, rows, columns, chosen)
+    except NgffValidationError as exc:
+        raise NgffValidationError(_in_plate(exc, where), rule=exc.rule, path=where) from None
+    except (NgffKeyError, NgffValueError, NgffExistsError) as exc:
+        raise type(exc)(_in_plate(exc, where)) from None
+    if not sync(sp.is_empty()):
+        if not overwrite:
+            raise NgffExistsError(
+                f"{where} holds data; pass overwrite=True to replace it (nothing was written)"
+            )
+        sync(sp.delete_dir())
+    state = PlateState(version=chosen, meta=meta, fixed=fixed)
+    write_plate(sp, replace(state, meta=replace(meta, wells=())))
+    for path, well in wells.items():
+        write_well(sp, path, well, chosen)
+    write_plate(sp, state)  # wells listed last: a reader never meets a listed well without group
+    return OmeZarrPlate(store=sp, mode="r+")
