@@ -706,6 +706,6 @@ def test_cli_missing_input_is_one_line(tmp_path, debug) -> None:
     else:
         assert run.returncode == 2
         assert run.stderr.strip().splitlines() == [
-            f"ngffkit: error: No such file or directory: {tmp_path / 'missing.tif'}"
+            f"ngffkit: error: input {tmp_path / 'missing.tif'}: no such file or directory"
         ]
     assert not (tmp_path / "out.zarr").exists()

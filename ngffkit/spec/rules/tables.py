@@ -15,3 +15,4 @@ __all__ = ["CATALOGUE"]
 declare("tables-list", "tables", "a tables group lists its tables as unique, safe names")
 declare("table-backend", "tables", "a table's encoding is one ngffkit reads")
 declare("table-index", "tables", "a table has one index of unique row names")
+declare("table-rows", "tables", "a typed table's rows have the columns and values its type needs")
