@@ -14,17 +14,19 @@ import base64
 import io
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ngffkit.errors import NgffDependencyError, NgffValueError
+from ngffkit.errors import NgffDependencyError, NgffKeyError, NgffValueError
 from ngffkit.spec import Omero
 
 __all__ = [
     "DEFAULT_COLORS",
     "THUMBNAIL_COMPUTE_LIMIT",
     "plane",
+    "channel_indices",
     "channel_styles",
     "composite",
     "outlines",
@@ -33,7 +35,13 @@ __all__ = [
     "thumbnail_html",
     "is_stored",
     "label_fill",
+    "picture_rgb",
+    "img_tag",
     "with_thumbnail",
+    "WellTile",
+    "PlateTiles",
+    "plate_figure",
+    "figure_png",
 ]
 
 DEFAULT_COLORS = ("FFFFFF",)
@@ -115,6 +123,54 @@ def plane(
         kept.remove("z")
     if "c" not in kept:
         out = out[None]
+    return out
+
+
+def channel_indices(
+    n: int, omero: Omero | None, names: Sequence[str] | None, channels: Any = None
+) -> list[int]:
+    """The indices of the *channels* to draw, given by name or index, among *n* channels.
+
+    Default: the active OMERO channels, else all. Names are the OMERO labels where there
+    are some, else *names* (the image's channel names).
+
+    Raises
+    ------
+    NgffKeyError
+        For a name the image does not have (the message lists its channels).
+    NgffValueError
+        For an index out of range or a value that is neither a name nor an index.
+
+    Examples
+    --------
+    >>> channel_indices(3, None, ["DAPI", "GFP", "RFP"], ["RFP", 0])
+    [2, 0]
+    >>> channel_indices(2, None, None)
+    [0, 1]
+    """
+    if channels is None:
+        if omero is not None and len(omero.channels) == n:
+            active = [i for i, ch in enumerate(omero.channels) if ch.active]
+            if active:
+                return active
+        return list(range(n))
+    listed = list(names or ())
+    if omero is not None:
+        listed = [
+            ch.label or (listed[i] if i < len(listed) else "")
+            for i, ch in enumerate(omero.channels)
+        ]
+    chosen = [channels] if isinstance(channels, str | int) else list(channels)
+    out = []
+    for c in chosen:
+        if isinstance(c, str):
+            if c not in listed:
+                raise NgffKeyError(f"channels: {c!r} is not among the channels {listed}")
+            out.append(listed.index(c))
+        elif isinstance(c, int) and not isinstance(c, bool) and -n <= c < n:
+            out.append(c % n)
+        else:
+            raise NgffValueError(f"channels: expected names or indices in [0, {n}), got {c!r}")
     return out
 
 
@@ -249,11 +305,6 @@ def png_bytes(rgb: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def _shrink(rgb: np.ndarray, size: int) -> np.ndarray:
-    step = max(1, math.ceil(max(rgb.shape[:2]) / size))
-    return rgb[::step, ::step]
-
-
 def label_fill(labels: np.ndarray) -> np.ndarray:
     """A (y, x, 3) picture of a label image: each label filled in its colour, background black.
 
@@ -272,6 +323,44 @@ def label_fill(labels: np.ndarray) -> np.ndarray:
     rgb = np.asarray(palette((values * 7) % 20), dtype="f4")[..., :3]
     rgb[values == 0] = 0.0
     return rgb
+
+
+def picture_rgb(
+    data: Any,
+    dims: Sequence[str],
+    omero: Omero | None,
+    size: int,
+    *,
+    label: bool = False,
+    channels: Any = None,
+    names: Sequence[str] | None = None,
+    z: int | None = None,
+    t: int = 0,
+    projection: str = "slice",
+) -> np.ndarray:
+    """A (y, x, 3) picture of one plane of *data*, at most *size* pixels a side; reads pixels.
+
+    Only every n-th pixel of the plane is read back (n chosen so the picture fits *size*), so
+    the memory it takes is that of the picture, not of the plane. A label image is filled in
+    its label colours (`label_fill`); an intensity image composites the chosen channels
+    (`channel_indices`; at most six by default) in their colours and windows.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> picture_rgb(np.eye(100), ("y", "x"), None, 10).shape
+    (10, 10, 3)
+    """
+    lazy = plane(data, dims, z=z, t=t, projection=projection)
+    step = max(1, math.ceil(max(lazy.shape[-2:]) / size))
+    if label:
+        return label_fill(np.asarray(lazy[0, ::step, ::step]))
+    n = lazy.shape[0]
+    chosen = channel_indices(n, omero, names, channels)
+    if channels is None:
+        chosen = chosen[: len(_PALETTE)]
+    pixels = np.asarray(lazy[chosen][:, ::step, ::step])
+    return composite(pixels, channel_styles(n, omero, chosen, data.dtype))
 
 
 def thumbnail_html(
@@ -302,17 +391,21 @@ def thumbnail_html(
         _matplotlib("thumbnails")
     except NgffDependencyError:
         return ""
-    planes = np.asarray(plane(coarsest, dims))
-    if label:
-        rgb = _shrink(label_fill(planes[0]), size)
-    else:
-        n = planes.shape[0]
-        chosen = list(range(min(n, len(_PALETTE))))
-        styles = channel_styles(n, omero, chosen, coarsest.dtype)
-        rgb = _shrink(composite(planes[chosen], styles), size)
-    encoded = base64.b64encode(png_bytes(rgb)).decode("ascii")
+    rgb = picture_rgb(coarsest, dims, omero, size, label=label)
+    return img_tag(png_bytes(rgb), size)
+
+
+def img_tag(png: bytes, size: int, alt: str = "thumbnail") -> str:
+    """An ``<img>`` tag holding *png*, shown at most *size* pixels a side.
+
+    Examples
+    --------
+    >>> img_tag(b"", 10)[:60]
+    "<img src='data:image/png;base64,' alt='thumbnail' style='ima"
+    """
+    encoded = base64.b64encode(png).decode("ascii")
     return (
-        f"<img src='data:image/png;base64,{encoded}' alt='thumbnail' "
+        f"<img src='data:image/png;base64,{encoded}' alt='{alt}' "
         f"style='image-rendering:pixelated;max-width:{size}px;max-height:{size}px'/>"
     )
 
@@ -339,3 +432,203 @@ def with_thumbnail(body: str, levels: Sequence[Any], dims: Sequence[str], **kwar
         "<div style='display:flex;gap:1em;align-items:flex-start'>"
         f"<div>{thumb}</div><div>{body}</div></div>"
     )
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class WellTile:
+    """One well of a plate picture: where it is, its field count, and its picture if drawn.
+
+    *fields* is None when the well's metadata is missing; *rgb* is None when no field was
+    drawn (beyond the cap of wells drawn, or its field could not be read: *note* says why).
+    """
+
+    row: int
+    column: int
+    path: str
+    fields: int | None
+    rgb: np.ndarray | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class PlateTiles:
+    """What a plate picture shows: the plate's rows and columns as it names them, its wells.
+
+    Examples
+    --------
+    >>> PlateTiles(name="p", rows=("A",), columns=("01",), wells=()).drawn
+    0
+    """
+
+    name: str | None
+    rows: tuple[str, ...]
+    columns: tuple[str, ...]
+    wells: tuple[WellTile, ...]
+    what: str = "first field of each well, coarsest level"
+
+    @property
+    def drawn(self) -> int:
+        """How many wells are drawn with pixels."""
+        return sum(w.rgb is not None for w in self.wells)
+
+
+_NO_WELL = (0.93, 0.93, 0.93)
+_COUNTED = (0.28, 0.28, 0.30)
+_BROKEN = (0.45, 0.10, 0.10)
+
+
+_GLYPHS = {
+    "0": "111101101101111",
+    "1": "010110010010111",
+    "2": "111001111100111",
+    "3": "111001111001111",
+    "4": "101101111001001",
+    "5": "111100111001111",
+    "6": "111100111101111",
+    "7": "111001010010010",
+    "8": "111101111101111",
+    "9": "111101111001111",
+    "?": "111001011000010",
+    "!": "010010010000010",
+    "+": "000010111010000",
+}
+"""3 x 5 pixel glyphs: a well's count is drawn into the picture, not as one text object per
+well (matplotlib lays out a few hundred texts in about a second)."""
+
+
+def _glyphs(text: str, scale: int) -> np.ndarray:
+    """A boolean bitmap of *text* (digits, ``?``, ``!``, ``+``), each pixel *scale* wide."""
+    rows = [np.array([c == "1" for c in _GLYPHS[ch]]).reshape(5, 3) for ch in text]
+    gap = np.zeros((5, 1), dtype=bool)
+    bitmap = np.hstack([part for r in rows for part in (r, gap)][:-1])
+    return bitmap.repeat(scale, axis=0).repeat(scale, axis=1)
+
+
+def _stamp(cell: np.ndarray, text: str) -> None:
+    """Write *text* in white, centred, into a well's *cell* (y, x, 3)."""
+    tile = min(cell.shape[:2])
+    if len(text) > 3:  # a thousand fields or more
+        text = "99+"
+    bitmap = _glyphs(text, max(1, tile // 16))
+    if bitmap.shape[0] > cell.shape[0] or bitmap.shape[1] > cell.shape[1]:
+        return
+    top = (cell.shape[0] - bitmap.shape[0]) // 2
+    left = (cell.shape[1] - bitmap.shape[1]) // 2
+    cell[top : top + bitmap.shape[0], left : left + bitmap.shape[1]][bitmap] = 1.0
+
+
+def _well_text(well: WellTile) -> str:
+    """What a well without a picture shows: its field count, ``?`` (no well metadata) or
+    ``!`` (its field could not be read)."""
+    if well.fields is None:
+        return "?"
+    if well.note and well.fields:
+        return "!"
+    return str(well.fields)
+
+
+def _mosaic(tiles: PlateTiles, tile: int) -> np.ndarray:
+    """The wells' pictures side by side, *tile* pixels a well, each centred in its cell."""
+    out = np.empty((len(tiles.rows) * tile, len(tiles.columns) * tile, 3), dtype="f4")
+    out[...] = _NO_WELL
+    for well in tiles.wells:
+        cell = out[
+            well.row * tile : (well.row + 1) * tile, well.column * tile : (well.column + 1) * tile
+        ]
+        if well.rgb is None:
+            text = _well_text(well)
+            cell[...] = _BROKEN if text == "!" else _COUNTED
+            _stamp(cell, text)
+            continue
+        cell[...] = 0.0
+        step = max(1, math.ceil(max(well.rgb.shape[:2]) / tile))
+        rgb = well.rgb[::step, ::step]
+        grow = max(1, tile // max(rgb.shape[:2]))  # a small coarsest level fills its cell
+        rgb = rgb.repeat(grow, axis=0).repeat(grow, axis=1)
+        h, w = rgb.shape[:2]
+        top, left = (tile - h) // 2, (tile - w) // 2
+        cell[top : top + h, left : left + w] = rgb[..., :3]
+    return out
+
+
+def plate_figure(tiles: PlateTiles, *, ax: Any = None, width: float = 8.0, tile: int = 64) -> Any:
+    """Draw a plate's layout: its grid of wells, labelled as the plate names rows and columns.
+
+    A well drawn with pixels shows its picture; another shows its number of fields (``?`` when
+    its metadata is missing, ``!`` on a dark red cell when its field could not be read); a
+    position without a well is light grey. *width* is the new figure's width in inches.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> tiles = PlateTiles(name="p", rows=("A", "B"), columns=("01", "02", "03"), wells=(
+    ...     WellTile(row=0, column=1, path="A/02", fields=2, rgb=np.ones((8, 8, 3))),
+    ...     WellTile(row=1, column=2, path="B/03", fields=3)))
+    >>> ax = plate_figure(tiles).axes[0]
+    >>> [t.get_text() for t in ax.get_xticklabels()], [t.get_text() for t in ax.get_yticklabels()]
+    (['01', '02', '03'], ['A', 'B'])
+    """
+    _matplotlib("plate pictures")
+    n_rows, n_cols = len(tiles.rows), len(tiles.columns)
+    cell = min(0.9, (width - 0.8) / max(n_cols, 1))
+    if ax is None:
+        from matplotlib.figure import Figure
+
+        # Fixed margins in inches (row names left; column names and a two-line title on
+        # top): the grid keeps square wells whatever the plate's shape.
+        left, right, bottom, top = 0.45, 0.15, 0.1, 0.85
+        grid_w, grid_h = cell * max(n_cols, 1), cell * max(n_rows, 1)
+        fig_w = max(3.2, grid_w + left + right)
+        fig_h = grid_h + bottom + top
+        fig = Figure(figsize=(fig_w, fig_h))
+        ax = fig.add_axes(
+            (
+                (left + (fig_w - left - right - grid_w) / 2) / fig_w,
+                bottom / fig_h,
+                grid_w / fig_w,
+                grid_h / fig_h,
+            )
+        )
+    fontsize = max(4.0, min(10.0, cell * 72 * 0.4))
+    title = f"plate {tiles.name!r}" if tiles.name else "plate"
+    if not n_rows or not n_cols:
+        ax.text(0.5, 0.5, "no wells", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        ax.set_title(title)
+        return ax.figure
+    ax.imshow(
+        _mosaic(tiles, tile),
+        extent=(-0.5, n_cols - 0.5, n_rows - 0.5, -0.5),
+        interpolation="antialiased",
+    )
+    ax.set_xticks(range(n_cols), tiles.columns, fontsize=fontsize)
+    ax.set_yticks(range(n_rows), tiles.rows, fontsize=fontsize)
+    ax.xaxis.tick_top()
+    ax.set_xticks(np.arange(n_cols + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(n_rows + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color="white", linewidth=0.8)
+    ax.tick_params(which="both", length=0)
+    drawn = tiles.drawn
+    counted = sum(w.rgb is None for w in tiles.wells)
+    caption = []
+    if drawn:
+        caption.append(f"pictures: {tiles.what}")
+    if counted:
+        caption.append("numbers: fields per well")
+    wells = f"{len(tiles.wells)} well{'s' if len(tiles.wells) != 1 else ''}"
+    ax.set_title(f"{title}, {wells}\n{'; '.join(caption)}".rstrip(), fontsize=7)
+    return ax.figure
+
+
+def figure_png(fig: Any, dpi: float = 72) -> bytes:
+    """Encode a matplotlib figure as PNG.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> figure_png(Figure(figsize=(1, 1)))[:4]
+    b'\\x89PNG'
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()

@@ -222,10 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pic = sub.add_parser(
         "preview",
-        help="draw a plane of an image into a PNG: channels in colour, label outlines",
+        help="draw a plane of an image into a PNG (channels in colour, label outlines), "
+        "or a plate's layout of wells",
         formatter_class=_HelpFormatter,
     )
-    pic.add_argument("store", help="path or URL of an OME-Zarr image")
+    pic.add_argument("store", help="path or URL of an OME-Zarr image or HCS plate")
     pic.add_argument("-o", "--output", default="preview.png", help="PNG to write")
     pic.add_argument("--level", type=int, help="pyramid level (default: one that fits 1024 px)")
     pic.add_argument("--z", type=int, help="z plane (default: the middle one)")

@@ -69,6 +69,7 @@ from ngffkit._container._plate_info import (
     plate_overview,
     store_overview,
 )
+from ngffkit._container._plate_picture import plate_tiles
 from ngffkit._container._remote import fractal_fsspec_store
 from ngffkit._container._select import Selection, parse_selection, physical_to_pixel
 
@@ -85,6 +86,7 @@ __all__ = [
     "plate_layout",
     "plate_overview",
     "store_overview",
+    "plate_tiles",
     "OmeZarrContainer",
     "Image",
     "Label",

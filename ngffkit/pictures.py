@@ -22,13 +22,17 @@ from zarr.storage import StorePath
 
 from ngffkit._render import (
     _matplotlib,
+    channel_indices,
     channel_styles,
     composite,
     label_rgba,
     plane,
+    plate_figure,
 )
-from ngffkit.errors import NgffKeyError, NgffTypeError, NgffValueError
+from ngffkit.container import OmeZarrPlate, open_ome_zarr_plate, plate_tiles
+from ngffkit.errors import NgffKeyError, NgffTypeError, NgffValidationError, NgffValueError
 from ngffkit.io.read import from_ngff_zarr
+from ngffkit.io.stores import open_store
 from ngffkit.model import Multiscales, NgffImage
 
 __all__ = ["preview", "pyramid_overview"]
@@ -38,6 +42,20 @@ _MAX_PIXELS = 1024
 
 _OVERVIEW_PLANE_LIMIT = 64 << 20
 """Bytes of one plane the pyramid overview reads for a level; larger levels are described."""
+
+
+def _plate_of(obj: Any) -> OmeZarrPlate | None:
+    """The plate *obj* is or holds at its root, else None (an image, or not a store)."""
+    if isinstance(obj, OmeZarrPlate):
+        return obj
+    if not isinstance(obj, str | os.PathLike | Store | StorePath | zarr.Group):
+        return None
+    try:
+        return open_ome_zarr_plate(open_store(obj, mode="r"), mode="r")
+    except NgffValidationError as exc:
+        if exc.rule == "no-ome-metadata":  # not a plate: an image, or what it says it is
+            return None
+        raise
 
 
 def _resolve(obj: Any) -> tuple[Multiscales, int | None]:
@@ -73,34 +91,6 @@ def _pick_level(ms: Multiscales, level: int | None, default: int | None) -> int:
     if isinstance(level, bool) or not isinstance(level, int) or not -n <= level < n:
         raise NgffValueError(f"level: expected an index in [0, {n}), got {level!r}")
     return level % n
-
-
-def _channel_indices(image: NgffImage, ms: Multiscales, channels: Any) -> list[int]:
-    n = image.shape[image.dims.index("c")] if "c" in image.dims else 1
-    if channels is None:
-        if ms.omero is not None and "c" in image.dims:
-            active = [i for i, ch in enumerate(ms.omero.channels) if ch.active]
-            if active:
-                return active
-        return list(range(n))
-    names = list(image.channel_names or ())
-    if ms.omero is not None:
-        names = [
-            ch.label or (names[i] if i < len(names) else "")
-            for i, ch in enumerate(ms.omero.channels)
-        ]
-    chosen = [channels] if isinstance(channels, str | int) else list(channels)
-    out = []
-    for c in chosen:
-        if isinstance(c, str):
-            if c not in names:
-                raise NgffKeyError(f"channels: {c!r} is not among the channels {names}")
-            out.append(names.index(c))
-        elif isinstance(c, int) and not isinstance(c, bool) and -n <= c < n:
-            out.append(c % n)
-        else:
-            raise NgffValueError(f"channels: expected names or indices in [0, {n}), got {c!r}")
-    return out
 
 
 def _extent(image: NgffImage, shape: tuple[int, ...]) -> tuple[float, float, float, float]:
@@ -144,8 +134,8 @@ def _draw(
     labels: Any,
 ) -> None:
     image = ms.images[k]
-    chosen = _channel_indices(image, ms, channels)
     n = image.shape[image.dims.index("c")] if "c" in image.dims else 1
+    chosen = channel_indices(n, ms.omero, image.channel_names, channels)
     lazy = plane(image.data, image.dims, z=z, t=t, projection=projection)
     planes = np.asarray(lazy[chosen])
     rgb = composite(planes, channel_styles(n, ms.omero, chosen, image.dtype))
@@ -190,17 +180,23 @@ def preview(
     labels: str | Sequence[str] | None = None,
     ax: Any = None,
 ) -> Any:
-    """Draw one plane of an image: channels in their colours, label outlines on top.
+    """Draw one plane of an image (channels in their colours, label outlines on top), or a plate.
+
+    A plate (an [`OmeZarrPlate`][ngffkit.OmeZarrPlate] or its store) is drawn as its layout:
+    the grid of wells, rows and columns labelled as the plate names them, each well showing
+    one plane of its first field's coarsest level (at most 384 wells read, side by side; the
+    others, and wells whose field cannot be read, show their number of fields).
 
     Parameters
     ----------
     obj
-        An `NgffImage`, a `Multiscales`, a store (path, URL, zarr store) or a container
-        ``OmeZarrContainer`` / ``Image`` / ``Label``.
+        An `NgffImage`, a `Multiscales`, a store (path, URL, zarr store) of an image or a
+        plate, a container ``OmeZarrContainer`` / ``Image`` / ``Label``, or an
+        [`OmeZarrPlate`][ngffkit.OmeZarrPlate].
     level
         Pyramid level to draw. Default: a container ``Image``'s own level, else the
         finest level whose y and x fit in 1024 pixels (so a large or remote image costs
-        one small read).
+        one small read); for a plate, each field's coarsest level.
     z, t
         The plane: ``z`` defaults to the middle one; ``t`` to the first.
     projection
@@ -209,7 +205,7 @@ def preview(
         Channel names or indices to composite (default: the active OMERO channels, else
         all), each in its OMERO colour and window (percentiles 0.5-99.5 without one).
     labels
-        A label name or names whose outlines are drawn on top.
+        A label name or names whose outlines are drawn on top (not for a plate).
     ax
         A matplotlib ``Axes`` to draw into; default a new figure.
 
@@ -233,8 +229,32 @@ def preview(
     >>> fig = ngffkit.preview(img)
     >>> fig.axes[0].get_xlabel()
     'x (pixels × scale)'
+
+    A plate's layout:
+
+    >>> from zarr.storage import MemoryStore
+    >>> plate = ngffkit.create_empty_plate(MemoryStore(), "screen")
+    >>> for row, column in [("A", 1), ("B", 3)]:
+    ...     _ = plate.add_image(row, column, "0", array=np.eye(32, dtype="u1"),
+    ...                     pixelsize=1.0, levels=2)
+    >>> ax = ngffkit.preview(plate).axes[0]
+    >>> [t.get_text() for t in ax.get_yticklabels()], [t.get_text() for t in ax.get_xticklabels()]
+    (['A', 'B'], ['01', '03'])
     """
     matplotlib = _matplotlib("preview")
+    if isinstance(obj, str | os.PathLike | Store | StorePath | zarr.Group):
+        obj = open_store(obj, mode="r")  # opened once: asked whether a plate, then read
+    plate = _plate_of(obj)
+    if plate is not None:
+        if labels is not None:
+            raise NgffValueError(
+                "labels: a plate's preview draws no label outlines; preview one field "
+                "(plate.get_image(row, column, path)) with labels="
+            )
+        tiles = plate_tiles(
+            plate.store, level=level, z=z, t=t, projection=projection, channels=channels
+        )
+        return plate_figure(tiles, ax=ax)
     ms, default = _resolve(obj)
     k = _pick_level(ms, level, default)
     if ax is None:

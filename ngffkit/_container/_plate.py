@@ -28,6 +28,7 @@ from ngffkit._container._create import (
     create_ome_zarr_from_array,
 )
 from ngffkit._container._plan import parse_version_args
+from ngffkit._container._plate_picture import plate_html
 from ngffkit._container._plate_store import (
     PlateEdit,
     PlateState,
@@ -630,6 +631,14 @@ class OmeZarrPlate:
 
     def __str__(self) -> str:
         return repr(self)
+
+    def _repr_html_(self) -> str:
+        # The layout as a picture: bounded reads (see _plate_picture), text if it fails.
+        try:
+            text = repr(self)
+        except Exception as exc:  # a repr never fails: say what went wrong
+            text = f"OmeZarrPlate({describe_store(self.store)}: {type(exc).__name__}: {exc})"
+        return plate_html(self.store, text)
 
 
 def open_ome_zarr_plate(
