@@ -123,6 +123,19 @@ class OmeZarrContainer(ContainerTables, AxisFacts):
 
     Both API spellings work: ngio 0.4's (``image_meta``, ``levels_paths``,
     ``xy_pixelsize=``) and ngio 1.x's (``meta``, ``level_paths``, ``pixelsize=``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from zarr.storage import MemoryStore
+    >>> from ngffkit.container import create_ome_zarr_from_array
+    >>> pixels = np.arange(2 * 32 * 32, dtype="uint16").reshape(2, 32, 32)
+    >>> container = create_ome_zarr_from_array(MemoryStore(), pixels, pixelsize=0.5,
+    ...                                        axes_names="cyx", channel_labels=["DAPI", "GFP"])
+    >>> container.channel_labels, container.is_multi_channels, container.list_labels()
+    (['DAPI', 'GFP'], True, [])
+    >>> container.level_paths, container.get_image(lowest=True).shape  # the coarsest level
+    (['0', '1', '2', '3', '4'], (2, 2, 2))
     """
 
     store: StorePath

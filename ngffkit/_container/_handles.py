@@ -613,6 +613,20 @@ class Image(_LevelHandle):
     """One resolution level of an image: shape, pixel size, channels, pixel reads and writes.
 
     Get one with [`OmeZarrContainer.get_image`][ngffkit.OmeZarrContainer.get_image].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from zarr.storage import MemoryStore
+    >>> from ngffkit.container import create_ome_zarr_from_array
+    >>> pixels = np.arange(2 * 32 * 32, dtype="uint16").reshape(2, 32, 32)
+    >>> container = create_ome_zarr_from_array(MemoryStore(), pixels, pixelsize=0.5,
+    ...                                        axes_names="cyx", channel_labels=["DAPI", "GFP"])
+    >>> image = container.get_image()
+    >>> image.shape, image.pixel_size.x
+    ((2, 32, 32), 0.5)
+    >>> image.get_as_numpy(channel_selection="GFP", y=0, x=slice(0, 3)).tolist()
+    [1024, 1025, 1026]
     """
 
     @property
@@ -661,6 +675,20 @@ class Label(_LevelHandle):
 
     Same array API as `Image`; `consolidate` uses a label-safe method.
     Get one with `get_label` or `derive_label`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from zarr.storage import MemoryStore
+    >>> from ngffkit.container import create_ome_zarr_from_array
+    >>> pixels = np.arange(2 * 32 * 32, dtype="uint16").reshape(2, 32, 32)
+    >>> container = create_ome_zarr_from_array(MemoryStore(), pixels, pixelsize=0.5,
+    ...                                        axes_names="cyx", channel_labels=["DAPI", "GFP"])
+    >>> cells = np.zeros((32, 32), dtype="uint32"); cells[4:9, 4:9] = 7
+    >>> label = container.derive_label("cells")
+    >>> _ = label.set_array(cells)
+    >>> label.name, label.shape, int(label.get_as_numpy().max())
+    ('cells', (32, 32), 7)
     """
 
     @property

@@ -344,7 +344,20 @@ def dtype_window(dtype: object) -> OmeroWindow:
 
 @dataclass(frozen=True, kw_only=True)
 class Channel:
-    """One channel's label and rendering settings (from the ``omero`` metadata)."""
+    """One channel's label and rendering settings (from the ``omero`` metadata).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from zarr.storage import MemoryStore
+    >>> from ngffkit.container import create_ome_zarr_from_array
+    >>> pixels = np.arange(2 * 32 * 32, dtype="uint16").reshape(2, 32, 32)
+    >>> container = create_ome_zarr_from_array(MemoryStore(), pixels, pixelsize=0.5,
+    ...                                        axes_names="cyx", channel_labels=["DAPI", "GFP"])
+    >>> channel = container.channels_meta.channels[1]
+    >>> channel.label, channel.color, channel.active
+    ('GFP', 'FF00FF', True)
+    """
 
     label: str
     color: str
@@ -507,6 +520,18 @@ class ImageMeta:
     """What the metadata says about an image or label pyramid (no pixels).
 
     ``levels_paths`` (ngio 0.4) and ``level_paths`` (ngio 1.x) are the same.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from zarr.storage import MemoryStore
+    >>> from ngffkit.container import create_ome_zarr_from_array
+    >>> pixels = np.arange(2 * 32 * 32, dtype="uint16").reshape(2, 32, 32)
+    >>> container = create_ome_zarr_from_array(MemoryStore(), pixels, pixelsize=0.5,
+    ...                                        axes_names="cyx", channel_labels=["DAPI", "GFP"])
+    >>> meta = container.image_meta
+    >>> meta.version, meta.axes_names, meta.levels_paths == meta.level_paths
+    ('0.5', ('c', 'y', 'x'), True)
     """
 
     name: str | None
