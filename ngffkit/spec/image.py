@@ -102,7 +102,14 @@ def _frozen_extra(extra: Mapping[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True, kw_only=True)
 class Axis:
-    """One axis: a name, an optional type and unit, and (RFC-4) an anatomical orientation."""
+    """One axis: a name, an optional type and unit, and (RFC-4) an anatomical orientation.
+
+    Examples
+    --------
+    >>> from ngffkit.spec import Axis
+    >>> Axis(name="x", type="space", unit="micrometer").unit
+    'micrometer'
+    """
 
     name: str
     """Axis name, unique within the image (``"z"``, ``"y"``, ``"x"``, ``"c"``, ``"t"`` ...)."""
@@ -131,7 +138,17 @@ class Axis:
 
 @dataclass(frozen=True, kw_only=True)
 class Dataset:
-    """One resolution level: the array path and its scale (and translation) per axis."""
+    """One resolution level: the array path and its scale (and translation) per axis.
+
+    Examples
+    --------
+    >>> import numpy as np, ngffkit
+    >>> ms = ngffkit.to_multiscales(
+    ...     ngffkit.to_ngff_image(np.zeros((2, 32, 32), "uint16"), dims=("c", "y", "x")),
+    ...     scale_factors=[2])
+    >>> ms.metadata.datasets[1].path, ms.metadata.datasets[1].scale
+    ('1', (1.0, 2.0, 2.0))
+    """
 
     path: str
     """Array path relative to the multiscale group."""
@@ -196,6 +213,15 @@ class MultiscaleMetadata:
 
     The metadata of one multiscale image, as the spec writes it; the model's
     `ngffkit.Multiscales` holds one of these (`Multiscales.metadata`) beside the pixels.
+
+    Examples
+    --------
+    >>> import numpy as np, ngffkit
+    >>> ms = ngffkit.to_multiscales(
+    ...     ngffkit.to_ngff_image(np.zeros((2, 32, 32), "uint16"), dims=("c", "y", "x")),
+    ...     scale_factors=[2])
+    >>> [axis.name for axis in ms.metadata.axes], len(ms.metadata.datasets)
+    (['c', 'y', 'x'], 2)
     """
 
     axes: tuple[Axis, ...]
@@ -249,7 +275,14 @@ class MultiscaleMetadata:
 
 @dataclass(frozen=True, kw_only=True)
 class OmeroWindow:
-    """Display range of one channel: data range (min, max) and shown range (start, end)."""
+    """Display range of one channel: data range (min, max) and shown range (start, end).
+
+    Examples
+    --------
+    >>> from ngffkit.spec import OmeroWindow
+    >>> OmeroWindow(min=0, max=65535, start=100, end=2000).end
+    2000
+    """
 
     min: float
     max: float
@@ -259,7 +292,18 @@ class OmeroWindow:
 
 @dataclass(frozen=True, kw_only=True)
 class OmeroChannel:
-    """Rendering settings of one channel (transitional ``omero`` metadata)."""
+    """Rendering settings of one channel (transitional ``omero`` metadata).
+
+    Examples
+    --------
+    >>> import numpy as np, ngffkit
+    >>> ms = ngffkit.to_multiscales(
+    ...     ngffkit.to_ngff_image(np.zeros((2, 32, 32), "uint16"), dims=("c", "y", "x")),
+    ...     scale_factors=[2])
+    >>> channel = ms.omero.channels[0]
+    >>> channel.label, channel.color
+    ('channel_0', '00FFFF')
+    """
 
     color: str = "FFFFFF"
     """Six hex digits, RGB, no ``#``."""
@@ -278,7 +322,17 @@ class OmeroChannel:
 
 @dataclass(frozen=True, kw_only=True)
 class Omero:
-    """The ``omero`` block: one channel entry per index of the channel axis."""
+    """The ``omero`` block: one channel entry per index of the channel axis.
+
+    Examples
+    --------
+    >>> import numpy as np, ngffkit
+    >>> ms = ngffkit.to_multiscales(
+    ...     ngffkit.to_ngff_image(np.zeros((2, 32, 32), "uint16"), dims=("c", "y", "x")),
+    ...     scale_factors=[2])
+    >>> len(ms.omero.channels)
+    2
+    """
 
     channels: tuple[OmeroChannel, ...]
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -296,7 +350,14 @@ class Omero:
 
 @dataclass(frozen=True, kw_only=True)
 class LabelColor:
-    """Display colour of one label value."""
+    """Display colour of one label value.
+
+    Examples
+    --------
+    >>> from ngffkit.spec import LabelColor
+    >>> LabelColor(label_value=1, rgba=(255, 0, 0, 255)).rgba
+    (255, 0, 0, 255)
+    """
 
     label_value: int
     rgba: tuple[int, int, int, int] | None = None
@@ -311,7 +372,15 @@ class LabelColor:
 
 @dataclass(frozen=True, kw_only=True)
 class ImageLabel:
-    """The ``image-label`` block of a label image: colours, properties and the source image."""
+    """The ``image-label`` block of a label image: colours, properties and the source image.
+
+    Examples
+    --------
+    >>> from ngffkit.spec import ImageLabel, LabelColor
+    >>> block = ImageLabel(colors=(LabelColor(label_value=1, rgba=(255, 0, 0, 255)),))
+    >>> block.colors[0].label_value
+    1
+    """
 
     colors: tuple[LabelColor, ...] = ()
     properties: tuple[Mapping[str, Any], ...] = ()
@@ -331,7 +400,18 @@ class ImageLabel:
 
 @dataclass(frozen=True, kw_only=True)
 class ImageAttrs:
-    """Everything OME-NGFF says about an image group: multiscales, omero, image-label."""
+    """Everything OME-NGFF says about an image group: multiscales, omero, image-label.
+
+    Examples
+    --------
+    >>> import numpy as np, ngffkit
+    >>> ms = ngffkit.to_multiscales(
+    ...     ngffkit.to_ngff_image(np.zeros((2, 32, 32), "uint16"), dims=("c", "y", "x")),
+    ...     scale_factors=[2])
+    >>> attrs = ms.image_attrs  # what the writer encodes for this pyramid
+    >>> len(attrs.multiscales), attrs.image_label is None
+    (1, True)
+    """
 
     multiscales: tuple[MultiscaleMetadata, ...]
     omero: Omero | None = None
@@ -354,7 +434,14 @@ class ImageAttrs:
 
 @dataclass(frozen=True, kw_only=True)
 class LabelsAttrs:
-    """The ``labels`` group: the list of label images it holds."""
+    """The ``labels`` group: the list of label images it holds.
+
+    Examples
+    --------
+    >>> from ngffkit.spec import LabelsAttrs
+    >>> LabelsAttrs(labels=("nuclei", "cells")).labels
+    ('nuclei', 'cells')
+    """
 
     labels: tuple[str, ...] = ()
     extra_ome: Mapping[str, Any] = field(default_factory=dict)
