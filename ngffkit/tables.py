@@ -389,6 +389,7 @@ class _TableBase:
     """The backend the table was read from (written again with it unless told otherwise)."""
     attributes: Mapping[str, Any] = field(default_factory=dict)
     """Other attributes of the table group, kept when the table is written again."""
+    _adata: Any = field(default=None, repr=False)
 
     def _set(self, frame: Any, backend: str | None, attributes: Mapping[str, Any] | None) -> None:
         object.__setattr__(self, "_frame", frame)
@@ -421,7 +422,18 @@ class _TableBase:
         >>> t.anndata
         AnnData object with n_obs × n_vars = 2 × 1
         """
+        if self._adata is not None:
+            return self._adata.copy()
         return anndata_of_frame(self._frame)
+
+    @property
+    def anndata_parts(self) -> tuple[str, ...]:
+        """What the table's AnnData holds beyond the rows (`uns`, `obsm` ...); empty for rows only.
+
+        Such parts come from the AnnData a `GenericTable` was made from, or from a stored
+        AnnData table; writing the table again with an anndata backend keeps them.
+        """
+        return () if self._adata is None else anndata_parts(self._adata)
 
     @property
     def lazy_frame(self) -> Any:
@@ -608,6 +620,12 @@ class RoiTable(_TableBase):
         return self._with([*kept, *last.values()])
 
     def _with(self, rois: list[Roi]) -> Self:
+        if self._adata is not None:
+            raise NgffValueError(
+                f"add: this table's AnnData also holds {list(self.anndata_parts)}, whose rows "
+                f"would no longer match; make a table of the ROIs first "
+                f"({type(self).__name__}(table.rois())), which leaves those parts out"
+            )
         table = type(self).__new__(type(self))
         key, index_type = table._index()
         frame = _frame_of_rois(rois, key, index_type)
@@ -812,7 +830,6 @@ class GenericTable(_TableBase):
     """
 
     stored_type: str = "generic_table"
-    _adata: Any = field(default=None, repr=False)
 
     def __init__(self, table_data: object = None, *, backend: str | None = None) -> None:
         pd = _pandas()
@@ -832,46 +849,19 @@ class GenericTable(_TableBase):
 
     @classmethod
     def _decoded(
-        cls,
-        frame: Any,
-        attributes: Mapping[str, Any],
-        backend: str | None,
-        where: str,
-        adata: Any = None,
+        cls, frame: Any, attributes: Mapping[str, Any], backend: str | None, where: str
     ) -> Any:
         table = cls.__new__(cls)
         table._set(frame, backend, attributes)
         kept = {k: v for k, v in attributes.items() if k in _VERSION_KEYS}
         object.__setattr__(table, "attributes", {**table.attributes, **kept})
         object.__setattr__(table, "stored_type", str(attributes.get("type", "generic_table")))
-        object.__setattr__(
-            table, "_adata", adata if adata is not None and anndata_parts(adata) else None
-        )
         return table
 
     @property
     def table_type(self) -> str:  # type: ignore[override]
         """`generic_table`, or the stored type that ngffkit does not know."""
         return self.stored_type
-
-    @property
-    def anndata_parts(self) -> tuple[str, ...]:
-        """The parts of the AnnData it was made from beyond the rows (`uns`, `obsm` ...)."""
-        return () if self._adata is None else anndata_parts(self._adata)
-
-    @property
-    def anndata(self) -> Any:
-        """The AnnData it was made from (a copy), else one built from the rows; needs anndata.
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> GenericTable(pd.DataFrame({"area": [1.0, 2.0]})).anndata.X.ravel().tolist()
-        [1.0, 2.0]
-        """
-        if self._adata is not None:
-            return self._adata.copy()
-        return anndata_of_frame(self._frame)
 
     def __repr__(self) -> str:
         rows, columns = self._frame.shape
@@ -904,8 +894,8 @@ def decode_table(
     `masking_roi_table`, `feature_table`; anything else is a
     [`GenericTable`][ngffkit.tables.GenericTable] that keeps the stored type.
 
-    *anndata* is the stored AnnData the rows come from, if any: a generic table keeps it
-    when it holds more than the rows (`uns`, `obsm` ...), so writing it again keeps them.
+    *anndata* is the stored AnnData the rows come from, if any: the table keeps it when it
+    holds more than the rows (`uns`, `obsm` ...), so writing it again keeps them.
 
     Raises
     ------
@@ -931,12 +921,14 @@ def decode_table(
     backend = attributes.get("backend")
     cls = _TYPES.get(kind) if version in _KNOWN_VERSIONS else None
     if cls is None:
-        decoded: Table = GenericTable._decoded(frame, attributes, backend, where, anndata)
-        return decoded
-    try:
-        typed: Table = cls._decoded(frame, attributes, backend, where)
-    except NgffValidationError as exc:
-        raise NgffValidationError(str(exc), rule="table-rows", path=where) from None
+        typed: Table = GenericTable._decoded(frame, attributes, backend, where)
+    else:
+        try:
+            typed = cls._decoded(frame, attributes, backend, where)
+        except NgffValidationError as exc:
+            raise NgffValidationError(str(exc), rule="table-rows", path=where) from None
+    if anndata is not None and anndata_parts(anndata):
+        object.__setattr__(typed, "_adata", anndata)  # kept, so writing it again keeps them
     return typed
 
 

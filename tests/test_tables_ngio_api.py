@@ -209,3 +209,36 @@ def test_a_generic_table_keeps_what_its_anndata_holds(
     assert json.loads(json.dumps(dict(zarr.open_group(kept_store / "tables" / "kept").attrs)))[
         "type"
     ] == ("generic_table")
+
+
+def test_typed_tables_read_from_an_anndata_keep_its_parts(tmp_path: Path) -> None:
+    """A feature table stored as an AnnData with obsm opens typed and keeps obsm when written
+    again; a non-AnnData backend is refused; a ROI table with such parts refuses add."""
+    from ngffkit.io.tables import write_table
+
+    path = tmp_path / "img.zarr"
+    c = create_empty_ome_zarr(path, (16, 16), pixelsize=1.0)
+    frame = pd.DataFrame({"label": [1, 2], "area": [4.5, 8.0]}).set_index("label")
+    adata = FeatureTable(frame).anndata
+    adata.obsm["centroid"] = np.array([[1.0, 2.0], [3.0, 4.0]])
+    write_table(path, "features", frame, table_type="feature_table", anndata=adata)
+    rois = RoiTable([_roi("A", 0.0)])
+    roi_adata = rois.anndata
+    roi_adata.uns["note"] = "kept"
+    write_table(path, "fov", rois.dataframe, table_type="roi_table", anndata=roi_adata)
+
+    features = c.get_table("features")
+    assert isinstance(features, FeatureTable) and features.anndata_parts == ("obsm",)
+    assert features.dataframe.loc[2, "area"] == 8.0
+    c.add_table("again", features)
+    again = c.get_table("again").anndata
+    assert again.obsm["centroid"].tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    assert again.obs_names.tolist() == ["1", "2"]
+    with pytest.raises(NgffValueError, match="only an anndata backend stores"):
+        c.add_table("flat", features, backend="csv")
+    fov = c.get_table("fov")
+    assert isinstance(fov, RoiTable) and fov.anndata.uns["note"] == "kept"
+    with pytest.raises(NgffValueError, match=r"add: this table's AnnData also holds \['uns'\]"):
+        fov.add(_roi("B", 1.0))
+    assert [r.name for r in RoiTable(fov.rois()).add(_roi("B", 1.0)).rois()] == ["A", "B"]
+    assert c.list_tables() == ["features", "fov", "again"]

@@ -236,9 +236,7 @@ class ContainerTables:
                 attributes.get("region", {}).get("path") if attributes.get("region") else None
             )
             chosen = backend or table.backend or DEFAULT_BACKEND
-            kept = (
-                table.anndata if isinstance(table, GenericTable) and table.anndata_parts else None
-            )
+            kept = table.anndata if table.anndata_parts else None
             write_table(
                 self.store,
                 name,
