@@ -5,6 +5,7 @@ its own), `.anndata`, `.lazy_frame`, and generic tables made from an AnnData wit
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -242,3 +243,22 @@ def test_typed_tables_read_from_an_anndata_keep_its_parts(tmp_path: Path) -> Non
         fov.add(_roi("B", 1.0))
     assert [r.name for r in RoiTable(fov.rois()).add(_roi("B", 1.0)).rois()] == ["A", "B"]
     assert c.list_tables() == ["features", "fov", "again"]
+
+
+@pytest.mark.parametrize(
+    ("module", "read", "message"),
+    [
+        ("anndata", lambda t: t.anndata, r"needs anndata.*pip install 'ngffkit\[tables\]'"),
+        ("polars", lambda t: t.lazy_frame, "lazy_frame needs polars.*pip install polars"),
+    ],
+)
+def test_missing_anndata_or_polars_is_a_dependency_error(
+    monkeypatch: pytest.MonkeyPatch, module: str, read: Any, message: str
+) -> None:
+    """Without the optional package, .anndata / .lazy_frame name what to install."""
+    from ngffkit.errors import NgffDependencyError
+
+    table = FeatureTable(FEATURES)
+    monkeypatch.setitem(sys.modules, module, None)
+    with pytest.raises(NgffDependencyError, match=message):
+        read(table)
