@@ -32,11 +32,12 @@ RoiTable(num_rois=1)
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, Self, TypeAlias
 
 from ngffkit.errors import NgffDependencyError, NgffKeyError, NgffValidationError, NgffValueError
 from ngffkit.rois import Roi
@@ -54,6 +55,9 @@ __all__ = [
     "ROI_COLUMNS",
     "decode_table",
     "encode_table",
+    "anndata_of_frame",
+    "frame_of_anndata",
+    "anndata_parts",
     "table_version",
 ]
 
@@ -76,6 +80,7 @@ _VERSION_KEYS: Final = ("table_version", "fractal_table_version")
 _KNOWN_VERSIONS: Final = ("1",)
 _EXTRA: Final = "pip install 'ngffkit[tables]'"
 _FEATURE_LISTS: Final = ("categorical_columns", "measurement_columns", "metadata_columns")
+_ANNDATA_PARTS: Final = ("obsm", "varm", "obsp", "varp", "layers", "uns")
 
 
 def _pandas() -> Any:
@@ -108,26 +113,48 @@ def table_version(attributes: Mapping[str, Any]) -> str | None:
 # ---------------------------------------------------------------------------- frames
 
 
+def _anndata_module(what: str) -> Any:
+    try:
+        import anndata
+    except ImportError as exc:
+        raise NgffDependencyError(
+            f"{what} needs anndata, which is not installed: {_EXTRA}"
+        ) from exc
+    return anndata
+
+
 def _is_anndata(data: object) -> bool:
     return all(hasattr(data, name) for name in ("X", "obs", "var", "obs_names", "var_names"))
 
 
-def _frame_of_anndata(adata: Any, where: str) -> Any:
-    """The rows of an AnnData as ngio sees them: the `X` columns, then the `obs` columns."""
+def anndata_parts(adata: Any) -> tuple[str, ...]:
+    """The parts of an AnnData beyond its rows (`X` and `obs`) that hold something.
+
+    A DataFrame cannot hold them; an AnnData table (`anndata` backend) stores them.
+
+    Examples
+    --------
+    >>> import anndata as ad, numpy as np
+    >>> anndata_parts(ad.AnnData(np.zeros((2, 1)), uns={"source": "x"}))
+    ('uns',)
+    """
+    parts = tuple(part for part in _ANNDATA_PARTS if len(getattr(adata, part, None) or {}))
+    return (*parts, "raw") if getattr(adata, "raw", None) is not None else parts
+
+
+def frame_of_anndata(adata: Any) -> pd.DataFrame:
+    """The rows of an AnnData as ngio sees them: the `X` columns, then the `obs` columns.
+
+    Examples
+    --------
+    >>> import anndata as ad, numpy as np, pandas as pd
+    >>> adata = ad.AnnData(np.ones((2, 1)), obs=pd.DataFrame({"kind": ["a", "b"]}, index=["1", "2"]))
+    >>> frame_of_anndata(adata).to_dict()
+    {'0': {'1': 1.0, '2': 1.0}, 'kind': {'1': 'a', '2': 'b'}}
+    """
     pd = _pandas()
     import numpy as np
 
-    extra = [
-        part
-        for part in ("obsm", "varm", "obsp", "varp", "layers", "uns")
-        if len(getattr(adata, part, None) or {})
-    ]
-    if extra or getattr(adata, "raw", None) is not None:
-        # A table holds rows only: refusing is better than dropping what the caller gave.
-        raise NgffValueError(
-            f"{where}: table_data: an AnnData table holds X and obs only, but this one also has "
-            f"{extra or ['raw']}; write it with anndata itself, or drop those parts"
-        )
     matrix = adata.X
     if matrix is None:
         matrix = np.zeros((adata.n_obs, 0))
@@ -141,12 +168,74 @@ def _frame_of_anndata(adata: Any, where: str) -> Any:
     return frame.rename_axis(adata.obs.index.name)
 
 
+def anndata_of_frame(frame: pd.DataFrame) -> Any:
+    """An AnnData holding *frame*'s rows, split the way ngio splits them.
+
+    Float and boolean columns go in `X` (as float64 when their dtypes differ), string
+    columns then integer columns in `obs`; the index becomes `obs`'s index, as strings,
+    keeping its name.
+
+    Raises
+    ------
+    NgffValueError
+        For a column that holds neither numbers nor strings.
+    NgffDependencyError
+        If anndata is not installed (`pip install 'ngffkit[tables]'`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"n": [3, 4], "area": [1.5, 2.0], "kind": ["a", "b"]},
+    ...                      index=pd.Index([1, 2], name="label"))
+    >>> adata = anndata_of_frame(frame)
+    >>> list(adata.var_names), list(adata.obs.columns), list(adata.obs_names)
+    (['area'], ['kind', 'n'], ['1', '2'])
+    """
+    pd = _pandas()
+    anndata = _anndata_module("an AnnData table")
+    import numpy as np
+
+    types = pd.api.types
+    matrix_columns, text_columns, integer_columns = [], [], []
+    for column in frame.columns:
+        series = frame[column]
+        if types.is_bool_dtype(series.dtype) or (
+            types.is_numeric_dtype(series.dtype) and not types.is_integer_dtype(series.dtype)
+        ):
+            matrix_columns.append(column)
+        elif types.is_integer_dtype(series.dtype):
+            integer_columns.append(column)
+        elif all(isinstance(v, str) for v in series.dropna()):
+            text_columns.append(column)
+        else:
+            raise NgffValueError(
+                f"dataframe column {column!r}: an AnnData table holds numbers and strings, got "
+                f"dtype {series.dtype}; convert the column or use backend='parquet'"
+            )
+    matrix = frame[matrix_columns]
+    if matrix.dtypes.nunique() > 1:
+        matrix = matrix.astype("float64")
+    values = matrix.to_numpy() if matrix_columns else np.zeros((len(frame), 0), "float64")
+    obs = frame[text_columns + integer_columns].copy()
+    obs.index = pd.Index([str(v) for v in frame.index], name=frame.index.name, dtype=object)
+    var = pd.DataFrame(index=pd.Index(matrix_columns, dtype=object))
+    return anndata.AnnData(X=values, obs=obs, var=var)
+
+
 def _as_frame(data: object, where: str) -> Any:
     pd = _pandas()
     if isinstance(data, pd.DataFrame):
         return data.copy()
     if _is_anndata(data):
-        return _frame_of_anndata(data, where)
+        parts = anndata_parts(data)
+        if parts:
+            # A typed table holds rows only: refusing is better than dropping what was given.
+            raise NgffValueError(
+                f"{where}: table_data: this AnnData also has {list(parts)}, which a {where} "
+                f"cannot keep; give them to a GenericTable (stored with an anndata backend), "
+                f"or drop them first"
+            )
+        return frame_of_anndata(data)
     raise NgffValueError(
         f"{where}: table_data: expected a pandas DataFrame or an AnnData, got {type(data).__name__}"
     )
@@ -300,6 +389,7 @@ class _TableBase:
     """The backend the table was read from (written again with it unless told otherwise)."""
     attributes: Mapping[str, Any] = field(default_factory=dict)
     """Other attributes of the table group, kept when the table is written again."""
+    _adata: Any = field(default=None, repr=False)
 
     def _set(self, frame: Any, backend: str | None, attributes: Mapping[str, Any] | None) -> None:
         object.__setattr__(self, "_frame", frame)
@@ -310,6 +400,67 @@ class _TableBase:
     def dataframe(self) -> pd.DataFrame:
         """The rows as a pandas DataFrame (a copy: changing it does not change the table)."""
         return self._frame.copy()
+
+    @property
+    def anndata(self) -> Any:
+        """The rows as a new AnnData, split as ngio splits them; needs anndata.
+
+        Float and boolean columns are `X`, string and integer columns `obs`, the index is
+        `obs`'s index as strings (see [`anndata_of_frame`][ngffkit.tables.anndata_of_frame]).
+        A [`GenericTable`][ngffkit.tables.GenericTable] made from an AnnData gives a copy of
+        that AnnData, with its other parts (`uns`, `obsm` ...).
+
+        Raises
+        ------
+        NgffDependencyError
+            If anndata is not installed (`pip install 'ngffkit[tables]'`).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> t = FeatureTable(pd.DataFrame({"label": [1, 2], "area": [4.0, 9.0]}))
+        >>> t.anndata
+        AnnData object with n_obs × n_vars = 2 × 1
+        """
+        if self._adata is not None:
+            return self._adata.copy()
+        return anndata_of_frame(self._frame)
+
+    @property
+    def anndata_parts(self) -> tuple[str, ...]:
+        """What the table's AnnData holds beyond the rows (`uns`, `obsm` ...); empty for rows only.
+
+        Such parts come from the AnnData a `GenericTable` was made from, or from a stored
+        AnnData table; writing the table again with an anndata backend keeps them.
+        """
+        return () if self._adata is None else anndata_parts(self._adata)
+
+    @property
+    def lazy_frame(self) -> Any:
+        """The rows as a polars LazyFrame, the index as the first column (as ngio's); needs polars.
+
+        polars is not a dependency of ngffkit: install it to use this.
+
+        Raises
+        ------
+        NgffDependencyError
+            If polars is not installed (`pip install polars`).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> t = FeatureTable(pd.DataFrame({"label": [1, 2], "area": [4.0, 9.0]}))
+        >>> t.lazy_frame.collect().columns
+        ['label', 'area']
+        """
+        try:
+            polars = importlib.import_module("polars")
+        except ImportError as exc:
+            raise NgffDependencyError(
+                "lazy_frame needs polars, which is not installed: pip install polars"
+            ) from exc
+        frame = self._frame
+        return polars.from_pandas(frame.reset_index() if frame.index.name else frame).lazy()
 
     @property
     def version(self) -> str:
@@ -417,8 +568,73 @@ class RoiTable(_TableBase):
         names = [r.name for r in self._rois]
         raise NgffKeyError(f"ROI {name!r}: not in this table; its ROIs are {names[:20]}")
 
-    def with_rois(self, rois: Iterable[Roi]) -> Any:
-        """A new table with *rois* added after these (a ROI of the same name is replaced).
+    def add(self, roi: Roi | Iterable[Roi], overwrite: bool = False) -> Self:
+        """A new table with *roi* (one or several) added after these; this table is unchanged.
+
+        ngio's `add` changes its table in place and returns None; ngffkit's tables are
+        values, so `add` returns the new table: write `table = table.add(roi)`, then
+        `add_table(name, table, overwrite=True)` to store it.
+
+        Parameters
+        ----------
+        roi
+            A [`Roi`][ngffkit.Roi] or several.
+        overwrite
+            Replace a ROI of the same name (of the same label, in a masking ROI table);
+            otherwise such a ROI is an error, as in ngio.
+
+        Raises
+        ------
+        NgffValueError
+            If a ROI of that name (label) is there and *overwrite* is False, or a value is
+            not a `Roi`.
+
+        Examples
+        --------
+        >>> from ngffkit.rois import Roi
+        >>> a = RoiTable([Roi(name="A", x=0, y=0, x_length=1, y_length=1)])
+        >>> b = a.add(Roi(name="B", x=1, y=0, x_length=1, y_length=1))
+        >>> len(a), len(b), [r.name for r in b.rois()]
+        (1, 2, ['A', 'B'])
+        >>> b.add(Roi(name="B", x=5, y=0, x_length=1, y_length=1))
+        Traceback (most recent call last):
+        ...
+        ngffkit.errors.NgffValueError: ROI 'B': already in this table; pass overwrite=True to replace it
+        """
+        added = [roi] if isinstance(roi, Roi) else list(roi)
+        bad = [type(r).__name__ for r in added if not isinstance(r, Roi)]
+        if bad:
+            raise NgffValueError(f"roi: expected ngffkit.Roi values, got {bad[:3]}")
+        key = "label" if self.index_type == "int" else "name"
+        there = self._lookup(key)
+        seen: set[Any] = set()
+        for new in added:
+            value = getattr(new, key)
+            if (value in there or value in seen) and not overwrite:
+                raise NgffValueError(
+                    f"ROI {value!r}: already in this table; pass overwrite=True to replace it"
+                )
+            seen.add(value)
+        kept = [r for r in self._rois if getattr(r, key) not in seen]
+        last = {getattr(r, key): r for r in added}  # with overwrite, the last of a name wins
+        return self._with([*kept, *last.values()])
+
+    def _with(self, rois: list[Roi]) -> Self:
+        if self._adata is not None:
+            raise NgffValueError(
+                f"add: this table's AnnData also holds {list(self.anndata_parts)}, whose rows "
+                f"would no longer match; make a table of the ROIs first "
+                f"({type(self).__name__}(table.rois())), which leaves those parts out"
+            )
+        table = type(self).__new__(type(self))
+        key, index_type = table._index()
+        frame = _frame_of_rois(rois, key, index_type)
+        table._set(frame, self.backend, self.attributes)
+        object.__setattr__(table, "_rois", table._rois_from(frame, "rois", NgffValueError))
+        return table
+
+    def with_rois(self, rois: Iterable[Roi]) -> Self:
+        """`add(rois, overwrite=True)`: a new table, a ROI of the same name replaced.
 
         Examples
         --------
@@ -428,15 +644,7 @@ class RoiTable(_TableBase):
         >>> len(a), len(b)
         (1, 2)
         """
-        added = list(rois)
-        names = {r.name for r in added}
-        kept = [r for r in self._rois if r.name not in names]
-        table = type(self).__new__(type(self))
-        key, index_type = table._index()
-        frame = _frame_of_rois([*kept, *added], key, index_type)
-        table._set(frame, self.backend, self.attributes)
-        object.__setattr__(table, "_rois", table._rois_from(frame, "rois", NgffValueError))
-        return table
+        return self.add(rois, overwrite=True)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(num_rois={len(self._rois)})"
@@ -604,21 +812,40 @@ class GenericTable(_TableBase):
     A table whose type or version ngffkit does not know opens as a `GenericTable` that keeps
     its `type` and other attributes, so writing it again keeps them.
 
+    Made from an AnnData, the table keeps that AnnData whole (a copy): `.anndata` gives it
+    back with its `uns`, `obsm`, `layers` ..., and an anndata backend stores all of it. A
+    DataFrame holds only the rows (`X` and `obs`), so writing such a table with the
+    `parquet`, `csv` or `json` backend is refused rather than dropping the other parts.
+
     Examples
     --------
     >>> import pandas as pd
     >>> t = GenericTable(table_data=pd.DataFrame({"area": [100, 200], "perimeter": [50, 60]}))
     >>> t, t.table_type
     (GenericTable(num_rows=2, num_columns=2), 'generic_table')
+    >>> import anndata as ad, numpy as np
+    >>> t = GenericTable(ad.AnnData(np.ones((2, 1)), uns={"source": "scope 3"}))
+    >>> t.anndata_parts, t.anndata.uns["source"]
+    (('uns',), 'scope 3')
     """
 
     stored_type: str = "generic_table"
 
     def __init__(self, table_data: object = None, *, backend: str | None = None) -> None:
         pd = _pandas()
-        frame = pd.DataFrame() if table_data is None else _as_frame(table_data, "GenericTable")
+        adata = None
+        if table_data is None:
+            frame = pd.DataFrame()
+        elif not isinstance(table_data, pd.DataFrame) and _is_anndata(table_data):
+            frame = frame_of_anndata(table_data)
+            if anndata_parts(table_data):
+                source: Any = table_data
+                adata = source.copy()  # a copy: the caller's AnnData can change later
+        else:
+            frame = _as_frame(table_data, "GenericTable")
         self._set(frame, backend, {})
         object.__setattr__(self, "stored_type", "generic_table")
+        object.__setattr__(self, "_adata", adata)
 
     @classmethod
     def _decoded(
@@ -654,7 +881,11 @@ _TYPES: Final[dict[str, type[Any]]] = {
 
 
 def decode_table(
-    frame: pd.DataFrame, attributes: Mapping[str, Any], *, where: str = "table"
+    frame: pd.DataFrame,
+    attributes: Mapping[str, Any],
+    *,
+    where: str = "table",
+    anndata: Any = None,
 ) -> Table:
     """The typed table that a table group's *attributes* declare, holding the rows of *frame*.
 
@@ -662,6 +893,9 @@ def decode_table(
     a missing version counts as `"1"`): `roi_table`, `generic_roi_table`,
     `masking_roi_table`, `feature_table`; anything else is a
     [`GenericTable`][ngffkit.tables.GenericTable] that keeps the stored type.
+
+    *anndata* is the stored AnnData the rows come from, if any: the table keeps it when it
+    holds more than the rows (`uns`, `obsm` ...), so writing it again keeps them.
 
     Raises
     ------
@@ -687,12 +921,14 @@ def decode_table(
     backend = attributes.get("backend")
     cls = _TYPES.get(kind) if version in _KNOWN_VERSIONS else None
     if cls is None:
-        decoded: Table = GenericTable._decoded(frame, attributes, backend, where)
-        return decoded
-    try:
-        typed: Table = cls._decoded(frame, attributes, backend, where)
-    except NgffValidationError as exc:
-        raise NgffValidationError(str(exc), rule="table-rows", path=where) from None
+        typed: Table = GenericTable._decoded(frame, attributes, backend, where)
+    else:
+        try:
+            typed = cls._decoded(frame, attributes, backend, where)
+        except NgffValidationError as exc:
+            raise NgffValidationError(str(exc), rule="table-rows", path=where) from None
+    if anndata is not None and anndata_parts(anndata):
+        object.__setattr__(typed, "_adata", anndata)  # kept, so writing it again keeps them
     return typed
 
 

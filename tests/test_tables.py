@@ -119,8 +119,8 @@ def test_tables_are_values() -> None:
         FeatureTable(pd.DataFrame({"label": ["a"], "area": [1.0]}))
     import anndata
 
-    with pytest.raises(NgffValueError, match="X and obs only"):
-        GenericTable(anndata.AnnData(X=np.zeros((2, 1)), uns={"note": "kept nowhere"}))
+    with pytest.raises(NgffValueError, match="which a FeatureTable cannot keep"):
+        FeatureTable(anndata.AnnData(X=np.zeros((2, 1)), uns={"note": "kept nowhere"}))
 
 
 _FINITE = st.floats(min_value=-1e4, max_value=1e4, allow_nan=False)

@@ -5,14 +5,23 @@ A `MaskedImage` is an `Image` with a masking label and its masking ROI table, as
 `get_roi_masked(label=...)` reads it with every pixel outside the object set to 0, and
 `set_roi_masked(label=..., patch=...)` writes only the object's pixels (the others keep
 what is stored). The mask is the masking label at its level nearest to this one; when the
-levels differ, each pixel takes the label of the pixel whose centre covers its centre.
+levels differ, each pixel takes the label of the pixel whose centre covers its centre
+(`allow_rescaling=False` refuses that instead). Reads go through one implementation
+(`_read`) and writes through another (`_write`); the ngio-named methods only pick their
+arguments.
+
+Where ngio 1.1 differs: with a box that does not fall on the label's pixel grid (a
+`zoom_factor` other than 1 on an image finer than its label), ngio zooms the label's box
+as a whole and can place the mask up to one label pixel off (a 2 x 2 object read as 3 x 3);
+ngffkit keeps each pixel on the label pixel under its centre. On aligned boxes (the boxes of
+a masking ROI table built from the label, `zoom_factor=1`) both give the same pixels.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Final
 
 import dask.array as da
 import numpy as np
@@ -26,6 +35,16 @@ from ngffkit.tables import MaskingRoiTable
 
 __all__ = ["MaskedImage", "MaskedLabel"]
 
+Merge = Callable[[np.ndarray, np.ndarray], Any]
+"""How a patch combines with the stored pixels: `(stored, patch) -> pixels`."""
+
+_MERGES: Final[dict[str, Merge]] = {
+    "max": np.maximum,
+    "min": np.minimum,
+    "sum": np.add,
+    "keep_nonzero": lambda stored, patch: np.where(patch != 0, patch, stored),
+}
+
 
 def _positions(index: int | slice | tuple[int, ...]) -> np.ndarray:
     if isinstance(index, int):
@@ -35,14 +54,30 @@ def _positions(index: int | slice | tuple[int, ...]) -> np.ndarray:
     return np.asarray(index)
 
 
-def object_mask(data_handle: _LevelHandle, sel: Selection, label: Label, value: int) -> np.ndarray:
-    """Where the object *value* of *label* is, over *sel*'s pixels (full shape); reads the label.
+def _label_key(mapped: np.ndarray) -> slice | np.ndarray:
+    """A slice when the label pixels are a run (the same level), else the pixel indices."""
+    first = int(mapped[0])
+    if np.array_equal(mapped, np.arange(first, first + len(mapped))):
+        return slice(first, first + len(mapped))
+    return mapped
+
+
+def object_mask(
+    data_handle: _LevelHandle,
+    sel: Selection,
+    label: Label,
+    value: int,
+    *,
+    allow_rescaling: bool = True,
+) -> da.Array:
+    """Where the object *value* of *label* is, over *sel*'s pixels (full shape); lazy.
 
     Each selected pixel of *data_handle*'s level maps to the label pixel whose box holds its
-    centre (the same pixel when the levels are equal). Axes the label lacks (``c``) broadcast.
+    centre (the same pixel when the levels are equal). Axes the label lacks (``c``)
+    broadcast. Nothing is read: the mask is a dask array over the label's box.
     """
     data_scale, label_scale = data_handle.image.scale, label.image.scale
-    indices = []
+    keys: list[slice | np.ndarray] = []
     for dim, size in zip(label.axes_names, label.shape, strict=True):
         if dim not in sel.dims:
             if size != 1:
@@ -50,27 +85,56 @@ def object_mask(data_handle: _LevelHandle, sel: Selection, label: Label, value: 
                     f"masking label {label.name!r} has an axis {dim!r} of size {size} that "
                     f"{data_handle._where()} lacks; it cannot mask it"
                 )
-            indices.append(np.asarray([0]))
+            keys.append(slice(0, 1))
             continue
-        positions = _positions(sel.index[sel.dims.index(dim)])
         ratio = data_scale.get(dim, 1.0) / label_scale.get(dim, 1.0)
-        mapped = np.floor((positions + 0.5) * ratio).astype(np.int64)
-        indices.append(np.clip(mapped, 0, size - 1))
-    box = tuple(slice(int(i.min()), int(i.max()) + 1) for i in indices)
-    block = np.asarray(label.image.data[box].compute())
-    for axis, index in enumerate(indices):
-        block = np.take(block, index - index.min(), axis=axis)
+        if not allow_rescaling and not np.isclose(ratio, 1.0):
+            raise NgffValueError(
+                f"allow_rescaling=False: masking label {label.name!r} has pixel size "
+                f"{label_scale.get(dim)} on {dim!r}, {data_handle._where()} has "
+                f"{data_scale.get(dim)}; pass allow_rescaling=True to map each pixel to the "
+                f"label pixel under its centre"
+            )
+        positions = _positions(sel.index[sel.dims.index(dim)])
+        mapped = np.clip(np.floor((positions + 0.5) * ratio).astype(np.int64), 0, size - 1)
+        keys.append(_label_key(mapped))
+    # The box first (a slice per axis), then the pixel picks inside it, one axis at a time.
+    box = tuple(k if isinstance(k, slice) else slice(int(k.min()), int(k.max()) + 1) for k in keys)
+    block = label.image.data[box]
+    for axis, key in enumerate(keys):
+        if not isinstance(key, slice):
+            block = block[(slice(None),) * axis + (key - key.min(),)]
     mask = block == value
     dims = list(label.axes_names)
     for dim in [d for d in dims if d not in sel.dims]:
-        mask = mask.squeeze(axis=dims.index(dim))
+        mask = da.squeeze(mask, axis=dims.index(dim))
         dims.remove(dim)
     for dim in sel.dims:
         if dim not in dims:
             mask = mask[..., None]
             dims.append(dim)
     mask = mask.transpose([dims.index(d) for d in sel.dims])
-    return np.broadcast_to(mask, sel.full_shape)
+    out: da.Array = da.broadcast_to(mask, sel.full_shape)
+    return out
+
+
+def _no_transforms(transforms: Sequence[object] | None) -> None:
+    if transforms:
+        raise NgffValueError(
+            f"transforms: ngffkit's images take no ngio transforms (got {list(transforms)!r}); "
+            f"read the array and transform it, or pass transforms=None"
+        )
+
+
+def _merge_of(merge: str | Merge | None) -> Merge | None:
+    if merge is None or callable(merge):
+        return merge
+    if merge in _MERGES:
+        return _MERGES[merge]
+    raise NgffValueError(
+        f"merge: expected one of {sorted(_MERGES)} or a function (stored, patch) -> pixels, "
+        f"got {merge!r}"
+    )
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
@@ -88,6 +152,88 @@ class _Masked(_LevelHandle):
     def _object_roi(self, label: int, zoom_factor: float) -> Roi:
         return self.masking_table.get_label(label).zoom(zoom_factor)
 
+    # ------------------------------------------------------------------ the one read, the one write
+    def _read(
+        self,
+        label: int,
+        zoom_factor: float,
+        *,
+        masked: bool,
+        mode: ArrayMode,
+        channel_selection: object,
+        axes_order: Sequence[str] | None,
+        transforms: Sequence[object] | None,
+        slices: dict[str, object],
+        allow_rescaling: bool = True,
+    ) -> Any:
+        """The box of the object *label*, its outside set to 0 when *masked*."""
+        _no_transforms(transforms)
+        roi = self._object_roi(label, zoom_factor)
+        if not masked:
+            return _LevelHandle.get_roi(
+                self,
+                roi,
+                mode=mode,
+                axes_order=axes_order,
+                channel_selection=channel_selection,
+                **slices,
+            )
+        if mode not in ("numpy", "dask"):
+            raise NgffValueError(f"mode: expected 'numpy' or 'dask', got {mode!r}")
+        region = self._region(roi, slices)
+        sel = self._selection(region, channel_selection)
+        mask = object_mask(self, sel, self.masking_label, label, allow_rescaling=allow_rescaling)
+        data = self.get_array(mode="dask", channel_selection=channel_selection, **region)  # type: ignore[arg-type]
+        kept = mask.reshape(sel.shape) if sel.shape != sel.full_shape else mask
+        out = da.where(kept, data, da.zeros((), dtype=data.dtype)).astype(data.dtype)
+        if axes_order is not None:
+            out = to_axes_order(out, sel.kept_dims, axes_order)
+        return np.asarray(out.compute()) if mode == "numpy" else out
+
+    def _write(
+        self,
+        label: int,
+        patch: Any,
+        zoom_factor: float,
+        *,
+        masked: bool,
+        channel_selection: object,
+        axes_order: Sequence[str] | None,
+        transforms: Sequence[object] | None,
+        merge: str | Merge | None,
+        slices: dict[str, object],
+        allow_rescaling: bool = True,
+    ) -> Any:
+        """Write *patch* into the box of the object *label* (only on the object when *masked*)."""
+        self._require_writable("set_roi_masked" if masked else "set_roi")
+        _no_transforms(transforms)
+        combine = _merge_of(merge)
+        region = self._region(self._object_roi(label, zoom_factor), slices)
+        sel = self._selection(region, channel_selection)
+        new = fit_patch(patch, sel, axes_order, self.dtype, f"{self._where()} ({sel.describe()})")
+        if not masked and combine is None:
+            return self.set_array(new, channel_selection=channel_selection, **region)  # type: ignore[arg-type]
+        mask = (
+            object_mask(self, sel, self.masking_label, label, allow_rescaling=allow_rescaling)
+            if masked
+            else None
+        )
+        stored = self.get_array(mode="dask", channel_selection=channel_selection, **region)  # type: ignore[arg-type]
+        existing = np.asarray(stored.compute()).reshape(sel.full_shape)
+        pixels = np.asarray(new)
+        if combine is not None:
+            pixels = np.asarray(combine(existing, pixels))
+            if pixels.shape != existing.shape:
+                raise NgffValueError(
+                    f"merge {merge!r}: gave shape {pixels.shape} for a region of shape "
+                    f"{existing.shape}; a merge keeps the region's shape (nothing was written)"
+                )
+        if mask is not None:
+            pixels = np.where(np.asarray(mask), pixels, existing)
+        merged = pixels.astype(self.dtype)
+        return self.set_array(merged, channel_selection=channel_selection, **region)  # type: ignore[arg-type]
+
+    # ------------------------------------------------------------------ ngio's names
     def get_roi(  # type: ignore[override]
         self,
         label: int,
@@ -96,9 +242,12 @@ class _Masked(_LevelHandle):
         mode: ArrayMode = "numpy",
         axes_order: Sequence[str] | None = None,
         channel_selection: object = None,
+        transforms: Sequence[object] | None = None,
         **slices: object,
     ) -> Any:
         """The box of the object *label* (grown by *zoom_factor* around its centre), unmasked.
+
+        *transforms* is there for ngio's signature: ngffkit takes none (None or empty).
 
         Examples
         --------
@@ -116,14 +265,15 @@ class _Masked(_LevelHandle):
         >>> masked.get_roi(label=5, zoom_factor=2).shape
         (4, 6)
         """
-        roi = self._object_roi(label, zoom_factor)
-        return _LevelHandle.get_roi(
-            self,
-            roi,
+        return self._read(
+            label,
+            zoom_factor,
+            masked=False,
             mode=mode,
-            axes_order=axes_order,
             channel_selection=channel_selection,
-            **slices,
+            axes_order=axes_order,
+            transforms=transforms,
+            slices=slices,
         )
 
     def get_roi_as_numpy(  # type: ignore[override]
@@ -133,6 +283,7 @@ class _Masked(_LevelHandle):
         *,
         channel_selection: object = None,
         axes_order: Sequence[str] | None = None,
+        transforms: Sequence[object] | None = None,
         **slices: object,
     ) -> np.ndarray:
         """`get_roi(label, mode="numpy", ...)` (ngio's name).
@@ -140,15 +291,11 @@ class _Masked(_LevelHandle):
         Examples
         --------
         >>> import numpy as np
-        >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_ome_zarr_from_array
-        >>> pixels = np.arange(1, 37, dtype="uint8").reshape(6, 6)
-        >>> c = create_ome_zarr_from_array(MemoryStore(), pixels, pixelsize=1.0)
-        >>> cells = np.zeros((6, 6), "uint32"); cells[1:3, 1:4] = 5; cells[2, 1] = 0
-        >>> _ = c.derive_label("cells").set_array(cells)
-        >>> masked = c.get_masked_image("cells")
-        >>> masked.get_roi_as_numpy(5).shape
-        (2, 3)
+        >>> c = create_ome_zarr_from_array({}, np.ones((6, 6), "uint8"), pixelsize=1.0)
+        >>> _ = c.derive_label("cells").set_array(np.eye(6, dtype="uint32"))
+        >>> c.get_masked_image("cells").get_roi_as_numpy(1).shape
+        (6, 6)
         """
         out: np.ndarray = self.get_roi(
             label,
@@ -156,6 +303,7 @@ class _Masked(_LevelHandle):
             mode="numpy",
             axes_order=axes_order,
             channel_selection=channel_selection,
+            transforms=transforms,
             **slices,
         )
         return out
@@ -167,6 +315,7 @@ class _Masked(_LevelHandle):
         *,
         channel_selection: object = None,
         axes_order: Sequence[str] | None = None,
+        transforms: Sequence[object] | None = None,
         **slices: object,
     ) -> da.Array:
         """`get_roi(label, mode="dask", ...)` (ngio's name); nothing is read.
@@ -174,15 +323,11 @@ class _Masked(_LevelHandle):
         Examples
         --------
         >>> import numpy as np
-        >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_ome_zarr_from_array
-        >>> pixels = np.arange(1, 37, dtype="uint8").reshape(6, 6)
-        >>> c = create_ome_zarr_from_array(MemoryStore(), pixels, pixelsize=1.0)
-        >>> cells = np.zeros((6, 6), "uint32"); cells[1:3, 1:4] = 5; cells[2, 1] = 0
-        >>> _ = c.derive_label("cells").set_array(cells)
-        >>> masked = c.get_masked_image("cells")
-        >>> masked.get_roi_as_dask(5).shape
-        (2, 3)
+        >>> c = create_ome_zarr_from_array({}, np.ones((6, 6), "uint8"), pixelsize=1.0)
+        >>> _ = c.derive_label("cells").set_array(np.eye(6, dtype="uint32"))
+        >>> c.get_masked_image("cells").get_roi_as_dask(1).chunksize
+        (6, 6)
         """
         out: da.Array = self.get_roi(
             label,
@@ -190,6 +335,7 @@ class _Masked(_LevelHandle):
             mode="dask",
             axes_order=axes_order,
             channel_selection=channel_selection,
+            transforms=transforms,
             **slices,
         )
         return out
@@ -202,9 +348,14 @@ class _Masked(_LevelHandle):
         *,
         axes_order: Sequence[str] | None = None,
         channel_selection: object = None,
+        transforms: Sequence[object] | None = None,
+        merge: str | Merge | None = None,
         **slices: object,
     ) -> Any:
         """Write *patch* into the whole box of the object *label* (every pixel of the box).
+
+        *merge* combines the patch with the stored pixels, as ngio's: `"max"`, `"min"`,
+        `"sum"`, `"keep_nonzero"`, or a function `(stored, patch) -> pixels`.
 
         Examples
         --------
@@ -219,18 +370,20 @@ class _Masked(_LevelHandle):
         >>> masked = masked.set_roi(5, np.zeros((2, 3), "uint8"))
         >>> int(masked.get_roi(label=5).sum())
         0
+        >>> masked.set_roi(5, np.full((2, 3), 9, "uint8"), merge="max").get_roi(label=5)[0]
+        array([9, 9, 9], dtype=uint8)
         """
-        roi = self._object_roi(label, zoom_factor)
-        return _LevelHandle.set_roi(
-            self, patch, roi, axes_order=axes_order, channel_selection=channel_selection, **slices
+        return self._write(
+            label,
+            patch,
+            zoom_factor,
+            masked=False,
+            channel_selection=channel_selection,
+            axes_order=axes_order,
+            transforms=transforms,
+            merge=merge,
+            slices=slices,
         )
-
-    def _masked_selection(
-        self, label: int, zoom_factor: float, channel_selection: object, slices: dict[str, object]
-    ) -> tuple[dict[str, object], Selection, np.ndarray]:
-        region = self._region(self._object_roi(label, zoom_factor), slices)
-        sel = self._selection(region, channel_selection)
-        return region, sel, object_mask(self, sel, self.masking_label, label)
 
     def get_roi_masked(
         self,
@@ -239,17 +392,24 @@ class _Masked(_LevelHandle):
         zoom_factor: float = 1.0,
         axes_order: Sequence[str] | None = None,
         mode: ArrayMode = "numpy",
+        *,
+        transforms: Sequence[object] | None = None,
+        allow_rescaling: bool = True,
         **slices: object,
     ) -> Any:
         """The box of the object *label* with every pixel outside the object set to 0.
 
-        The mask is read when this is called (the label's box, small); with
-        ``mode="dask"`` the pixels stay lazy.
+        With ``mode="dask"`` nothing is read, neither the pixels nor the label: the
+        mask is computed with them. When the masking label is at another level, each
+        pixel takes the label pixel under its centre; ``allow_rescaling=False`` makes
+        that an error instead (as in ngio).
 
         Raises
         ------
         NgffKeyError
             If the masking table has no object *label*.
+        NgffValueError
+            With ``allow_rescaling=False`` and the label at another pixel size.
 
         Examples
         --------
@@ -265,15 +425,17 @@ class _Masked(_LevelHandle):
         array([[ 8,  9, 10],
                [ 0, 15, 16]], dtype=uint8)
         """
-        if mode not in ("numpy", "dask"):
-            raise NgffValueError(f"mode: expected 'numpy' or 'dask', got {mode!r}")
-        region, sel, mask = self._masked_selection(label, zoom_factor, channel_selection, slices)
-        data = self.get_array(mode="dask", channel_selection=channel_selection, **region)  # type: ignore[arg-type]
-        kept = mask.reshape(sel.shape) if sel.shape != sel.full_shape else mask
-        out = da.where(kept, data, da.zeros((), dtype=data.dtype)).astype(data.dtype)
-        if axes_order is not None:
-            out = to_axes_order(out, sel.kept_dims, axes_order)
-        return np.asarray(out.compute()) if mode == "numpy" else out
+        return self._read(
+            label,
+            zoom_factor,
+            masked=True,
+            mode=mode,
+            channel_selection=channel_selection,
+            axes_order=axes_order,
+            transforms=transforms,
+            allow_rescaling=allow_rescaling,
+            slices=slices,
+        )
 
     def get_roi_masked_as_numpy(
         self,
@@ -281,6 +443,9 @@ class _Masked(_LevelHandle):
         channel_selection: object = None,
         zoom_factor: float = 1.0,
         axes_order: Sequence[str] | None = None,
+        *,
+        transforms: Sequence[object] | None = None,
+        allow_rescaling: bool = True,
         **slices: object,
     ) -> np.ndarray:
         """`get_roi_masked(..., mode="numpy")` (ngio's name).
@@ -288,18 +453,21 @@ class _Masked(_LevelHandle):
         Examples
         --------
         >>> import numpy as np
-        >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_ome_zarr_from_array
-        >>> pixels = np.arange(1, 37, dtype="uint8").reshape(6, 6)
-        >>> c = create_ome_zarr_from_array(MemoryStore(), pixels, pixelsize=1.0)
-        >>> cells = np.zeros((6, 6), "uint32"); cells[1:3, 1:4] = 5; cells[2, 1] = 0
-        >>> _ = c.derive_label("cells").set_array(cells)
-        >>> masked = c.get_masked_image("cells")
-        >>> int(masked.get_roi_masked_as_numpy(5).sum())
-        58
+        >>> c = create_ome_zarr_from_array({}, np.ones((6, 6), "uint8"), pixelsize=1.0)
+        >>> _ = c.derive_label("cells").set_array(np.eye(6, dtype="uint32"))
+        >>> int(c.get_masked_image("cells").get_roi_masked_as_numpy(1).sum())
+        6
         """
         out: np.ndarray = self.get_roi_masked(
-            label, channel_selection, zoom_factor, axes_order, "numpy", **slices
+            label,
+            channel_selection,
+            zoom_factor,
+            axes_order,
+            "numpy",
+            transforms=transforms,
+            allow_rescaling=allow_rescaling,
+            **slices,
         )
         return out
 
@@ -309,25 +477,31 @@ class _Masked(_LevelHandle):
         channel_selection: object = None,
         zoom_factor: float = 1.0,
         axes_order: Sequence[str] | None = None,
+        *,
+        transforms: Sequence[object] | None = None,
+        allow_rescaling: bool = True,
         **slices: object,
     ) -> da.Array:
-        """`get_roi_masked(..., mode="dask")` (ngio's name).
+        """`get_roi_masked(..., mode="dask")` (ngio's name); nothing is read.
 
         Examples
         --------
         >>> import numpy as np
-        >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_ome_zarr_from_array
-        >>> pixels = np.arange(1, 37, dtype="uint8").reshape(6, 6)
-        >>> c = create_ome_zarr_from_array(MemoryStore(), pixels, pixelsize=1.0)
-        >>> cells = np.zeros((6, 6), "uint32"); cells[1:3, 1:4] = 5; cells[2, 1] = 0
-        >>> _ = c.derive_label("cells").set_array(cells)
-        >>> masked = c.get_masked_image("cells")
-        >>> int(masked.get_roi_masked_as_dask(5).sum().compute())
-        58
+        >>> c = create_ome_zarr_from_array({}, np.ones((6, 6), "uint8"), pixelsize=1.0)
+        >>> _ = c.derive_label("cells").set_array(np.eye(6, dtype="uint32"))
+        >>> int(c.get_masked_image("cells").get_roi_masked_as_dask(1).sum().compute())
+        6
         """
         out: da.Array = self.get_roi_masked(
-            label, channel_selection, zoom_factor, axes_order, "dask", **slices
+            label,
+            channel_selection,
+            zoom_factor,
+            axes_order,
+            "dask",
+            transforms=transforms,
+            allow_rescaling=allow_rescaling,
+            **slices,
         )
         return out
 
@@ -338,19 +512,27 @@ class _Masked(_LevelHandle):
         channel_selection: object = None,
         axes_order: Sequence[str] | None = None,
         zoom_factor: float = 1.0,
+        *,
+        transforms: Sequence[object] | None = None,
+        allow_rescaling: bool = True,
+        merge: str | Merge | None = None,
         **slices: object,
     ) -> Any:
         """Write the pixels of *patch* that lie on the object *label*; the others keep theirs.
 
-        *patch* is shaped like `get_roi_masked` returns with the same arguments. Lower
-        levels are not updated: call `consolidate` when done writing.
+        *patch* is shaped like `get_roi_masked` returns with the same arguments. On the
+        object, *merge* combines the patch with the stored pixels as ngio's does
+        (`"max"`, `"min"`, `"sum"`, `"keep_nonzero"`, or a function
+        `(stored, patch) -> pixels`); off it, the stored pixels always stay. Lower levels
+        are not updated: call `consolidate` when done writing.
 
         Raises
         ------
         NgffReadOnlyError
             If the container was opened read-only (nothing is written).
         NgffValueError
-            If *patch*'s shape or dtype does not fit (nothing is written).
+            If *patch*'s shape or dtype does not fit, or *merge* is unknown (nothing is
+            written).
 
         Examples
         --------
@@ -367,13 +549,18 @@ class _Masked(_LevelHandle):
         array([[ 0,  0,  0],
                [14,  0,  0]], dtype=uint8)
         """
-        self._require_writable("set_roi_masked")
-        region, sel, mask = self._masked_selection(label, zoom_factor, channel_selection, slices)
-        new = fit_patch(patch, sel, axes_order, self.dtype, f"{self._where()} ({sel.describe()})")
-        stored = self.get_array(mode="dask", channel_selection=channel_selection, **region)  # type: ignore[arg-type]
-        existing = np.asarray(stored.compute()).reshape(sel.full_shape)
-        merged = np.where(mask, np.asarray(new), existing).astype(self.dtype)
-        return self.set_array(merged, channel_selection=channel_selection, **region)  # type: ignore[arg-type]
+        return self._write(
+            label,
+            patch,
+            zoom_factor,
+            masked=True,
+            channel_selection=channel_selection,
+            axes_order=axes_order,
+            transforms=transforms,
+            allow_rescaling=allow_rescaling,
+            merge=merge,
+            slices=slices,
+        )
 
     def _masked_by(self) -> str:
         return f"masked by {self.masking_label.name!r}"

@@ -20,7 +20,13 @@ from ngffkit._container._meta import PixelSize
 from ngffkit._container._store import read_table_names
 from ngffkit.errors import NgffKeyError, NgffTypeError, NgffValueError
 from ngffkit.io.stores import child, describe_store
-from ngffkit.io.tables import DEFAULT_BACKEND, TABLE_TYPES, delete_table, read_table, write_table
+from ngffkit.io.tables import (
+    DEFAULT_BACKEND,
+    TABLE_TYPES,
+    delete_table,
+    read_table_data,
+    write_table,
+)
 from ngffkit.rois import label_boxes, rois_of_boxes, whole_roi
 from ngffkit.tables import (
     FeatureTable,
@@ -138,10 +144,9 @@ class ContainerTables:
         ...
         ngffkit.errors.NgffKeyError: table 'nuclei': not among the tables of memory://...: ['cells']
         """
-        frame = read_table(self.store, name)
-        table_sp = child(self.store, "tables", name)
-        attributes = dict(zarr.open_group(store=table_sp, mode="r").attrs)
-        return decode_table(frame, attributes, where=describe_store(table_sp))
+        frame, attributes, adata = read_table_data(self.store, name)
+        where = describe_store(child(self.store, "tables", name))
+        return decode_table(frame, attributes, where=where, anndata=adata)
 
     def get_roi_table(self: _Holder, name: str) -> RoiTable:
         """The table *name*, which must be a ROI table (`NgffValueError` otherwise)."""
@@ -231,6 +236,7 @@ class ContainerTables:
                 attributes.get("region", {}).get("path") if attributes.get("region") else None
             )
             chosen = backend or table.backend or DEFAULT_BACKEND
+            kept = table.anndata if table.anndata_parts else None
             write_table(
                 self.store,
                 name,
@@ -240,6 +246,7 @@ class ContainerTables:
                 region=region_path,
                 attributes=attributes,
                 overwrite=overwrite,
+                anndata=kept,
             )
             return
         import pandas

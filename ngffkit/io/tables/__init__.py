@@ -49,6 +49,7 @@ from ngffkit.io.tables._meta import (
 from ngffkit.io.tables._rows import (
     delete_table,
     read_table,
+    read_table_data,
     read_table_group,
     write_table,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "parse_table_info",
     "list_tables",
     "read_table",
+    "read_table_data",
     "read_table_group",
     "write_table",
     "delete_table",

@@ -47,7 +47,7 @@ from ngffkit.io.tables._store import (
     list_tables,
 )
 from ngffkit.spec.names import check_name
-from ngffkit.tables import decode_table
+from ngffkit.tables import anndata_of_frame, anndata_parts, decode_table, frame_of_anndata
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -98,23 +98,9 @@ def _indexed(frame: Any, info: TableInfo, where: str) -> Any:
 
 
 def _read_anndata(group: zarr.Group) -> Any:
-    pd = _pandas("reading an AnnData table")
+    _pandas("reading an AnnData table")
     anndata = _anndata("reading an AnnData table")
-    import numpy as np
-
-    adata = anndata.io.read_elem(group)
-    matrix = adata.X
-    if matrix is None:
-        matrix = np.zeros((adata.n_obs, 0))
-    elif hasattr(matrix, "toarray"):  # a sparse X
-        matrix = matrix.toarray()
-    frame = pd.DataFrame(
-        np.asarray(matrix), index=adata.obs_names.copy(), columns=list(adata.var_names)
-    )
-    # Numeric columns first, then obs columns: the order ngio gives too.
-    for column in adata.obs.columns:
-        frame[column] = adata.obs[column].array
-    return frame.rename_axis(adata.obs.index.name)
+    return anndata.io.read_elem(group)
 
 
 def read_table_group(
@@ -146,14 +132,24 @@ def read_table_group(
     [1, 2]
     """
     sp = open_store(table, mode="r", storage_options=storage_options)
+    frame, _, _ = _read_group(sp)
+    return frame
+
+
+def _read_group(sp: StorePath) -> tuple[Any, dict[str, Any], Any]:
+    """The rows, the attributes and (anndata backends) the AnnData of the table group *sp*."""
     where = describe_store(sp)
     group = _open_group(sp)
     if group is None:
         raise NgffNotFoundError(f"{where}: no table group here")
-    info = parse_table_info(dict(group.attrs), where=where)
+    attributes = dict(group.attrs)
+    info = parse_table_info(attributes, where=where)
     pd = _pandas(f"reading the {info.backend} table {where}")
+    adata = None
     if info.backend in _ANNDATA:
-        frame = _read_anndata(group)
+        adata = _read_anndata(group)
+        # Numeric columns first, then obs columns: the order ngio gives too.
+        frame = frame_of_anndata(adata)
     elif info.backend in _FILE_NAMES:
         key = join_path(sp.path, _FILE_NAMES[info.backend])
         data = _get(sp.store, key)
@@ -173,7 +169,7 @@ def read_table_group(
                 f"sub-group, which is missing"
             )
         frame = pd.DataFrame.from_dict(dict(rows.attrs))
-    return _indexed(frame, info, where)
+    return _indexed(frame, info, where), attributes, adata
 
 
 def read_table(
@@ -214,10 +210,39 @@ def read_table(
     ...
     ngffkit.errors.NgffKeyError: table 'nuclei': not among the tables of memory://...: ['roi']
     """
+    return read_table_data(image, name, storage_options=storage_options)[0]
+
+
+def read_table_data(
+    image: StoreLike, name: str, *, storage_options: dict[str, Any] | None = None
+) -> tuple[pd.DataFrame, dict[str, Any], Any]:
+    """The table *name* of an image as stored: its rows, its group's attributes, its AnnData.
+
+    The AnnData is None unless the backend is an anndata one; it holds what the rows
+    cannot (`uns`, `obsm` ...). The container's `get_table` decodes the three.
+
+    Raises
+    ------
+    NgffKeyError
+        If the image lists no table *name*; the message names the tables there are.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from zarr.storage import MemoryStore
+    >>> from ngffkit.container import create_empty_ome_zarr
+    >>> store = MemoryStore()
+    >>> _ = create_empty_ome_zarr(store, (16, 16), pixelsize=1.0)
+    >>> write_table(store, "t", pd.DataFrame({"area": [1.5, 2.5]}))
+    >>> frame, attributes, adata = read_table_data(store, "t")
+    >>> frame["area"].tolist(), attributes["backend"], adata.n_obs
+    ([1.5, 2.5], 'anndata_v1', 2)
+    """
     sp = open_store(image, mode="r", storage_options=storage_options)
     check_name(name, "table", where=describe_store(sp))
     _require_listed(sp, name)
-    return read_table_group(child(sp, "tables", name))
+    frame, attributes, adata = _read_group(child(sp, "tables", name))
+    return frame, attributes, adata
 
 
 # ---------------------------------------------------------------------------- writing rows
@@ -261,37 +286,16 @@ def _prepared(
     return frame, key, index_type
 
 
-def _as_anndata(frame: Any) -> Any:
-    """Split *frame* the way ngio does: floats and booleans in X, integers and strings in obs."""
+def _stored_anndata(adata: Any, frame: Any) -> Any:
+    """*adata* with `obs`'s index as the writer stores it: named as *frame*'s, as strings."""
     pd = _pandas("writing an AnnData table")
-    anndata = _anndata("writing an AnnData table")
-    import numpy as np
-
-    types = pd.api.types
-    matrix_columns, obs_columns = [], []
-    for column in frame.columns:
-        series = frame[column]
-        if types.is_bool_dtype(series.dtype) or (
-            types.is_numeric_dtype(series.dtype) and not types.is_integer_dtype(series.dtype)
-        ):
-            matrix_columns.append(column)
-        elif types.is_integer_dtype(series.dtype) or all(
-            isinstance(v, str) for v in series.dropna()
-        ):
-            obs_columns.append(column)
-        else:
-            raise NgffValueError(
-                f"dataframe column {column!r}: an AnnData table holds numbers and strings, got "
-                f"dtype {series.dtype}; convert the column or use backend='parquet'"
-            )
-    matrix = frame[matrix_columns]
-    if matrix.dtypes.nunique() > 1:
-        matrix = matrix.astype("float64")
-    values = matrix.to_numpy() if matrix_columns else np.zeros((len(frame), 0), "float64")
-    obs = frame[obs_columns].copy()
-    obs.index = pd.Index([str(v) for v in frame.index], name=frame.index.name, dtype=object)
-    var = pd.DataFrame(index=pd.Index(matrix_columns, dtype=object))
-    return anndata.AnnData(X=values, obs=obs, var=var)
+    if adata.n_obs != len(frame):
+        raise NgffValueError(
+            f"anndata: {adata.n_obs} rows, but the table has {len(frame)}; they must be the same"
+        )
+    stored = adata.copy()
+    stored.obs.index = pd.Index([str(v) for v in frame.index], name=frame.index.name, dtype=object)
+    return stored
 
 
 def _write_anndata(tables: zarr.Group, name: str, adata: Any) -> None:
@@ -318,6 +322,7 @@ def write_table(
     attributes: Mapping[str, Any] | None = None,
     overwrite: bool = False,
     storage_options: dict[str, Any] | None = None,
+    anndata: Any = None,
 ) -> None:
     """Write *dataframe* as the table `tables/<name>` of an image, and list it; writes to the store.
 
@@ -353,6 +358,9 @@ def write_table(
         Replace a table of that name.
     storage_options
         fsspec options for URLs.
+    anndata
+        An AnnData to store whole (its `uns`, `obsm` ... too), whose rows are *dataframe*:
+        anndata backends only.
 
     Raises
     ------
@@ -386,6 +394,11 @@ def write_table(
     chosen = _LEGACY_BACKENDS.get(backend, backend)
     if chosen not in TABLE_BACKENDS:
         raise NgffValueError(f"backend: expected one of {list(TABLE_BACKENDS)}, got {backend!r}")
+    if anndata is not None and chosen not in _ANNDATA:
+        raise NgffValueError(
+            f"backend {backend!r}: the table holds an AnnData with {anndata_parts(anndata)!r}, "
+            f"which only an anndata backend stores; pass backend='anndata' (nothing was written)"
+        )
     if table_type == "masking_roi_table" and region is None:
         raise NgffValueError(
             "region: a masking_roi_table needs the label it masks, e.g. region='nuclei'"
@@ -438,7 +451,7 @@ def write_table(
     flat = frame.reset_index() if frame.index.name is not None else frame
     payload: Any
     if chosen in _ANNDATA:
-        payload = _as_anndata(frame)
+        payload = anndata_of_frame(frame) if anndata is None else _stored_anndata(anndata, frame)
     elif chosen in _FILE_NAMES:
         pa = _pyarrow(f"writing a {chosen} table")
         arrow = pa.Table.from_pandas(flat, preserve_index=False)
