@@ -652,7 +652,15 @@ class RoiTable(_TableBase):
 
 @dataclass(frozen=True, eq=False, repr=False, init=False)
 class GenericRoiTable(RoiTable):
-    """A ROI table of the `generic_roi_table` type (same rows as [`RoiTable`][ngffkit.tables.RoiTable])."""
+    """A ROI table of the `generic_roi_table` type (same rows as [`RoiTable`][ngffkit.tables.RoiTable]).
+
+    Examples
+    --------
+    >>> from ngffkit.rois import Roi
+    >>> table = GenericRoiTable(rois=[Roi(name="fov", x=0, y=0, x_length=6, y_length=6)])
+    >>> table.table_type, [roi.name for roi in table.rois()]
+    ('generic_roi_table', ['fov'])
+    """
 
     table_type: ClassVar[str] = "generic_roi_table"
 

@@ -572,6 +572,19 @@ class MaskedImage(_Masked, Image):
 
     Get one with
     [`OmeZarrContainer.get_masked_image`][ngffkit.OmeZarrContainer.get_masked_image].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from zarr.storage import MemoryStore
+    >>> from ngffkit.container import create_ome_zarr_from_array
+    >>> pixels = np.arange(1, 37, dtype="uint8").reshape(6, 6)
+    >>> c = create_ome_zarr_from_array(MemoryStore(), pixels, pixelsize=1.0)
+    >>> cells = np.zeros((6, 6), "uint32"); cells[1:3, 1:4] = 5; cells[2, 1] = 0
+    >>> _ = c.derive_label("cells").set_array(cells)
+    >>> masked = c.get_masked_image("cells")
+    >>> masked.get_roi_masked(5).tolist()  # the object's box; pixels outside it are 0
+    [[8, 9, 10], [0, 15, 16]]
     """
 
     def __repr__(self) -> str:
@@ -584,6 +597,19 @@ class MaskedLabel(_Masked, Label):
 
     Get one with
     [`OmeZarrContainer.get_masked_label`][ngffkit.OmeZarrContainer.get_masked_label].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from zarr.storage import MemoryStore
+    >>> from ngffkit.container import create_ome_zarr_from_array
+    >>> pixels = np.arange(1, 37, dtype="uint8").reshape(6, 6)
+    >>> c = create_ome_zarr_from_array(MemoryStore(), pixels, pixelsize=1.0)
+    >>> cells = np.zeros((6, 6), "uint32"); cells[1:3, 1:4] = 5; cells[2, 1] = 0
+    >>> _ = c.derive_label("cells").set_array(cells)
+    >>> masked = c.get_masked_label("cells", "cells")
+    >>> masked.get_roi(5).tolist()  # the box of object 5 in the label itself
+    [[5, 5, 5], [0, 5, 5]]
     """
 
     def __repr__(self) -> str:
