@@ -247,9 +247,11 @@ def test_plate_field_opens_in_few_requests(one_field_plate: tuple[str, Path]) ->
     assert not [p for p in paths if p.endswith(".zmetadata")], paths
 
 
-def test_field_url_opens_in_two_round_trips(one_field_plate: tuple[str, Path]) -> None:
+def test_field_url_opens_in_few_round_trips(one_field_plate: tuple[str, Path]) -> None:
     """A field opened by its URL: both formats' names once, at the field only; then its levels,
-    labels and tables together; nothing more for the lists."""
+    labels and tables together (two round trips; the bound is the issue's 3, since a loaded
+    machine may start one of many concurrent requests after another ended); nothing more for
+    the lists."""
     version, root = one_field_plate
     url_path = "/plate.zarr/B/03/0"
     with serve(root, latency=0.05) as (base, requests):
@@ -257,7 +259,7 @@ def test_field_url_opens_in_two_round_trips(one_field_plate: tuple[str, Path]) -
         paths, trips = requests.paths(), requests.round_trips()
         assert field.list_labels() == ["nuclei"] and field.list_tables() == []
         assert requests.count == len(paths)
-    assert trips <= 2, requests.log
+    assert trips <= 3, requests.log
     assert len(paths) <= FIELD_BOUNDS[version]["url"], paths
     probes = [p for p in _other_format(paths, version) if not p.endswith(".zmetadata")]
     assert [p.rsplit("/", 1)[0] for p in probes] == [url_path] * len(probes), paths
