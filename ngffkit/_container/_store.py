@@ -21,7 +21,7 @@ from ngffkit._container._select import Selection
 from ngffkit.errors import NgffValueError
 from ngffkit.io.stores import child, describe_store, graph_reads, read_group
 from ngffkit.io.tables import list_tables
-from ngffkit.io.write import image_attrs, image_lock
+from ngffkit.io.write import image_attrs, image_lock, refresh_consolidated
 from ngffkit.model import Multiscales
 from ngffkit.spec import (
     ZARR_FORMAT,
@@ -90,6 +90,7 @@ def write_image_metadata(sp: StorePath, ms: Multiscales, version: ReadableVersio
     new = image_attrs(ms, version=version, where=describe_store(sp))
     group = zarr.open_group(store=sp, mode="r+")
     group.update_attributes(merge_attrs(dict(group.attrs), new))
+    refresh_consolidated(sp)  # a snapshot of the old metadata would hide the edit
 
 
 def _labels_doc(sp: StorePath) -> LabelsAttrs | None:
@@ -115,6 +116,7 @@ def add_label_name(sp: StorePath, name: str, version: ReadableVersion) -> None:
     version = writable_version(version, describe_store(sp))
     with image_lock(sp):  # read and rewrite the list as one step: no entry is lost
         _add_label_name(sp, name, version)
+    refresh_consolidated(child(sp, "labels"))
 
 
 def _add_label_name(sp: StorePath, name: str, version: NgffVersion) -> None:
@@ -143,6 +145,7 @@ def ensure_labels_group(sp: StorePath, version: ReadableVersion) -> None:
             store=child(sp, "labels"), mode="a", zarr_format=ZARR_FORMAT[version]
         )
         group.update_attributes(encode_labels_attrs(LabelsAttrs(), version))
+    refresh_consolidated(child(sp, "labels"))
 
 
 def read_table_names(sp: StorePath) -> tuple[str, ...]:
@@ -162,6 +165,7 @@ def remove_label_name(sp: StorePath, name: str, version: ReadableVersion) -> Non
     version = writable_version(version, describe_store(sp))
     with image_lock(sp):
         _remove_label_name(sp, name, version)
+    refresh_consolidated(child(sp, "labels"))
 
 
 def _remove_label_name(sp: StorePath, name: str, version: NgffVersion) -> None:
