@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import zarr
 
+import ngffkit
 from ngffkit.container import create_empty_plate, create_ome_zarr_from_array
 from ngffkit.io.stores import open_store, write_consolidated
 from tests.interop._outside import run_outside
@@ -75,3 +76,20 @@ def test_stores_without_a_snapshot_get_none(tmp_path: Path) -> None:
     )
     image.derive_label("nuclei")
     assert not (path / ".zmetadata").exists()
+
+
+def test_a_stale_snapshot_from_another_tool_hides_nothing(tmp_path: Path) -> None:
+    """A label listed by another tool after the snapshot was taken (so the snapshot lacks it) is
+    still read: ngffkit reads groups from their own documents."""
+    path = tmp_path / "img.zarr"
+    image = create_ome_zarr_from_array(
+        path, np.zeros((32, 32), "uint8"), pixelsize=1.0, levels=1, version="0.4"
+    )
+    image.derive_label("nuclei")
+    labels = zarr.open_group(path / "labels", mode="r+")
+    labels.attrs["labels"] = []
+    zarr.consolidate_metadata(str(path))  # the snapshot lists no label
+    labels.attrs["labels"] = ["nuclei"]  # another tool lists it, leaving the snapshot stale
+    assert _ome(_snapshot_group(path)["labels"], "0.4")["labels"] == []
+    assert list(ngffkit.from_ngff_zarr(path).labels) == ["nuclei"]
+    assert ngffkit.open_ome_zarr_container(path).list_labels() == ["nuclei"]
