@@ -27,7 +27,13 @@ from zarr.storage import StorePath
 
 from ngffkit._container._store import merge_attrs, writable_version
 from ngffkit.errors import NgffNotFoundError, NgffValidationError
-from ngffkit.io.stores import METADATA_ERRORS, child, describe_store, join_path
+from ngffkit.io.stores import (
+    METADATA_ERRORS,
+    child,
+    describe_store,
+    join_path,
+    prefetch_metadata,
+)
 from ngffkit.io.write import image_lock, refresh_consolidated
 from ngffkit.spec import (
     ZARR_FORMAT,
@@ -95,6 +101,9 @@ def read_group_attrs(sp: StorePath) -> tuple[int, dict[str, Any]]:
         If there is no group at *sp*.
     """
     where = describe_store(sp)
+    # Remote: both formats' names and consolidated metadata in one round trip; a snapshot fills
+    # the store's cache with every field's array metadata.
+    prefetch_metadata(sp, groups=[""])
     try:
         for zarr_format in (3, 2):
             attrs = sync(_group_attrs(sp, zarr_format))

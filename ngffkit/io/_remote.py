@@ -272,9 +272,12 @@ class RemoteStore(FsspecStore):
             key = prefix + key_of(str(name))
             # Arrays only: group attributes (labels and tables lists) change when an image
             # gains a label or table, and a snapshot must not hide that; they are read fresh.
+            # A v2 array's .zattrs (beside its .zarray in the snapshot) is the array's own.
             array = key.endswith(".zarray") or (
                 isinstance(value, dict) and value.get("node_type") == "array"
             )
+            if key.endswith("/.zattrs"):
+                array = f"{str(name)[: -len('.zattrs')]}.zarray" in inner
             if array and isinstance(value, dict) and key not in self._known:
                 self._known[key] = json.dumps(value).encode()
 

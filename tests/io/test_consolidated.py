@@ -12,7 +12,6 @@ import zarr
 
 import ngffkit
 from ngffkit.container import create_empty_plate, create_ome_zarr_from_array
-from ngffkit.io.stores import open_store, write_consolidated
 from tests.interop._outside import run_outside
 
 
@@ -55,17 +54,21 @@ def test_container_writes_keep_the_snapshot_current(tmp_path: Path, version: str
 
 
 def test_plate_edits_keep_the_plate_snapshot_current(tmp_path: Path) -> None:
-    """A plate with consolidated metadata at its root lists a field added later, and a label
-    derived in that field, when read through the snapshot."""
+    """A plate created with consolidated=True lists a field added later, and a label derived in
+    that field, when read through the snapshot; ngio and ome-zarr-models (which read it) see them.
+    """
     path = tmp_path / "plate.zarr"
-    plate = create_empty_plate(path, "p", version="0.4")
-    write_consolidated(open_store(path, mode="r+"))
+    plate = create_empty_plate(path, "p", version="0.4", consolidated=True)
+    assert (path / ".zmetadata").exists()
     plate.add_image("B", 3, "0", shape=(32, 32), pixelsize=1.0, levels=1)
     plate.get_image("B", 3, "0").derive_label("cells")
     seen = _snapshot_group(path)
     assert [w["path"] for w in seen.attrs["plate"]["wells"]] == ["B/03"]
     assert seen["B/03"].attrs["well"]["images"][0]["path"] == "0"
     assert seen["B/03/0/labels"].attrs["labels"] == ["cells"]
+    assert list(run_outside("ngio", "read_plate", path)["fields"]) == ["B/03/0"]
+    checked = run_outside("ozm", "validate", path)
+    assert checked["ok"] and checked["kind"] == "HCS", checked
 
 
 def test_stores_without_a_snapshot_get_none(tmp_path: Path) -> None:

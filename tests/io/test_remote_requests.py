@@ -263,3 +263,24 @@ def test_field_url_opens_in_few_round_trips(one_field_plate: tuple[str, Path]) -
     assert len(paths) <= FIELD_BOUNDS[version]["url"], paths
     probes = [p for p in _other_format(paths, version) if not p.endswith(".zmetadata")]
     assert [p.rsplit("/", 1)[0] for p in probes] == [url_path] * len(probes), paths
+
+
+@pytest.mark.parametrize("version", ["0.4", "0.5"])
+def test_consolidated_plate_serves_its_fields_arrays(tmp_path: Path, version: str) -> None:
+    """A plate created with consolidated=True: its fields' array metadata comes from the
+    plate's snapshot (no array document is requested), its groups are read fresh."""
+    from ngffkit.container import create_empty_plate
+
+    plate = create_empty_plate(tmp_path / "plate.zarr", "p", version=version, consolidated=True)
+    plate.add_image("B", 3, "0", shape=(2, 64, 64), pixelsize=1.0, levels=2, axes_names="cyx")
+    with serve(tmp_path) as (base, requests):
+        remote = ngffkit.open_ome_zarr_plate(f"{base}/plate.zarr", mode="r")
+        requests.clear()
+        field = remote.get_image("B", "03", "0")
+        paths = requests.paths()
+    assert field.levels == 2
+    arrays = [p for p in paths if p.startswith("/plate.zarr/B/03/0/0/") or "/0/1/" in p]
+    assert arrays == [], paths
+    # The plain plate's bound less each level's documents (2 at 0.4, 1 at 0.5).
+    saved = 2 * (2 if version == "0.4" else 1)
+    assert len(paths) <= FIELD_BOUNDS[version]["plate"] - saved, paths
