@@ -589,6 +589,7 @@ class OmeZarrContainer(ContainerTables, AxisFacts):
         ngff_version: NgffVersion | str | None = None,
         method: Methods | str | None = None,
         overwrite: bool = False,
+        consolidated: bool = False,
     ) -> OmeZarrContainer:
         """Create a new, empty image like this one: same axes, units, channels and pyramid factors.
 
@@ -624,6 +625,9 @@ class OmeZarrContainer(ContainerTables, AxisFacts):
             Downsampling method recorded for the pyramid (default this image's if ngffkit knows it).
         overwrite
             Replace whatever is at *store*.
+        consolidated
+            Also write consolidated metadata, as `create_empty_ome_zarr` does; later writes
+            keep it current.
 
         Returns
         -------
@@ -668,6 +672,7 @@ class OmeZarrContainer(ContainerTables, AxisFacts):
             ngff_version=ngff_version,
             method=method,
             overwrite=overwrite,
+            consolidated=consolidated,
         )
         return open_ome_zarr_container(sp, mode="r+")
 

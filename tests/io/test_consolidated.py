@@ -96,3 +96,14 @@ def test_a_stale_snapshot_from_another_tool_hides_nothing(tmp_path: Path) -> Non
     assert _ome(_snapshot_group(path)["labels"], "0.4")["labels"] == []
     assert list(ngffkit.from_ngff_zarr(path).labels) == ["nuclei"]
     assert ngffkit.open_ome_zarr_container(path).list_labels() == ["nuclei"]
+
+
+def test_derived_image_with_labels_is_consolidated(tmp_path: Path) -> None:
+    """derive_image(consolidated=True) writes a snapshot that holds its new labels."""
+    source = create_ome_zarr_from_array(
+        tmp_path / "a.zarr", np.zeros((32, 32), "uint8"), pixelsize=1.0, levels=1, version="0.5"
+    )
+    source.derive_image(tmp_path / "b.zarr", labels=["cells"], consolidated=True)
+    seen = _snapshot_group(tmp_path / "b.zarr")
+    assert _ome(seen["labels"], "0.5")["labels"] == ["cells"]
+    assert list(seen["labels/cells"].array_keys()) == ["0"]
