@@ -80,13 +80,13 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         start = time.monotonic()
         if self.latency:
             time.sleep(self.latency)
-        try:
-            if method == "HEAD":
-                super().do_HEAD()
-            else:
-                super().do_GET()
-        finally:
-            self.requests.add(method, self.path, start, time.monotonic())
+        # Logged before the answer is sent: a client that got it finds the request counted (no
+        # race with a test's clear()), and a request that waited for it starts after this end.
+        self.requests.add(method, self.path, start, time.monotonic())
+        if method == "HEAD":
+            super().do_HEAD()
+        else:
+            super().do_GET()
 
     def do_GET(self) -> None:
         self._serve("GET")

@@ -26,13 +26,12 @@ from ngffkit._container._meta import (
 )
 from ngffkit._container._store import (
     read_label_names,
-    resolve_image_group,
     write_image_metadata,
 )
 from ngffkit._container._tables import ContainerTables
 from ngffkit._render import with_thumbnail
 from ngffkit.errors import NgffKeyError, NgffValueError
-from ngffkit.io.read import from_ngff_zarr
+from ngffkit.io.read import from_ngff_zarr, read_image_group
 from ngffkit.io.stores import StoreLike, can_write, child, describe_store, open_store
 from ngffkit.model import Multiscales
 from ngffkit.spec import NgffVersion, Omero, ReadableVersion
@@ -106,8 +105,12 @@ def open_ome_zarr_container(
         mode = "r+" if can_write(store) else "r"  # ngio's default where it can be
     mode = _check_mode(mode)
     sp = open_store(store, mode=mode, storage_options=storage_options)
-    sp = resolve_image_group(sp)
-    ms = from_ngff_zarr(sp, labels=False, tables=False, validate=validate)
+    # One pass: the group is opened once; remote levels, labels and tables are fetched together.
+    sp, ms = read_image_group(sp)
+    if validate:
+        from ngffkit.validation import validate as run_validate
+
+        run_validate(sp, raise_on_error=True)
     # The version the reader found travels with the pyramid: no second look at the group.
     return OmeZarrContainer(store=sp, multiscales=ms, version=ms.version or "0.4", mode=mode)
 
@@ -599,6 +602,7 @@ class OmeZarrContainer(ContainerTables, AxisFacts):
         ngff_version: NgffVersion | str | None = None,
         method: Methods | str | None = None,
         overwrite: bool = False,
+        consolidated: bool = False,
     ) -> OmeZarrContainer:
         """Create a new, empty image like this one: same axes, units, channels and pyramid factors.
 
@@ -634,6 +638,9 @@ class OmeZarrContainer(ContainerTables, AxisFacts):
             Downsampling method recorded for the pyramid (default this image's if ngffkit knows it).
         overwrite
             Replace whatever is at *store*.
+        consolidated
+            Also write consolidated metadata, as `create_empty_ome_zarr` does; later writes
+            keep it current.
 
         Returns
         -------
@@ -678,6 +685,7 @@ class OmeZarrContainer(ContainerTables, AxisFacts):
             ngff_version=ngff_version,
             method=method,
             overwrite=overwrite,
+            consolidated=consolidated,
         )
         return open_ome_zarr_container(sp, mode="r+")
 

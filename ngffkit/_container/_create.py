@@ -71,6 +71,7 @@ def create_ome_zarr_from_array(
     ngff_version: NgffVersion | str | None = None,
     overwrite: bool = False,
     storage_options: dict[str, Any] | None = None,
+    consolidated: bool = False,
 ) -> OmeZarrContainer:
     """Write *array* as a new OME-Zarr image with a pyramid; computes and writes the pixels.
 
@@ -116,6 +117,10 @@ def create_ome_zarr_from_array(
         Replace whatever is at *store*; without it an existing store is an error.
     storage_options
         fsspec options for URLs.
+    consolidated
+        Also write consolidated metadata (see [`to_ngff_zarr`][ngffkit.to_ngff_zarr]), so a
+        remote reader needs fewer requests. The container's later writes (labels, tables,
+        channel edits) keep it current; readers that ignore it read the store as usual.
 
     Returns
     -------
@@ -160,7 +165,7 @@ def create_ome_zarr_from_array(
         method=method,
     )
     sp = open_store(store, mode="w", storage_options=storage_options)
-    to_ngff_zarr(sp, ms, version=chosen, overwrite=overwrite)
+    to_ngff_zarr(sp, ms, version=chosen, overwrite=overwrite, consolidated=consolidated)
     container = open_ome_zarr_container(sp, mode="r+")
     if percentiles is not None:
         container = container.set_channel_windows_with_percentiles(percentiles)
@@ -193,11 +198,12 @@ def create_empty_ome_zarr(
     ngff_version: NgffVersion | str | None = None,
     overwrite: bool = False,
     storage_options: dict[str, Any] | None = None,
+    consolidated: bool = False,
 ) -> OmeZarrContainer:
     """Create a new OME-Zarr image of zeros: metadata and empty arrays, no chunk is written.
 
-    Takes the options of `create_ome_zarr_from_array` (except ``percentiles``),
-    plus *shape* and *dtype*. Fill it with ``get_image().set_array(...)`` and then
+    Takes the options of `create_ome_zarr_from_array` (except ``percentiles``; with
+    ``consolidated``), plus *shape* and *dtype*. Fill it with ``get_image().set_array(...)`` and then
     ``consolidate()``.
 
     Examples
@@ -234,7 +240,12 @@ def create_empty_ome_zarr(
     )
     sp = open_store(store, mode="w", storage_options=storage_options)
     to_ngff_zarr(
-        sp, zeros_levels(ms), version=chosen, overwrite=overwrite, write_empty_chunks=False
+        sp,
+        zeros_levels(ms),
+        version=chosen,
+        overwrite=overwrite,
+        write_empty_chunks=False,
+        consolidated=consolidated,
     )
     return open_ome_zarr_container(sp, mode="r+")
 

@@ -102,6 +102,7 @@ def derive_into(
     ngff_version: NgffVersion | str | None = None,
     method: Methods | str | None = None,
     overwrite: bool = False,
+    consolidated: bool = False,
 ) -> StorePath:
     """Write a new, empty image like *source* into *store* and return where it is.
 
@@ -202,7 +203,14 @@ def derive_into(
             f"a new location (nothing was written)"
         )
     # The new image is empty until filled: metadata only, as create_empty_ome_zarr.
-    to_ngff_zarr(sp, ms, version=chosen_version, overwrite=overwrite, write_empty_chunks=False)
+    to_ngff_zarr(
+        sp,
+        ms,
+        version=chosen_version,
+        overwrite=overwrite,
+        write_empty_chunks=False,
+        consolidated=consolidated,
+    )
     return sp
 
 

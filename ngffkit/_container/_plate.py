@@ -46,7 +46,14 @@ from ngffkit.errors import (
     NgffValidationError,
     NgffValueError,
 )
-from ngffkit.io.stores import StoreLike, can_write, child, describe_store, open_store
+from ngffkit.io.stores import (
+    StoreLike,
+    can_write,
+    child,
+    describe_store,
+    open_store,
+    write_consolidated,
+)
 from ngffkit.io.tables import delete_table, list_tables, read_table, write_table
 from ngffkit.spec import NgffVersion, PlateMetadata, WellMetadata, column_name
 from ngffkit.spec.names import check_name
@@ -729,6 +736,7 @@ def create_empty_plate(
     overwrite: bool = False,
     cache: bool = False,
     storage_options: dict[str, Any] | None = None,
+    consolidated: bool = False,
 ) -> OmeZarrPlate:
     """Create a plate listing *images* (metadata only: no field image is written).
 
@@ -753,6 +761,11 @@ def create_empty_plate(
         Accepted for ngio's signature (see `open_ome_zarr_plate`).
     storage_options
         fsspec options for URLs.
+    consolidated
+        Also write consolidated metadata at the plate's root (``.zmetadata`` for 0.4, the root
+        ``zarr.json``'s ``consolidated_metadata`` for 0.5), so a remote reader gets the whole
+        plate's metadata in one request. Every later plate or field write keeps it current;
+        readers that ignore it read the plate as usual.
 
     Raises
     ------
@@ -790,4 +803,6 @@ def create_empty_plate(
     for path, well in wells.items():
         write_well(sp, path, well, chosen)
     write_plate(sp, state)  # wells listed last: a reader never meets a listed well without group
+    if consolidated:
+        write_consolidated(sp)  # last: it describes every group written above
     return OmeZarrPlate(store=sp, mode="r+")

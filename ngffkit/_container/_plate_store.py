@@ -27,8 +27,14 @@ from zarr.storage import StorePath
 
 from ngffkit._container._store import merge_attrs, writable_version
 from ngffkit.errors import NgffNotFoundError, NgffValidationError
-from ngffkit.io.stores import METADATA_ERRORS, child, describe_store, join_path
-from ngffkit.io.write import image_lock
+from ngffkit.io.stores import (
+    METADATA_ERRORS,
+    child,
+    describe_store,
+    join_path,
+    prefetch_metadata,
+)
+from ngffkit.io.write import image_lock, refresh_consolidated
 from ngffkit.spec import (
     ZARR_FORMAT,
     NgffVersion,
@@ -95,6 +101,9 @@ def read_group_attrs(sp: StorePath) -> tuple[int, dict[str, Any]]:
         If there is no group at *sp*.
     """
     where = describe_store(sp)
+    # Remote: both formats' names and consolidated metadata in one round trip; a snapshot fills
+    # the store's cache with every field's array metadata.
+    prefetch_metadata(sp, groups=[""])
     try:
         for zarr_format in (3, 2):
             attrs = sync(_group_attrs(sp, zarr_format))
@@ -221,20 +230,26 @@ def plate_update(sp: StorePath, edit: Edit) -> Any:
     well has none yet); it returns a `PlateEdit`. An edit that raises changes nothing.
     """
     with image_lock(sp):
-        state = read_plate(sp)
-        version = writable_version(state.version, describe_store(sp))
+        result = _plate_update_locked(sp, edit)
+    refresh_consolidated(sp)  # the plate's snapshot (if it has one) lists the new wells and fields
+    return result
 
-        def well_of(path: str) -> WellMetadata | None:
-            return read_wells(sp, [path], state.version)[path]
 
-        outcome = edit(state, well_of)
-        adding = outcome.plate is None or set(outcome.plate.meta.wells_paths) >= set(
-            state.meta.wells_paths
-        )
-        if not adding and outcome.plate is not None:
-            write_plate(sp, outcome.plate)  # unlist first, then touch the well
-        for path, well in dict(outcome.wells).items():
-            write_well(sp, path, well, version)
-        if adding and outcome.plate is not None and outcome.plate != state:
-            write_plate(sp, outcome.plate)  # list last, once the well exists
-        return outcome.result
+def _plate_update_locked(sp: StorePath, edit: Edit) -> Any:
+    state = read_plate(sp)
+    version = writable_version(state.version, describe_store(sp))
+
+    def well_of(path: str) -> WellMetadata | None:
+        return read_wells(sp, [path], state.version)[path]
+
+    outcome = edit(state, well_of)
+    adding = outcome.plate is None or set(outcome.plate.meta.wells_paths) >= set(
+        state.meta.wells_paths
+    )
+    if not adding and outcome.plate is not None:
+        write_plate(sp, outcome.plate)  # unlist first, then touch the well
+    for path, well in dict(outcome.wells).items():
+        write_well(sp, path, well, version)
+    if adding and outcome.plate is not None and outcome.plate != state:
+        write_plate(sp, outcome.plate)  # list last, once the well exists
+    return outcome.result

@@ -19,16 +19,15 @@ _PROBE_KEYS = ("zarr.json", ".zattrs", ".zgroup")
 
 
 def _probe(store: FsspecStore, url: str, token_given: bool) -> None:
-    for key in _PROBE_KEYS:
-        try:
-            # All candidates in one round trip; the store keeps them for the container's open.
-            prefetch_metadata(StorePath(store, ""), groups=[""])
-            value = sync(store.get(key, prototype=default_buffer_prototype()))
-        except NgffAuthError as exc:  # the store's own error, already free of the token
-            hint = "the token was refused" if token_given else "the server wants a fractal_token"
-            raise NgffAuthError(f"{exc} ({hint})") from None
-        if value is not None:
-            return
+    try:
+        # All candidates in one round trip; the store keeps them for the container's open.
+        prefetch_metadata(StorePath(store, ""), groups=[""])
+        for key in _PROBE_KEYS:
+            if sync(store.get(key, prototype=default_buffer_prototype())) is not None:
+                return
+    except NgffAuthError as exc:  # the store's own error, already free of the token
+        hint = "the token was refused" if token_given else "the server wants a fractal_token"
+        raise NgffAuthError(f"{exc} ({hint})") from None
     raise NgffNotFoundError(
         f"store {url!r}: no zarr group there (looked for {', '.join(_PROBE_KEYS)}): "
         f"check the URL points at an OME-Zarr image group"

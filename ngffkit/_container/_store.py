@@ -19,10 +19,9 @@ from zarr.storage import StorePath
 
 from ngffkit._container._select import Selection
 from ngffkit.errors import NgffValueError
-from ngffkit.io.read import open_group
-from ngffkit.io.stores import bioformats2raw_series, child, describe_store, graph_reads
+from ngffkit.io.stores import child, describe_store, graph_reads, read_group
 from ngffkit.io.tables import list_tables
-from ngffkit.io.write import image_attrs, image_lock
+from ngffkit.io.write import image_attrs, image_lock, refresh_consolidated
 from ngffkit.model import Multiscales
 from ngffkit.spec import (
     ZARR_FORMAT,
@@ -31,13 +30,11 @@ from ngffkit.spec import (
     ReadableVersion,
     decode_labels_attrs,
     encode_labels_attrs,
-    is_image_attrs,
     parse_version,
 )
 from ngffkit.spec.names import check_name
 
 __all__ = [
-    "resolve_image_group",
     "writable_version",
     "merge_attrs",
     "write_image_metadata",
@@ -48,15 +45,6 @@ __all__ = [
     "remove_label_name",
     "write_selection",
 ]
-
-
-def resolve_image_group(sp: StorePath) -> StorePath:
-    """Return the group holding the image: *sp* itself, or a bioformats2raw container's first series."""
-    group = open_group(sp)
-    if is_image_attrs(dict(group.attrs)):
-        return sp
-    series = bioformats2raw_series(group)
-    return sp if series is None else child(sp, series)  # from_ngff_zarr explains what is there
 
 
 def writable_version(version: str, where: str) -> NgffVersion:
@@ -102,12 +90,13 @@ def write_image_metadata(sp: StorePath, ms: Multiscales, version: ReadableVersio
     new = image_attrs(ms, version=version, where=describe_store(sp))
     group = zarr.open_group(store=sp, mode="r+")
     group.update_attributes(merge_attrs(dict(group.attrs), new))
+    refresh_consolidated(sp)  # a snapshot of the old metadata would hide the edit
 
 
 def _labels_doc(sp: StorePath) -> LabelsAttrs | None:
     labels_sp = child(sp, "labels")
     try:
-        group = zarr.open_group(store=labels_sp, mode="r")
+        group = read_group(labels_sp)  # its own document: a consolidated snapshot may lag
     except (FileNotFoundError, KeyError, zarr.errors.GroupNotFoundError):
         return None
     return decode_labels_attrs(
@@ -127,6 +116,7 @@ def add_label_name(sp: StorePath, name: str, version: ReadableVersion) -> None:
     version = writable_version(version, describe_store(sp))
     with image_lock(sp):  # read and rewrite the list as one step: no entry is lost
         _add_label_name(sp, name, version)
+    refresh_consolidated(child(sp, "labels"))
 
 
 def _add_label_name(sp: StorePath, name: str, version: NgffVersion) -> None:
@@ -155,6 +145,7 @@ def ensure_labels_group(sp: StorePath, version: ReadableVersion) -> None:
             store=child(sp, "labels"), mode="a", zarr_format=ZARR_FORMAT[version]
         )
         group.update_attributes(encode_labels_attrs(LabelsAttrs(), version))
+    refresh_consolidated(child(sp, "labels"))
 
 
 def read_table_names(sp: StorePath) -> tuple[str, ...]:
@@ -174,6 +165,7 @@ def remove_label_name(sp: StorePath, name: str, version: ReadableVersion) -> Non
     version = writable_version(version, describe_store(sp))
     with image_lock(sp):
         _remove_label_name(sp, name, version)
+    refresh_consolidated(child(sp, "labels"))
 
 
 def _remove_label_name(sp: StorePath, name: str, version: NgffVersion) -> None:

@@ -16,11 +16,11 @@ as a hang or a traceback from a library they never imported:
   store object, and [`prefetch`][ngffkit.io._remote.RemoteStore.prefetch] fetches many of them
   at once: the reader asks for a group's candidates together, then for every level's and the
   labels' and tables' groups together, so an image opens in two round trips instead of one per
-  key (a write through any remote store in the process drops what was kept). Once a read-only
-  store has shown its Zarr format, keys of the other format are answered "missing" without a
-  request, and consolidated metadata (``.zmetadata``, or ``zarr.json``'s
-  ``consolidated_metadata``) fills the cache with the array documents it holds (group
-  attributes, which list labels and tables, are always read fresh).
+  key (a write through any remote store in the process drops what was kept). Once a group of
+  a read-only store has shown its Zarr format (a plate, an image), keys of the other format at
+  it and below it are answered "missing" without a request, and consolidated metadata
+  (``.zmetadata``, or ``zarr.json``'s ``consolidated_metadata``) fills the cache with the array
+  documents it holds (group attributes, which list labels and tables, are always read fresh).
 - **Errors.** A refusal (401 / 403, S3's AccessDenied) is an `NgffAuthError` at every call,
   not only at open; what is left after the retries an `NgffRemoteError` (an
   `NgffTimeoutError` for a timeout) naming the store and the key. The new error is raised
@@ -158,8 +158,6 @@ class RemoteStore(FsspecStore):
     retries: int = 0
     timeout: float | None = None
     where: str = "remote store"
-    zarr_format: int | None = None
-    """The Zarr format the store showed (read-only stores only): the other one's keys are absent."""
 
     def configured(self, *, retries: int, timeout: float | None, where: str) -> RemoteStore:
         """Set the retries, the timeout and the name reported in errors; returns the store."""
@@ -175,8 +173,36 @@ class RemoteStore(FsspecStore):
         if cache is None or self.__dict__.get("_metadata_writes") != _WRITES[0]:
             cache = self.__dict__["_metadata_cache"] = {}
             self.__dict__["_metadata_writes"] = _WRITES[0]
-            self.zarr_format = None
+            self.__dict__["_formats"] = {}
         return cache
+
+    @property
+    def _formats(self) -> dict[str, int]:
+        """The Zarr format each group showed, by path (read-only stores; dropped with `_known`)."""
+        _ = self._known  # start from the current writes, or a later look would forget it
+        formats: dict[str, int] = self.__dict__["_formats"]
+        return formats
+
+    def format_at(self, path: str) -> int | None:
+        """The Zarr format the store showed at *path* or at a group above it; None if unknown.
+
+        A hierarchy has one Zarr format, so once a group answered (a plate, an image), the
+        nodes below it are never asked for the other format's documents.
+
+        Examples
+        --------
+        >>> store = RemoteStore.from_url("memory://format-doc", read_only=True)
+        >>> store.learn_format(2, "plate.zarr")
+        >>> store.format_at("plate.zarr/B/03/0"), store.format_at("other.zarr")
+        (2, None)
+        """
+        formats = self._formats
+        parts = [p for p in path.split("/") if p]
+        for n in range(len(parts), -1, -1):
+            found = formats.get("/".join(parts[:n]))
+            if found is not None:
+                return found
+        return None
 
     def known(self, key: str) -> tuple[bool, bytes | None]:
         """``(True, bytes or None)`` if the answer for metadata *key* needs no request.
@@ -187,19 +213,20 @@ class RemoteStore(FsspecStore):
         >>> store.known("0/.zarray"), store.learn_format(3), store.known("0/.zarray")
         ((False, None), None, (True, None))
         """
-        name = key.rsplit("/", 1)[-1]
+        folder, _, name = key.rpartition("/")
         if name not in METADATA_NAMES:
             return False, None
         if key in self._known:
             return True, self._known[key]
-        other = _V2_NAMES if self.zarr_format == 3 else _V3_NAMES if self.zarr_format == 2 else ()
+        zarr_format = self.format_at(folder)
+        other = _V2_NAMES if zarr_format == 3 else _V3_NAMES if zarr_format == 2 else ()
         return (True, None) if name in other else (False, None)
 
-    def learn_format(self, zarr_format: int) -> None:
-        """Record the store's Zarr format (ignored for a store that takes writes)."""
+    def learn_format(self, zarr_format: int, path: str = "") -> None:
+        """Record the Zarr format of the group at *path* and below (ignored for a store that
+        takes writes, whose keys may change format)."""
         if self.read_only:
-            _ = self._known  # start from the current writes, or a later look would forget it
-            self.zarr_format = zarr_format
+            self._formats[path.strip("/")] = zarr_format
 
     async def prefetch(self, keys: Iterable[str]) -> None:
         """Fetch the metadata *keys* not yet known, all at once, into the store's cache."""
@@ -216,9 +243,14 @@ class RemoteStore(FsspecStore):
     def _remember(self, key: str, value: Buffer | None) -> None:
         data = None if value is None else value.to_bytes()
         self._known[key] = data
-        name = key.rsplit("/", 1)[-1]
+        folder, _, name = key.rpartition("/")
         if data is None or not self.read_only:
             return
+        # A document found shows the node's format; zarr.json wins over v2 names, as in zarr.
+        if name == "zarr.json":
+            self.learn_format(3, folder)
+        elif self._formats.get(folder) is None:
+            self.learn_format(2, folder)
         prefix = key[: -len(name)]
         if name == ".zmetadata":
             self._consolidated(prefix, data, "metadata", lambda k: k)
@@ -240,9 +272,12 @@ class RemoteStore(FsspecStore):
             key = prefix + key_of(str(name))
             # Arrays only: group attributes (labels and tables lists) change when an image
             # gains a label or table, and a snapshot must not hide that; they are read fresh.
+            # A v2 array's .zattrs (beside its .zarray in the snapshot) is the array's own.
             array = key.endswith(".zarray") or (
                 isinstance(value, dict) and value.get("node_type") == "array"
             )
+            if key.endswith("/.zattrs"):
+                array = f"{str(name)[: -len('.zattrs')]}.zarray" in inner
             if array and isinstance(value, dict) and key not in self._known:
                 self._known[key] = json.dumps(value).encode()
 

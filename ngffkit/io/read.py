@@ -29,6 +29,7 @@ from ngffkit.io.stores import (
     describe_store,
     open_store,
     prefetch_metadata,
+    read_group,
     read_layer_name,
 )
 from ngffkit.io.tables import read_table_sources
@@ -41,7 +42,7 @@ from ngffkit.spec import (
     ome_namespace,
 )
 
-__all__ = ["from_ngff_zarr", "open_group", "read_version"]
+__all__ = ["from_ngff_zarr", "read_image_group", "open_group", "read_version"]
 
 
 def open_group(sp: StorePath) -> zarr.Group:
@@ -57,7 +58,7 @@ def open_group(sp: StorePath) -> zarr.Group:
     """
     prefetch_metadata(sp, groups=[""])  # remote: every candidate key in one round trip
     try:
-        node = zarr.open_group(store=sp, mode="r")
+        node = read_group(sp)
     except (GroupNotFoundError, FileNotFoundError, KeyError) as exc:
         where = describe_store(sp)
         try:
@@ -151,11 +152,12 @@ def _refuse_non_image(group: zarr.Group, sp: StorePath, attrs: Mapping[str, Any]
     )
 
 
-def _read_labels(group: zarr.Group, sp: StorePath) -> dict[str, Multiscales]:
-    if "labels" not in group:
-        return {}
+def _read_labels(sp: StorePath) -> dict[str, Multiscales]:
     labels_sp = child(sp, "labels")
-    labels_group = group["labels"]
+    try:
+        labels_group = read_group(labels_sp)
+    except (GroupNotFoundError, FileNotFoundError, KeyError):
+        return {}
     doc = decode_labels_attrs(
         dict(labels_group.attrs),
         zarr_format=labels_group.metadata.zarr_format,
@@ -165,14 +167,16 @@ def _read_labels(group: zarr.Group, sp: StorePath) -> dict[str, Multiscales]:
     prefetch_metadata(labels_sp, groups=list(doc.labels))  # remote: every label's group at once
     for name in doc.labels:
         try:
-            out[name] = _read_image(child(labels_sp, name), labels=False)
+            out[name] = _read_image(child(labels_sp, name), labels=False)[1]
         except (NgffValidationError, NgffNotFoundError, NgffValueError) as exc:
             # One broken label must not make the image unreadable; say so loudly.
             warnings.warn(f"label {name!r} skipped: {exc}", NgffValidationWarning, stacklevel=4)
     return out
 
 
-def _read_image(sp: StorePath, *, labels: bool, tables: bool = False) -> Multiscales:
+def _read_image(
+    sp: StorePath, *, labels: bool, tables: bool = False
+) -> tuple[StorePath, Multiscales]:
     group = open_group(sp)
     attrs = dict(group.attrs)
     zarr_format = group.metadata.zarr_format
@@ -268,7 +272,7 @@ def _read_image(sp: StorePath, *, labels: bool, tables: bool = False) -> Multisc
                 is_label=doc.image_label is not None and array.dtype.kind in "iub",
             )
         )
-    return Multiscales(
+    return sp, Multiscales(
         images=tuple(images),
         metadata=meta,
         method=meta.type,
@@ -278,7 +282,7 @@ def _read_image(sp: StorePath, *, labels: bool, tables: bool = False) -> Multisc
         version=version,
         omero=omero,
         image_label=doc.image_label,
-        labels=_read_labels(group, sp) if labels else {},
+        labels=_read_labels(sp) if labels else {},
         tables=read_table_sources(sp) if tables else {},
         attributes=doc.extra,
         extra_ome=doc.extra_ome,
@@ -340,9 +344,34 @@ def from_ngff_zarr(
     ([(64, 64), (32, 32)], {'y': 2.0, 'x': 2.0})
     """
     sp = open_store(store, mode="r", storage_options=storage_options)
-    ms = _read_image(sp, labels=labels, tables=tables)
+    ms = _read_image(sp, labels=labels, tables=tables)[1]
     if validate:
         from ngffkit.validation import validate as run_validate
 
         run_validate(sp, raise_on_error=True)
     return ms
+
+
+def read_image_group(
+    sp: StorePath, *, labels: bool = False, tables: bool = False
+) -> tuple[StorePath, Multiscales]:
+    """Read the image at *sp* (or a bioformats2raw container's first series) in one pass.
+
+    Returns the group that holds the image and its lazy pyramid, as
+    [`from_ngff_zarr`][ngffkit.from_ngff_zarr] reads it: the group is opened once, and on a
+    remote store every level's array metadata and the ``labels`` and ``tables`` groups are
+    fetched together, so an image opens in two round trips.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from zarr.storage import MemoryStore
+    >>> from ngffkit.pyramids import to_multiscales
+    >>> from ngffkit.io.write import to_ngff_zarr
+    >>> store = MemoryStore()
+    >>> to_ngff_zarr(store, to_multiscales(np.ones((64, 64), "u2"), scale_factors=[2]))
+    >>> where, ms = read_image_group(StorePath(store, ""))
+    >>> where.path, len(ms.images)
+    ('', 2)
+    """
+    return _read_image(sp, labels=labels, tables=tables)

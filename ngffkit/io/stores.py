@@ -66,6 +66,8 @@ __all__ = [
     "is_ozx",
     "ozx_stage",
     "prefetch_metadata",
+    "known_format",
+    "read_group",
     "write_consolidated",
 ]
 
@@ -452,7 +454,7 @@ def graph_reads(data: da.Array, where: str) -> bool:
     return False
 
 
-_GROUP_KEYS = ("zarr.json", ".zgroup", ".zattrs", ".zmetadata")
+_GROUP_KEYS = ("zarr.json", ".zgroup", ".zattrs")
 _ARRAY_KEYS = ("zarr.json", ".zarray", ".zattrs")
 
 
@@ -462,9 +464,11 @@ def prefetch_metadata(
     """Fetch the metadata of the *groups* and *arrays* below *sp* at once (remote stores only).
 
     One round trip instead of one per key: a remote store keeps the answers, so zarr's own
-    sequential look-ups that follow cost nothing. The first group's answer tells a read-only
-    store its Zarr format, after which keys of the other format are never requested. Other
-    stores read from memory or disk, where this does nothing.
+    look-ups that follow cost nothing. A group's answer tells a read-only store the Zarr format
+    there and below, after which keys of the other format are never requested. A v2 group whose
+    format is not yet known from a group above it is also asked for ``.zmetadata`` (consolidated
+    metadata sits at a hierarchy's root, so the groups below one already seen are not asked).
+    Other stores read from memory or disk, where this does nothing.
 
     Examples
     --------
@@ -473,15 +477,46 @@ def prefetch_metadata(
     store = sp.store
     if not isinstance(store, RemoteStore):
         return
-    keys = [join_path(sp.path, g, k) for g in groups for k in _GROUP_KEYS]
+    keys = []
+    for group in groups:
+        path = join_path(sp.path, group)
+        keys += [join_path(path, k) for k in _GROUP_KEYS]
+        if store.format_at(path) is None:
+            keys.append(join_path(path, ".zmetadata"))
     keys += [join_path(sp.path, a, k) for a in arrays for k in _ARRAY_KEYS]
     sync(store.prefetch(keys))
-    if groups and store.zarr_format is None:
-        first = join_path(sp.path, groups[0])
-        if store.known(join_path(first, "zarr.json"))[1] is not None:
-            store.learn_format(3)
-        elif store.known(join_path(first, ".zgroup"))[1] is not None:
-            store.learn_format(2)
+
+
+def known_format(sp: StorePath) -> Literal[2, 3] | None:
+    """The Zarr format a read-only remote store has shown at *sp* or above (None: not known).
+
+    Examples
+    --------
+    >>> known_format(StorePath(MemoryStore(), "img")) is None
+    True
+    """
+    store = sp.store
+    found = store.format_at(sp.path) if isinstance(store, RemoteStore) else None
+    return 3 if found == 3 else 2 if found == 2 else None
+
+
+def read_group(sp: StorePath) -> zarr.Group:
+    """Open the group at *sp* read-only from its own metadata document.
+
+    Never from consolidated metadata: a snapshot taken at the last consolidation may list fewer
+    labels or tables than the group now does, and ngffkit reads what the store holds (a remote
+    store still uses consolidated metadata for its arrays, see
+    [`RemoteStore`][ngffkit.io._remote.RemoteStore]). Where a remote store knows the Zarr format,
+    only that format's documents are read. Raises zarr's errors for a missing group.
+
+    Examples
+    --------
+    >>> sp = StorePath(MemoryStore(), "")
+    >>> _ = zarr.create_group(store=sp, zarr_format=2, attributes={"a": 1})
+    >>> dict(read_group(sp).attrs)
+    {'a': 1}
+    """
+    return zarr.open_group(store=sp, mode="r", zarr_format=known_format(sp), use_consolidated=False)
 
 
 def write_consolidated(sp: StorePath) -> None:

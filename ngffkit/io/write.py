@@ -25,6 +25,7 @@ from zarr.storage import LocalStore, MemoryStore, StorePath
 
 from ngffkit.errors import NgffExistsError, NgffNotFoundError, NgffTypeError, NgffValueError
 from ngffkit.io._codecs import carry_compressors, check_compressors, default_compressors
+from ngffkit.io._consolidated import refresh_consolidated
 from ngffkit.io._engine import codec_pipeline, storing_empty_chunks
 from ngffkit.io._journal import JOURNAL_NAME, Journal, plan_digest
 from ngffkit.io._lock import image_lock
@@ -75,6 +76,7 @@ __all__ = [
     # The write path's helpers that the container's writes share (their homes are private).
     "direct_source",
     "image_lock",
+    "refresh_consolidated",
     "WriteProgress",
     "shared_display",
     "parse_memory_limit",

@@ -182,3 +182,105 @@ def test_kept_answers_are_dropped_after_a_write_through_another_store() -> None:
     sync(writer.set("img/zarr.json", prototype.buffer.from_bytes(b"{}")))
     found = sync(reader.get("img/zarr.json", prototype))
     assert found is not None and found.to_bytes() == b"{}"
+
+
+@pytest.fixture(scope="module", params=["0.4", "0.5"])
+def one_field_plate(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, Path]:
+    """A plate with one field (2 levels, a label, a table) at OME-NGFF 0.4 and 0.5."""
+    from ngffkit import ImageInWellPath
+    from ngffkit.container import create_empty_plate, create_ome_zarr_from_array
+
+    version = request.param
+    root = tmp_path_factory.mktemp(f"plate{version}")
+    create_empty_plate(
+        root / "plate.zarr",
+        "p",
+        images=[ImageInWellPath(row="B", column="03", path="0")],
+        version=version,
+    )
+    field = create_ome_zarr_from_array(
+        root / "plate.zarr" / "B" / "03" / "0",
+        np.zeros((2, 64, 64), "uint8"),
+        pixelsize=0.5,
+        axes_names="cyx",
+        levels=2,
+        version=version,
+    )
+    field.derive_label("nuclei")
+    tables = zarr.open_group(
+        root / "plate.zarr" / "B" / "03" / "0" / "tables",
+        mode="w",
+        zarr_format=2 if version == "0.4" else 3,
+    )
+    tables.attrs["tables"] = []
+    return version, root
+
+
+# Requests to open one field with 2 levels, a label and a tables group, before this work:
+# 15 at 0.4 through the plate (both formats' names at the field, .zmetadata in every group) and
+# 14 by URL; 8 at 0.5 either way.
+FIELD_BOUNDS = {"0.4": {"plate": 11, "url": 12}, "0.5": {"plate": 6, "url": 8}}
+
+
+def _other_format(paths: list[str], version: str) -> list[str]:
+    other = V2_ONLY if version == "0.5" else ("zarr.json",)
+    return [p for p in paths if p.endswith(other)]
+
+
+def test_plate_field_opens_in_few_requests(one_field_plate: tuple[str, Path]) -> None:
+    """A field opened through its plate: at most 3 dependent round trips, no key of the other
+    Zarr format (the plate showed it), and fewer requests than before (bounds, not timings)."""
+    version, root = one_field_plate
+    with serve(root, latency=0.05) as (base, requests):
+        plate = ngffkit.open_ome_zarr_plate(f"{base}/plate.zarr", mode="r")
+        requests.clear()
+        field = plate.get_image("B", "03", "0")
+        paths, trips = requests.paths(), requests.round_trips()
+        assert field.list_labels() == ["nuclei"] and field.list_tables() == []
+        assert requests.count == len(paths), requests.paths()[len(paths) :]  # lists were kept
+    assert field.levels == 2
+    assert trips <= 3, requests.log
+    assert len(paths) <= FIELD_BOUNDS[version]["plate"], paths
+    assert _other_format(paths, version) == [], paths
+    assert not [p for p in paths if p.endswith(".zmetadata")], paths
+
+
+def test_field_url_opens_in_few_round_trips(one_field_plate: tuple[str, Path]) -> None:
+    """A field opened by its URL: both formats' names once, at the field only; then its levels,
+    labels and tables together (two round trips; the bound is the issue's 3, since a loaded
+    machine may start one of many concurrent requests after another ended); nothing more for
+    the lists."""
+    version, root = one_field_plate
+    url_path = "/plate.zarr/B/03/0"
+    with serve(root, latency=0.05) as (base, requests):
+        field = ngffkit.open_ome_zarr_container(f"{base}{url_path}")
+        paths, trips = requests.paths(), requests.round_trips()
+        assert field.list_labels() == ["nuclei"] and field.list_tables() == []
+        assert requests.count == len(paths)
+    assert trips <= 3, requests.log
+    assert len(paths) <= FIELD_BOUNDS[version]["url"], paths
+    probes = [p for p in _other_format(paths, version) if not p.endswith(".zmetadata")]
+    assert [p.rsplit("/", 1)[0] for p in probes] == [url_path] * len(probes), paths
+
+
+@pytest.mark.parametrize("version", ["0.4", "0.5"])
+def test_consolidated_plate_serves_its_fields_arrays(tmp_path: Path, version: str) -> None:
+    """A plate created with consolidated=True: its fields' array metadata comes from the
+    plate's snapshot (no array document is requested), its groups are read fresh."""
+    from ngffkit.container import create_empty_plate
+
+    plate = create_empty_plate(tmp_path / "plate.zarr", "p", version=version, consolidated=True)
+    plate.add_image("B", 3, "0", shape=(2, 64, 64), pixelsize=1.0, levels=2, axes_names="cyx")
+    with serve(tmp_path) as (base, requests):
+        remote = ngffkit.open_ome_zarr_plate(f"{base}/plate.zarr", mode="r")
+        requests.clear()
+        field = remote.get_image("B", "03", "0")
+        paths = requests.paths()
+    assert field.levels == 2
+    arrays = [p for p in paths if p.startswith("/plate.zarr/B/03/0/0/") or "/0/1/" in p]
+    assert arrays == [], paths
+    # The plain plate's bound less each level's documents (2 at 0.4, 1 at 0.5).
+    saved = 2 * (2 if version == "0.4" else 1)
+    assert len(paths) <= FIELD_BOUNDS[version]["plate"] - saved, paths

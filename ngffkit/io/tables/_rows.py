@@ -18,6 +18,7 @@ from ngffkit.errors import (
     NgffValidationError,
     NgffValueError,
 )
+from ngffkit.io._consolidated import refresh_consolidated
 from ngffkit.io._lock import image_lock
 from ngffkit.io.stores import StoreLike, child, describe_store, join_path, open_store
 from ngffkit.io.tables._meta import (
@@ -466,6 +467,7 @@ def write_table(
 
     with image_lock(sp):
         _write_locked(sp, name, table_sp, payload, attrs, chosen, zarr_format, overwrite=overwrite)
+    refresh_consolidated(child(sp, "tables"))  # a reader trusting a snapshot sees the table
 
 
 def _write_locked(
@@ -539,6 +541,7 @@ def delete_table(
     check_name(name, "table", where=describe_store(sp))  # "" would be every table
     with image_lock(sp):
         _delete_locked(sp, name, missing_ok=missing_ok)
+    refresh_consolidated(child(sp, "tables"))
 
 
 def _delete_locked(sp: StorePath, name: str, *, missing_ok: bool) -> None:

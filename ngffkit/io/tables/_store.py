@@ -20,7 +20,7 @@ from ngffkit.errors import (
     NgffValidationWarning,
     NgffValueError,
 )
-from ngffkit.io.stores import StoreLike, child, describe_store, join_path, open_store
+from ngffkit.io.stores import StoreLike, child, describe_store, join_path, open_store, read_group
 from ngffkit.io.tables._meta import (
     ZarrFormat,
     parse_table_names,
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 def _open_group(sp: StorePath) -> zarr.Group | None:
     try:
-        return zarr.open_group(store=sp, mode="r")
+        return read_group(sp)  # its own document: a consolidated snapshot may lag
     except (GroupNotFoundError, FileNotFoundError, KeyError):
         return None
 
