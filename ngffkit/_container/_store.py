@@ -88,8 +88,11 @@ def write_image_metadata(sp: StorePath, ms: Multiscales, version: ReadableVersio
     """Rewrite the image metadata of the group at *sp* from *ms*, keeping every other key."""
     version = writable_version(version, describe_store(sp))
     new = image_attrs(ms, version=version, where=describe_store(sp))
-    group = zarr.open_group(store=sp, mode="r+")
-    group.update_attributes(merge_attrs(dict(group.attrs), new))
+    # Read and rewrite as one step under the image lock: a consolidated-metadata refresh by
+    # another writer rewrites this same document (Zarr v3) and must not undo the edit.
+    with image_lock(sp):
+        group = zarr.open_group(store=sp, mode="r+")
+        group.update_attributes(merge_attrs(dict(group.attrs), new))
     refresh_consolidated(sp)  # a snapshot of the old metadata would hide the edit
 
 

@@ -18,6 +18,7 @@ from zarr.core.buffer import default_buffer_prototype
 from zarr.core.sync import sync
 from zarr.storage import StorePath
 
+from ngffkit.io._lock import image_lock
 from ngffkit.io.stores import join_path, write_consolidated
 
 __all__ = ["consolidated_roots", "refresh_consolidated"]
@@ -60,7 +61,8 @@ def refresh_consolidated(sp: StorePath) -> None:
     """Rewrite every consolidated metadata document at *sp* or above, after a write at *sp*.
 
     Call it after the write is complete (a label listed, a table written, a well added), outside
-    any lock on the same group: the new snapshot then holds the write.
+    any lock on the same group: it takes each root's image lock itself, so the snapshot is never
+    written over an attribute edit made at the same time, and then holds the write.
 
     Examples
     --------
@@ -75,4 +77,8 @@ def refresh_consolidated(sp: StorePath) -> None:
     True
     """
     for root in consolidated_roots(sp):
-        write_consolidated(root)
+        # Zarr v3 keeps the snapshot inside the root's own zarr.json: rewriting it while another
+        # writer edits that document's attributes would undo the edit. ngffkit's attribute edits
+        # hold the same lock (and call this after releasing theirs, so it never nests).
+        with image_lock(root):
+            write_consolidated(root)
