@@ -107,3 +107,37 @@ def test_derived_image_with_labels_is_consolidated(tmp_path: Path) -> None:
     seen = _snapshot_group(tmp_path / "b.zarr")
     assert _ome(seen["labels"], "0.5")["labels"] == ["cells"]
     assert list(seen["labels/cells"].array_keys()) == ["0"]
+
+
+@pytest.mark.parametrize("edit", ["refresh", "channel edit"])
+def test_snapshot_rewrites_and_attribute_edits_take_the_image_lock(
+    tmp_path: Path, edit: str
+) -> None:
+    """A Zarr v3 snapshot lives in the root's zarr.json: rewriting it while another writer edits
+    that document's attributes would undo the edit, so both wait for the image lock."""
+    import threading
+
+    from ngffkit.io.stores import open_store
+    from ngffkit.io.write import image_lock, refresh_consolidated
+
+    path = tmp_path / "img.ome.zarr"
+    container = create_ome_zarr_from_array(
+        path, np.zeros((2, 16, 16), "uint8"), pixelsize=1.0, axes_names="cyx", consolidated=True
+    )
+    done = threading.Event()
+
+    def write() -> None:
+        if edit == "refresh":
+            refresh_consolidated(open_store(path, mode="r+"))
+        else:
+            container.set_channel_labels(["DAPI", "GFP"])
+        done.set()
+
+    with image_lock(open_store(path, mode="r+")):
+        worker = threading.Thread(target=write)
+        worker.start()
+        assert not done.wait(0.5), f"the {edit} did not wait for the image lock"
+    worker.join(30)
+    assert done.is_set()
+    if edit == "channel edit":
+        assert ngffkit.open_ome_zarr_container(path).channel_labels == ["DAPI", "GFP"]
