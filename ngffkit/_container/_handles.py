@@ -19,7 +19,6 @@ import zarr
 from zarr.storage import StorePath
 
 from ngffkit._container._consolidate import consolidate_levels
-from ngffkit._container._facts import AxisFacts
 from ngffkit._container._meta import (
     ChannelsMeta,
     Dimensions,
@@ -71,7 +70,7 @@ _MODES: tuple[str, ...] = ("numpy", "dask", "xarray")
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
-class _LevelHandle(AxisFacts):
+class _LevelHandle:
     """Common part of `Image` and `Label`."""
 
     store: StorePath
@@ -145,6 +144,40 @@ class _LevelHandle(AxisFacts):
     def translation(self) -> Mapping[str, float]:
         """Physical position of this level's first pixel centre, per axis."""
         return self.image.translation
+
+    @property
+    def space_unit(self) -> str | None:
+        """Unit of the space axes."""
+        return self.pixel_size.space_unit
+
+    @property
+    def time_unit(self) -> str | None:
+        """Unit of the time axis."""
+        return self.pixel_size.time_unit
+
+    @property
+    def is_2d(self) -> bool:
+        """No ``z`` axis, or ``z`` of size 1."""
+        return self.dimensions.is_2d
+
+    @property
+    def is_3d(self) -> bool:
+        """A ``z`` axis longer than 1."""
+        return self.dimensions.is_3d
+
+    @property
+    def is_time_series(self) -> bool:
+        """A ``t`` axis longer than 1."""
+        return self.dimensions.is_time_series
+
+    @property
+    def is_multi_channels(self) -> bool:
+        """A ``c`` axis longer than 1."""
+        return self.dimensions.is_multi_channels
+
+    def has_axis(self, axis: str) -> bool:
+        """True if this level has an axis named *axis*."""
+        return axis in self.axes_names
 
     def _channel_labels(self) -> tuple[str, ...] | None:
         return None
