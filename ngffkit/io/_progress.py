@@ -8,6 +8,8 @@ and logs stay quiet. ``True`` shows them at once, ``False`` never.
 from __future__ import annotations
 
 import contextlib
+import os
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextvars import ContextVar
@@ -19,6 +21,23 @@ __all__ = ["WriteProgress", "shared_display"]
 # A display that a caller above the writer already shows (a batch of conversions): the
 # level bars join it, under the caller's own bars, instead of starting a second live display.
 _SHARED: ContextVar[Any] = ContextVar("ngffkit_shared_display", default=None)
+
+
+def _may_be_watched() -> bool:
+    """False only where rich would find neither a terminal nor a notebook on stderr.
+
+    A cheap first look: where it says True, rich's own `Console` decides. The variables are
+    those with which rich forces a terminal.
+    """
+    if any(os.environ.get(name) for name in ("FORCE_COLOR", "TTY_INTERACTIVE", "TTY_COMPATIBLE")):
+        return True
+    if "IPython" in sys.modules:  # a notebook's kernel has IPython loaded before any user code
+        return True
+    stream = sys.stderr
+    try:
+        return stream is not None and stream.isatty()
+    except (AttributeError, ValueError):  # replaced or closed streams
+        return True
 
 
 @contextlib.contextmanager
@@ -89,6 +108,8 @@ class WriteProgress:
             self._progress, self._owned = shared, False
             self._tasks = [shared.add_task(name, total=total) for name, total in self.levels]
             return
+        if enabled is None and console is None and not _may_be_watched():
+            return  # rich costs about 50 ms to import: not for a script's quiet write
         from rich.console import Console
 
         console = console if console is not None else Console(stderr=True)

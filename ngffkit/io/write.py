@@ -48,7 +48,6 @@ from ngffkit.io.stores import (
     ozx_stage,
     write_consolidated,
 )
-from ngffkit.io.tables import check_tables_to_copy, write_tables
 from ngffkit.model import Multiscales, StoredLayout
 from ngffkit.spec import (
     DEFAULT_VERSION,
@@ -504,7 +503,11 @@ def to_ngff_zarr(
         )
         for name, part in [(None, multiscales), *multiscales.labels.items()]
     }
-    check_tables_to_copy(sp, multiscales.tables)  # before anything is deleted or written
+    if multiscales.tables:
+        # Imported only when there are tables to copy: most writes have none.
+        from ngffkit.io.tables import check_tables_to_copy
+
+        check_tables_to_copy(sp, multiscales.tables)  # before anything is deleted or written
     _prepare_target(sp, multiscales, overwrite=overwrite)
     with staged_write(
         sp, overwrite=overwrite, where=where, local_only=client is not None, resume=resume
@@ -635,7 +638,10 @@ def _write_store(
     write_pixels(pyramids, **pixels)
     if resume and "tables" in root:
         del root["tables"]  # small, and copied whole: copy them again
-    write_tables(root, multiscales.tables, version=version)
+    if multiscales.tables:
+        from ngffkit.io.tables import write_tables
+
+        write_tables(root, multiscales.tables, version=version)
 
     # Metadata last, innermost first: a reader never sees a level that is not fully written.
     for name, group in label_groups.items():

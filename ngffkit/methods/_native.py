@@ -29,7 +29,6 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from scipy.ndimage import gaussian_filter1d
 
 from ngffkit.errors import NgffValueError
 from ngffkit.methods._support import (
@@ -280,6 +279,9 @@ def gaussian_mean(array: np.ndarray, factors: Sequence[int]) -> np.ndarray:
 
 def _blur_and_mean(array: np.ndarray, factors: Sequence[int], axes: Iterable[int]) -> np.ndarray:
     """Blur then bin-average *array* along each of *axes* in turn; float64 out."""
+    # scipy.ndimage costs about 0.1 s to import; only the Gaussian methods need it.
+    from scipy.ndimage import gaussian_filter1d
+
     work = array
     float64 = np.dtype(np.float64)
     for axis in axes:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import math
+import os
+import subprocess
+import sys
 import threading
 import tracemalloc
 from collections import Counter
@@ -344,6 +347,30 @@ def test_automatic_progress_stays_quiet_off_a_terminal(tmp_path, capsys) -> None
     ngffkit.to_ngff_zarr(tmp_path / "a.zarr", ms)  # progress=None, not a terminal
     ngffkit.to_ngff_zarr(tmp_path / "b.zarr", ms, progress=False)
     assert capsys.readouterr().err == ""
+
+
+def test_a_quiet_write_does_not_import_rich(tmp_path) -> None:
+    # rich is imported only where rich itself could find a terminal; FORCE_COLOR is one of
+    # the variables with which rich forces one, so the second write must ask rich.
+    script = f"""
+import os, sys
+import ngffkit
+ms = ngffkit.to_multiscales(ngffkit.to_ngff_image(__import__("numpy").zeros((32, 32), "u1")))
+ngffkit.to_ngff_zarr({str(tmp_path / "a.zarr")!r}, ms)
+print("rich.console" in sys.modules)
+os.environ["FORCE_COLOR"] = "1"
+ngffkit.to_ngff_zarr({str(tmp_path / "b.zarr")!r}, ms)
+print("rich.console" in sys.modules)
+"""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("FORCE_COLOR", "TTY_INTERACTIVE", "TTY_COMPATIBLE")
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout.split() == ["False", "True"]
 
 
 def test_progress_true_reports_to_stderr(tmp_path, capsys) -> None:
