@@ -29,6 +29,7 @@ from zarr.storage import LocalStore
 __all__ = ["codec_pipeline", "zarrs_enabled", "storing_empty_chunks", "store_fill_keys"]
 
 _PIPELINE = "zarrs.ZarrsCodecPipeline"
+_FALLBACK = "Array is unsupported by ZarrsCodecPipeline"  # the start of zarrs' warning
 
 
 @functools.cache
@@ -97,15 +98,23 @@ def codec_pipeline(store: Store) -> Iterator[None]:
     if not zarrs_enabled(store):
         yield
         return
+    _quiet_fallback_warning()
     _SETTING.enter()
     try:
-        with warnings.catch_warnings():
-            # An array zarrs cannot encode (a codec it lacks, such as lz4) falls back to
-            # zarr-python's pipeline: slower, the same bytes, nothing for the user to act on.
-            warnings.filterwarnings("ignore", "Array is unsupported by ZarrsCodecPipeline")
-            yield
+        yield
     finally:
         _SETTING.leave()
+
+
+def _quiet_fallback_warning() -> None:
+    # An array zarrs cannot encode (a codec it lacks, such as lz4) falls back to
+    # zarr-python's pipeline: slower, the same bytes, nothing for the user to act on.
+    # One filter, limited to that warning from zarrs' own module, put (back) at the front
+    # of the list at each block: filterwarnings drops its earlier copy, and a caller's
+    # `catch_warnings` or "always" filter may have dropped or overtaken it. Not
+    # `catch_warnings` here: it saves and restores the process-wide filter list, so blocks
+    # in parallel threads would undo each other's filters and any the user adds meanwhile.
+    warnings.filterwarnings("ignore", _FALLBACK, UserWarning, r"zarrs(\.|$)")
 
 
 def storing_empty_chunks(array: zarr.Array[Any]) -> zarr.Array[Any]:

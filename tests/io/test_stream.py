@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import tracemalloc
+import warnings
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -111,6 +112,45 @@ def test_the_engine_is_the_one_asked_for(tmp_path, engine, chunks_per_shard) -> 
     assert name == ("ZarrsCodecPipeline" if engine == "zarrs" else "BatchedCodecPipeline")
     with codec_pipeline(LocalStore(target)):  # and the written bytes read back the same
         assert_levels_equal(read_levels(target), planned(ms))
+
+
+@requires("zarrs", "zarrs")
+def test_the_pipeline_block_keeps_filters_other_threads_add(tmp_path) -> None:
+    # zarr's warning filters are one process-wide list; a block that saved and restored it
+    # (warnings.catch_warnings) would drop a filter added by another thread meanwhile.
+    from ngffkit.io._engine import codec_pipeline
+
+    inside, added = threading.Event(), threading.Event()
+
+    def write() -> None:
+        with codec_pipeline(LocalStore(tmp_path)):
+            inside.set()
+            added.wait(10)
+
+    worker = threading.Thread(target=write)
+    with warnings.catch_warnings():  # the test's own filters are put back afterwards
+        worker.start()
+        assert inside.wait(10)
+        warnings.filterwarnings("ignore", "a filter the user adds meanwhile")
+        added.set()
+        worker.join(10)
+        assert any(
+            f[1] is not None and f[1].pattern == "a filter the user adds meanwhile"
+            for f in warnings.filters
+        )
+
+
+@requires("zarrs", "zarrs")
+def test_zarrs_falling_back_is_not_a_warning_even_where_warnings_are_errors(tmp_path) -> None:
+    import numcodecs
+
+    ms = ngffkit.to_multiscales(make_array((32, 32)), scale_factors=[2])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the filter list a user's block starts from
+        ngffkit.to_ngff_zarr(
+            tmp_path / "a.zarr", ms, version="0.4", compressors=[numcodecs.LZ4()], progress=False
+        )
+    assert_levels_equal(read_levels(tmp_path / "a.zarr"), planned(ms))
 
 
 def make_levels(ms: ngffkit.Multiscales, units: list[tuple[int, ...]] | None = None) -> list[Level]:
