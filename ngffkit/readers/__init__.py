@@ -43,7 +43,17 @@ _STEM_SUFFIXES = (*TIFF_SUFFIXES, *IMAGEIO_SUFFIXES, ".npy", ".zarr", ".ozx")
 
 @dataclass(frozen=True)
 class OpenedImage:
-    """An image read from a file, what the file said, and how to release the file early."""
+    """An image read from a file, what the file said, and how to release the file early.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "cells.npy"; np.save(p, np.zeros((2, 4, 6), "u1"))
+    >>> opened = open_image(p, dims=("c", "y", "x"))
+    >>> opened.image.name, opened.image.dims
+    ('cells', ('c', 'y', 'x'))
+    >>> opened.close()  # the file is released; the lazy image must not be read after this
+    """
 
     image: NgffImage
     metadata: FileMetadata

@@ -262,12 +262,27 @@ class MultiscaleMetadata:
 
     @property
     def axis_names(self) -> tuple[str, ...]:
-        """Axis names in array order."""
+        """Axis names in array order.
+
+        Examples
+        --------
+        >>> zyx = tuple(Axis(name=n, type="space") for n in "zyx")
+        >>> MultiscaleMetadata(axes=zyx, datasets=(Dataset(path="0", scale=(1, 1, 1)),)).axis_names
+        ('z', 'y', 'x')
+        """
         return tuple(a.name for a in self.axes)
 
     @property
     def paths(self) -> tuple[str, ...]:
-        """Dataset paths from highest to lowest resolution."""
+        """Dataset paths from highest to lowest resolution.
+
+        Examples
+        --------
+        >>> yx = (Axis(name="y", type="space"), Axis(name="x", type="space"))
+        >>> levels = (Dataset(path="s0", scale=(1, 1)), Dataset(path="s1", scale=(2, 2)))
+        >>> MultiscaleMetadata(axes=yx, datasets=levels).paths
+        ('s0', 's1')
+        """
         return tuple(d.path for d in self.datasets)
 
 
@@ -335,7 +350,13 @@ class Omero:
 
     @property
     def labels(self) -> tuple[str | None, ...]:
-        """Channel labels in channel order."""
+        """Channel labels in channel order.
+
+        Examples
+        --------
+        >>> Omero(channels=(OmeroChannel(label="DAPI"), OmeroChannel())).labels
+        ('DAPI', None)
+        """
         return tuple(c.label for c in self.channels)
 
 

@@ -422,12 +422,24 @@ class StoredLevel:
 
     @property
     def where(self) -> Where:
-        """The array's metadata file."""
+        """The array's metadata file.
+
+        Examples
+        --------
+        >>> str(StoredLevel("1", "img.zarr/1/.zarray", (32, 32), "uint8", 2).where)
+        'img.zarr/1/.zarray'
+        """
         return Where(self.file)
 
     @property
     def dtype_key(self) -> str:
-        """The metadata key that holds the data type."""
+        """The metadata key that holds the data type.
+
+        Examples
+        --------
+        >>> StoredLevel("1", "img.zarr/1/.zarray", (32, 32), "uint8", 2).dtype_key
+        'dtype'
+        """
         return "data_type" if self.zarr_format == 3 else "dtype"
 
 
