@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ngffkit.arrays import default_dims, to_ngff_image
-from ngffkit.errors import NgffNotFoundError, NgffValueError
+from ngffkit.errors import NgffCorruptDataError, NgffNotFoundError, NgffValueError
 from ngffkit.model import NgffImage
 from ngffkit.readers._meta import FileMetadata, ome_color
 from ngffkit.readers._tiff import open_tiff, tiff_series_count
@@ -153,7 +153,12 @@ def _read_raw(
             f"level={level}"
         )
     if suffix == ".npy":
-        pixels = np.load(path, mmap_mode="r")
+        try:
+            pixels = np.load(path, mmap_mode="r")
+        except (ValueError, EOFError) as exc:  # a bad header, a truncated or an object array
+            raise NgffCorruptDataError(
+                f"input {path}: not a readable .npy array ({type(exc).__name__}: {exc})"
+            ) from None
         return pixels, FileMetadata(dims=default_dims(pixels.ndim)), lambda: None
     if suffix in IMAGEIO_SUFFIXES:
         from ngffkit.readers._imageio import open_imageio
