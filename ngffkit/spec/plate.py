@@ -124,8 +124,9 @@ class WellInPlate:
 
         Examples
         --------
-        >>> WellInPlate(path="C/7", row_index=2, column_index=6).column
-        '7'
+        >>> well = WellInPlate(path="H/12", row_index=7, column_index=11)
+        >>> well.column, well.column_index  # the name as the path writes it; the index from 0
+        ('12', 11)
         """
         return self.path.split("/", 1)[-1]
 
