@@ -459,6 +459,18 @@ def validate_store(
     chunks: bool,
     storage_options: dict[str, Any] | None,
 ) -> tuple[NgffVersion | None, list[ValidationIssue], str, tuple[str, ...]]:
+    """Walk a store from its root; return (version, issues, store name, what was covered).
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, ngffkit
+    >>> store = tempfile.mkdtemp() + "/image.ome.zarr"
+    >>> ngffkit.to_ngff_zarr(store, ngffkit.to_multiscales(ngffkit.to_ngff_image(np.zeros((8, 8)))))
+    >>> version, found, _, _ = validate_store(store, override=None, strict=False, chunks=False,
+    ...                                       storage_options=None)
+    >>> version, found
+    ('0.5', [])
+    """
     sp = open_store(target, mode="r", storage_options=storage_options)
     where = describe_store(sp)
     walk = Walk(sp=sp, override=override, strict=strict, issues=[], visited=set(), chunks=chunks)
