@@ -53,7 +53,16 @@ def check_attributes(
     zarr_format: int | None,
     strict: bool,
 ) -> Doc:
-    """Schema + semantic checks of one group's attributes (0.4 ``.zattrs``; 0.5+ ``attributes``)."""
+    """Schema + semantic checks of one group's attributes (0.4 ``.zattrs``; 0.5+ ``attributes``).
+
+    Examples
+    --------
+    >>> doc = check_attributes({"ome": {"version": "0.5", "labels": ["a"]}},
+    ...                        Where("g/zarr.json", ("attributes",)), override=None,
+    ...                        fallback="0.4", zarr_format=3, strict=False)
+    >>> doc.version, doc.kinds, doc.issues, str(doc.ns_loc)
+    ('0.5', ('labels',), (), 'g/zarr.json#attributes.ome')
+    """
     issues: list[ValidationIssue] = []
     declared, declared_at = declared_version(attrs)
     namespaced = isinstance(attrs.get("ome"), Mapping)
