@@ -223,9 +223,14 @@ class NgffCorruptDataError(NgffError, ValueError):
 
     Examples
     --------
-    >>> import ngffkit
-    >>> issubclass(ngffkit.NgffCorruptDataError, (ValueError, ngffkit.NgffError))  # caught as either
-    True
+    >>> import tempfile, pathlib, ngffkit
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "scan.npy"
+    >>> _ = path.write_bytes(b"not an array")
+    >>> try:
+    ...     ngffkit.read_image(path)
+    ... except ValueError as exc:  # the builtin catches it too
+    ...     print(type(exc).__name__, "not a readable .npy array" in str(exc))
+    NgffCorruptDataError True
     """
 
 

@@ -142,7 +142,13 @@ class Roi:
 
     @property
     def axes(self) -> tuple[str, ...]:
-        """The axes the box spans, in image order (``("z", "y", "x")`` ...)."""
+        """The axes the box spans, in image order (``("z", "y", "x")`` ...).
+
+        Examples
+        --------
+        >>> Roi(x=0, y=0, z=2, x_length=10, y_length=10, z_length=1).axes
+        ('z', 'y', 'x')
+        """
         return tuple(a for a in ROI_AXES if getattr(self, a) is not None)
 
     def to_roi_pixels(self, pixel_size: Any, shape: Mapping[str, int] | None = None) -> RoiPixels:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ngffkit.arrays import default_dims, to_ngff_image
-from ngffkit.errors import NgffNotFoundError, NgffValueError
+from ngffkit.errors import NgffCorruptDataError, NgffNotFoundError, NgffValueError
 from ngffkit.model import NgffImage
 from ngffkit.readers._meta import FileMetadata, ome_color
 from ngffkit.readers._tiff import open_tiff, tiff_series_count
@@ -43,7 +43,17 @@ _STEM_SUFFIXES = (*TIFF_SUFFIXES, *IMAGEIO_SUFFIXES, ".npy", ".zarr", ".ozx")
 
 @dataclass(frozen=True)
 class OpenedImage:
-    """An image read from a file, what the file said, and how to release the file early."""
+    """An image read from a file, what the file said, and how to release the file early.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "cells.npy"; np.save(p, np.zeros((2, 4, 6), "u1"))
+    >>> opened = open_image(p, dims=("c", "y", "x"))
+    >>> opened.image.name, opened.image.dims
+    ('cells', ('c', 'y', 'x'))
+    >>> opened.close()  # the file is released; the lazy image must not be read after this
+    """
 
     image: NgffImage
     metadata: FileMetadata
@@ -143,7 +153,12 @@ def _read_raw(
             f"level={level}"
         )
     if suffix == ".npy":
-        pixels = np.load(path, mmap_mode="r")
+        try:
+            pixels = np.load(path, mmap_mode="r")
+        except (ValueError, EOFError) as exc:  # a bad header, a truncated or an object array
+            raise NgffCorruptDataError(
+                f"input {path}: not a readable .npy array ({type(exc).__name__}: {exc})"
+            ) from None
         return pixels, FileMetadata(dims=default_dims(pixels.ndim)), lambda: None
     if suffix in IMAGEIO_SUFFIXES:
         from ngffkit.readers._imageio import open_imageio

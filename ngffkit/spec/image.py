@@ -142,12 +142,10 @@ class Dataset:
 
     Examples
     --------
-    >>> import numpy as np, ngffkit
-    >>> ms = ngffkit.to_multiscales(
-    ...     ngffkit.to_ngff_image(np.zeros((2, 32, 32), "uint16"), dims=("c", "y", "x")),
-    ...     scale_factors=[2])
-    >>> ms.metadata.datasets[1].path, ms.metadata.datasets[1].scale
-    ('1', (1.0, 2.0, 2.0))
+    >>> from ngffkit.spec import Dataset
+    >>> level = Dataset(path="1", scale=(1, 2, 2), translation=(0, 0.5, 0.5))
+    >>> level.scale, level.translation
+    ((1.0, 2.0, 2.0), (0.0, 0.5, 0.5))
     """
 
     path: str
@@ -216,12 +214,12 @@ class MultiscaleMetadata:
 
     Examples
     --------
-    >>> import numpy as np, ngffkit
-    >>> ms = ngffkit.to_multiscales(
-    ...     ngffkit.to_ngff_image(np.zeros((2, 32, 32), "uint16"), dims=("c", "y", "x")),
-    ...     scale_factors=[2])
-    >>> [axis.name for axis in ms.metadata.axes], len(ms.metadata.datasets)
-    (['c', 'y', 'x'], 2)
+    >>> from ngffkit.spec import Axis, Dataset, MultiscaleMetadata
+    >>> meta = MultiscaleMetadata(
+    ...     axes=(Axis(name="y", type="space"), Axis(name="x", type="space")),
+    ...     datasets=(Dataset(path="0", scale=(1, 1)), Dataset(path="1", scale=(2, 2))))
+    >>> meta.axis_names, meta.paths
+    (('y', 'x'), ('0', '1'))
     """
 
     axes: tuple[Axis, ...]
@@ -264,12 +262,27 @@ class MultiscaleMetadata:
 
     @property
     def axis_names(self) -> tuple[str, ...]:
-        """Axis names in array order."""
+        """Axis names in array order.
+
+        Examples
+        --------
+        >>> zyx = tuple(Axis(name=n, type="space") for n in "zyx")
+        >>> MultiscaleMetadata(axes=zyx, datasets=(Dataset(path="0", scale=(1, 1, 1)),)).axis_names
+        ('z', 'y', 'x')
+        """
         return tuple(a.name for a in self.axes)
 
     @property
     def paths(self) -> tuple[str, ...]:
-        """Dataset paths from highest to lowest resolution."""
+        """Dataset paths from highest to lowest resolution.
+
+        Examples
+        --------
+        >>> yx = (Axis(name="y", type="space"), Axis(name="x", type="space"))
+        >>> levels = (Dataset(path="s0", scale=(1, 1)), Dataset(path="s1", scale=(2, 2)))
+        >>> MultiscaleMetadata(axes=yx, datasets=levels).paths
+        ('s0', 's1')
+        """
         return tuple(d.path for d in self.datasets)
 
 
@@ -296,13 +309,9 @@ class OmeroChannel:
 
     Examples
     --------
-    >>> import numpy as np, ngffkit
-    >>> ms = ngffkit.to_multiscales(
-    ...     ngffkit.to_ngff_image(np.zeros((2, 32, 32), "uint16"), dims=("c", "y", "x")),
-    ...     scale_factors=[2])
-    >>> channel = ms.omero.channels[0]
-    >>> channel.label, channel.color
-    ('channel_0', '00FFFF')
+    >>> from ngffkit.spec import OmeroChannel
+    >>> OmeroChannel(color="#ff8000", label="GFP").color  # the '#' people type is accepted
+    'FF8000'
     """
 
     color: str = "FFFFFF"
@@ -326,12 +335,9 @@ class Omero:
 
     Examples
     --------
-    >>> import numpy as np, ngffkit
-    >>> ms = ngffkit.to_multiscales(
-    ...     ngffkit.to_ngff_image(np.zeros((2, 32, 32), "uint16"), dims=("c", "y", "x")),
-    ...     scale_factors=[2])
-    >>> len(ms.omero.channels)
-    2
+    >>> from ngffkit.spec import Omero, OmeroChannel
+    >>> Omero(channels=[OmeroChannel(label="DAPI", color="0000FF"), OmeroChannel(label="GFP")]).labels
+    ('DAPI', 'GFP')
     """
 
     channels: tuple[OmeroChannel, ...]
@@ -344,7 +350,13 @@ class Omero:
 
     @property
     def labels(self) -> tuple[str | None, ...]:
-        """Channel labels in channel order."""
+        """Channel labels in channel order.
+
+        Examples
+        --------
+        >>> Omero(channels=(OmeroChannel(label="DAPI"), OmeroChannel())).labels
+        ('DAPI', None)
+        """
         return tuple(c.label for c in self.channels)
 
 

@@ -109,12 +109,25 @@ class WellInPlate:
 
     @property
     def row(self) -> str:
-        """The row name (the path's first part)."""
+        """The row name (the path's first part).
+
+        Examples
+        --------
+        >>> WellInPlate(path="C/7", row_index=2, column_index=6).row
+        'C'
+        """
         return self.path.split("/", 1)[0]
 
     @property
     def column(self) -> str:
-        """The column name (the path's second part)."""
+        """The column name (the path's second part).
+
+        Examples
+        --------
+        >>> well = WellInPlate(path="H/12", row_index=7, column_index=11)
+        >>> well.column, well.column_index  # the name as the path writes it; the index from 0
+        ('12', 11)
+        """
         return self.path.split("/", 1)[-1]
 
 
@@ -159,12 +172,24 @@ class PlateMetadata:
 
     @property
     def wells_paths(self) -> tuple[str, ...]:
-        """The wells' paths, in the order the plate lists them."""
+        """The wells' paths, in the order the plate lists them.
+
+        Examples
+        --------
+        >>> with_well(with_well(PlateMetadata(name="p"), "B", 2), "A", 1).wells_paths
+        ('B/02', 'A/01')
+        """
         return tuple(well.path for well in self.wells)
 
     @property
     def acquisition_ids(self) -> tuple[int, ...]:
-        """The acquisitions' ids, in the order the plate lists them."""
+        """The acquisitions' ids, in the order the plate lists them.
+
+        Examples
+        --------
+        >>> PlateMetadata(name="p").acquisition_ids
+        ()
+        """
         return tuple(a.id for a in self.acquisitions)
 
     def find_well(self, row: str, column: int | str) -> WellInPlate | None:
@@ -260,7 +285,14 @@ class WellMetadata:
 
     @property
     def acquisition_ids(self) -> tuple[int, ...]:
-        """The acquisitions the fields name, once each, in order of first use."""
+        """The acquisitions the fields name, once each, in order of first use.
+
+        Examples
+        --------
+        >>> fields = [WellImage(path=p, acquisition=a) for p, a in [("0", 2), ("1", 0), ("2", 2)]]
+        >>> WellMetadata(images=tuple(fields)).acquisition_ids
+        (2, 0)
+        """
         return tuple(dict.fromkeys(i.acquisition for i in self.images if i.acquisition is not None))
 
     def acquisition_of(self, path: str) -> int | None:
@@ -270,6 +302,12 @@ class WellMetadata:
         ------
         NgffKeyError
             If the well has no field at *path*.
+
+        Examples
+        --------
+        >>> well = WellMetadata(images=(WellImage(path="0", acquisition=1), WellImage(path="1")))
+        >>> well.acquisition_of("0"), well.acquisition_of("1")
+        (1, None)
         """
         for image in self.images:
             if image.path == path:

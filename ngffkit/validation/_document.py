@@ -53,7 +53,16 @@ def check_attributes(
     zarr_format: int | None,
     strict: bool,
 ) -> Doc:
-    """Schema + semantic checks of one group's attributes (0.4 ``.zattrs``; 0.5+ ``attributes``)."""
+    """Schema + semantic checks of one group's attributes (0.4 ``.zattrs``; 0.5+ ``attributes``).
+
+    Examples
+    --------
+    >>> doc = check_attributes({"ome": {"version": "0.5", "labels": ["a"]}},
+    ...                        Where("g/zarr.json", ("attributes",)), override=None,
+    ...                        fallback="0.4", zarr_format=3, strict=False)
+    >>> doc.version, doc.kinds, doc.issues, str(doc.ns_loc)
+    ('0.5', ('labels',), (), 'g/zarr.json#attributes.ome')
+    """
     issues: list[ValidationIssue] = []
     declared, declared_at = declared_version(attrs)
     namespaced = isinstance(attrs.get("ome"), Mapping)
@@ -148,6 +157,14 @@ def _no_metadata(loc: Where, ns: Mapping[str, JSON], version: NgffVersion) -> Va
 
 
 def dedupe(issues: Iterable[ValidationIssue]) -> Iterator[ValidationIssue]:
+    """*issues* without repeats (same path, rule and message), in their first order.
+
+    Examples
+    --------
+    >>> twice = [ValidationIssue("axes", "axes-order", "out of order")] * 2
+    >>> len(list(dedupe(twice)))
+    1
+    """
     seen: set[tuple[str, str, str]] = set()
     for found in issues:
         key = (found.path, found.rule, found.message)
@@ -164,6 +181,16 @@ def dedupe(issues: Iterable[ValidationIssue]) -> Iterator[ValidationIssue]:
 def validate_mapping(
     document: Mapping[str, JSON], *, override: NgffVersion | None, strict: bool
 ) -> tuple[NgffVersion | None, list[ValidationIssue], str]:
+    """Check one document: group attributes, or a whole ``zarr.json``; return (version, issues,
+    the target's name).
+
+    Examples
+    --------
+    >>> version, found, target = validate_mapping({"ome": {"version": "0.5", "labels": ["a"]}},
+    ...                                           override=None, strict=False)
+    >>> version, found, target
+    ('0.5', [], '<attributes>')
+    """
     issues: list[ValidationIssue] = []
     if "zarr_format" in document and "node_type" in document:
         target, root = "<zarr.json>", Where("")

@@ -23,6 +23,13 @@ __all__ = ["axis_names", "check_levels", "stored_level"]
 
 
 def axis_names(ms: Mapping[str, JSON], version: NgffVersion) -> list[str] | None:
+    """The axis names of a ``multiscales[]`` entry (0.6: of its intrinsic system), or None.
+
+    Examples
+    --------
+    >>> axis_names({"axes": [{"name": "y"}, {"name": "x"}]}, "0.4")
+    ['y', 'x']
+    """
     if version != "0.6":
         axes = as_list(ms.get("axes"))
     else:

@@ -58,17 +58,42 @@ class Walk:
 
 
 def group_file(sp: StorePath, path: str, zarr_format: int) -> str:
+    """The file holding a group's attributes, as the report names it.
+
+    Examples
+    --------
+    >>> from zarr.storage import MemoryStore
+    >>> group_file(StorePath(MemoryStore(), ""), "labels", 2)  # doctest: +ELLIPSIS
+    'memory://.../labels/.zattrs'
+    """
     name = "zarr.json" if zarr_format == 3 else ".zattrs"
     return f"{describe_store(sp, path)}/{name}"
 
 
 def array_file(sp: StorePath, path: str, zarr_format: int) -> str:
+    """The file holding an array's metadata, as the report names it.
+
+    Examples
+    --------
+    >>> from zarr.storage import MemoryStore
+    >>> array_file(StorePath(MemoryStore(), ""), "0", 3)  # doctest: +ELLIPSIS
+    'memory://.../0/zarr.json'
+    """
     name = "zarr.json" if zarr_format == 3 else ".zarray"
     return f"{describe_store(sp, path)}/{name}"
 
 
 def open_node(sp: StorePath, path: str) -> Any:
-    """Open the node at *path*: a zarr Group or Array; None if missing. Raises on corrupt JSON."""
+    """Open the node at *path*: a zarr Group or Array; None if missing. Raises on corrupt JSON.
+
+    Examples
+    --------
+    >>> from zarr.storage import MemoryStore
+    >>> sp = StorePath(MemoryStore(), "")
+    >>> _ = zarr.create_group(sp).create_array("0", shape=(2,), dtype="u1")
+    >>> type(open_node(sp, "0")).__name__, open_node(sp, "missing")
+    ('Array', None)
+    """
     try:
         return zarr.open_group(store=sp, path=path, mode="r")
     except ContainsArrayError:
@@ -82,7 +107,16 @@ def open_node(sp: StorePath, path: str) -> Any:
 
 
 def read_json(sp: StorePath, key: str) -> JSON:
-    """Read one JSON file of the store, or None if it is absent. Raises ValueError on bad JSON."""
+    """Read one JSON file of the store, or None if it is absent. Raises ValueError on bad JSON.
+
+    Examples
+    --------
+    >>> from zarr.storage import MemoryStore
+    >>> sp = StorePath(MemoryStore(), "")
+    >>> _ = zarr.create_group(sp, zarr_format=2)
+    >>> read_json(sp, ".zgroup"), read_json(sp, ".zattrs.missing")
+    ({'zarr_format': 2}, None)
+    """
     # zarr has no public synchronous key read; its own sync bridge runs the store's coroutine.
     from zarr.core.buffer import default_buffer_prototype
     from zarr.core.sync import sync
@@ -95,6 +129,14 @@ def read_json(sp: StorePath, key: str) -> JSON:
 
 
 def store_is_empty(sp: StorePath) -> bool:
+    """True when nothing is stored at *sp* (False when the store cannot list its keys).
+
+    Examples
+    --------
+    >>> from zarr.storage import MemoryStore
+    >>> store_is_empty(StorePath(MemoryStore(), ""))
+    True
+    """
     store = sp.store
     if isinstance(store, LocalStore):
         root = Path(store.root) / sp.path
@@ -108,6 +150,14 @@ def store_is_empty(sp: StorePath) -> bool:
 
 
 def open_node_quiet(sp: StorePath, path: str) -> Any:
+    """`open_node`, but None for unreadable metadata too (another rule reports it).
+
+    Examples
+    --------
+    >>> from zarr.storage import MemoryStore
+    >>> open_node_quiet(StorePath(MemoryStore(), ""), "0") is None
+    True
+    """
     try:
         return open_node(sp, path)
     except METADATA_ERRORS:
@@ -115,6 +165,17 @@ def open_node_quiet(sp: StorePath, path: str) -> Any:
 
 
 def child_arrays(group: Any) -> list[str]:
+    """The names of a group's arrays, sorted; empty when the store cannot list them.
+
+    Examples
+    --------
+    >>> from zarr.storage import MemoryStore
+    >>> group = zarr.create_group(MemoryStore())
+    >>> _ = group.create_array("1", shape=(2,), dtype="u1")
+    >>> _ = group.create_array("0", shape=(4,), dtype="u1")
+    >>> child_arrays(group), child_arrays(None)
+    (['0', '1'], [])
+    """
     if group is None:
         return []
     try:

@@ -39,7 +39,14 @@ class ValidationReport:
 
     @property
     def ok(self) -> bool:
-        """True when there are no errors (warnings do not count)."""
+        """True when there are no errors (warnings do not count).
+
+        Examples
+        --------
+        >>> from ngffkit import validate
+        >>> validate({"ome": {"version": "0.5", "labels": ["cells"]}}).ok
+        True
+        """
         return not self.errors
 
     def raise_for_errors(self) -> None:
@@ -48,6 +55,24 @@ class ValidationReport:
         `rule` and `path` of the exception are those of the first error. A store whose arrays
         exist without OME metadata raises the subclass
         [`NgffIncompleteStoreError`][ngffkit.NgffIncompleteStoreError].
+
+        Raises
+        ------
+        NgffValidationError
+            If the report has errors; a report with warnings only returns None.
+
+        Examples
+        --------
+        >>> import ngffkit
+        >>> axes = [{"name": n, "type": t} for n, t in [("y", "space"), ("x", "space"), ("c", "channel")]]
+        >>> report = ngffkit.validate({"ome": {"version": "0.5", "multiscales": [{
+        ...     "axes": axes, "datasets": [{"path": "0", "coordinateTransformations": [
+        ...         {"type": "scale", "scale": [1, 1, 1]}]}]}]}})
+        >>> try:
+        ...     report.raise_for_errors()
+        ... except ngffkit.NgffValidationError as exc:
+        ...     print(exc.rule, "|", exc.path)
+        axes-order | ome.multiscales[0].axes
         """
         if not self.errors:
             return

@@ -175,6 +175,23 @@ def _child(
     return child
 
 
+def _image_child(
+    walk: Walk, parent: Group, rel: str, *, loc: Where, role: str, rule_missing: str, rule: str
+) -> Group | None:
+    """`_child` (*rule_missing* if absent) that must be a multiscale image (*rule* if not)."""
+    child = _child(walk, parent, rel, loc=loc, role=role, rule=rule_missing)
+    if child is None or "image" in child.doc.kinds:
+        return child
+    walk.issues.append(
+        issue(
+            rule,
+            child.doc.ns_loc,
+            f"a {role} MUST be a multiscale image ('multiscales' metadata)",
+        )
+    )
+    return None
+
+
 def _levels(group: Group, ms_index: int) -> list[tuple[int, str]]:
     multiscales = as_list(group.doc.ns.get("multiscales")) or []
     ms = as_map(multiscales[ms_index]) if ms_index < len(multiscales) else None
@@ -266,17 +283,16 @@ def _walk_labels_group(walk: Walk, labels: Group, *, parent_levels: int | None) 
         if not isinstance(rel, str) or not rel:
             continue
         loc = doc.ns_loc.at("labels", k)
-        label = _child(walk, labels, rel, loc=loc, role="label image", rule="label-missing")
+        label = _image_child(
+            walk,
+            labels,
+            rel,
+            loc=loc,
+            role="label image",
+            rule_missing="label-missing",
+            rule="label-multiscales",
+        )
         if label is None:
-            continue
-        if "image" not in label.doc.kinds:
-            walk.issues.append(
-                issue(
-                    "label-multiscales",
-                    label.doc.ns_loc,
-                    "a label image MUST be a multiscale image ('multiscales' metadata)",
-                )
-            )
             continue
         if "label" not in label.doc.kinds:
             walk.issues.append(
@@ -387,26 +403,17 @@ def _walk_well(walk: Walk, well: Group, *, plate: Sequence[Mapping[str, JSON]] |
             continue
         count += 1
         loc = well.doc.ns_loc.at("well", "images", i)
-        image = _child(
+        image = _image_child(
             walk,
             well,
             entry["path"],
             loc=loc.at("path"),
             role="field of view",
-            rule="well-image-missing",
+            rule_missing="well-image-missing",
+            rule="metadata-missing",
         )
-        if image is None:
-            continue
-        if "image" not in image.doc.kinds:
-            walk.issues.append(
-                issue(
-                    "metadata-missing",
-                    image.doc.ns_loc,
-                    "a field of view MUST be a multiscale image ('multiscales' metadata)",
-                )
-            )
-            continue
-        _walk_image(walk, image)
+        if image is not None:
+            _walk_image(walk, image)
     return count
 
 
@@ -452,6 +459,18 @@ def validate_store(
     chunks: bool,
     storage_options: dict[str, Any] | None,
 ) -> tuple[NgffVersion | None, list[ValidationIssue], str, tuple[str, ...]]:
+    """Walk a store from its root; return (version, issues, store name, what was covered).
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, ngffkit
+    >>> store = tempfile.mkdtemp() + "/image.ome.zarr"
+    >>> ngffkit.to_ngff_zarr(store, ngffkit.to_multiscales(ngffkit.to_ngff_image(np.zeros((8, 8)))))
+    >>> version, found, _, _ = validate_store(store, override=None, strict=False, chunks=False,
+    ...                                       storage_options=None)
+    >>> version, found
+    ('0.5', [])
+    """
     sp = open_store(target, mode="r", storage_options=storage_options)
     where = describe_store(sp)
     walk = Walk(sp=sp, override=override, strict=strict, issues=[], visited=set(), chunks=chunks)

@@ -167,6 +167,21 @@ def test_bad_inputs_raise_ngff_errors(tmp_path, corrupt_tiff) -> None:
         ngffkit.read_image(tmp_path / "missing.tif")
 
 
+@pytest.mark.parametrize("what", ["empty", "junk", "truncated", "objects"])
+def test_bad_npy_raises_corrupt_data(tmp_path, what) -> None:
+    """A .npy numpy cannot map raises NgffCorruptDataError naming the file, not numpy's error."""
+    path = tmp_path / f"{what}.npy"
+    if what == "truncated":
+        np.save(path, np.zeros((64, 64)))
+        path.write_bytes(path.read_bytes()[:300])
+    elif what == "objects":
+        np.save(path, np.array([{"a": 1}], dtype=object))
+    else:
+        path.write_bytes(b"" if what == "empty" else b"not an array")
+    with pytest.raises(NgffCorruptDataError, match=rf"{what}\.npy: not a readable \.npy array"):
+        ngffkit.read_image(path)
+
+
 @pytest.mark.parametrize(
     ("module", "suffix", "extra"), [("tifffile", ".tif", "tiff"), ("imageio", ".png", "imageio")]
 )

@@ -280,6 +280,13 @@ def _hcs_block(
     return found, namespace[key], f"{prefix}.{key}"
 
 
+def _encode_hcs(key: str, block: Mapping[str, Any], version: NgffVersion | str) -> dict[str, Any]:
+    """Group attributes holding one ``plate`` or ``well`` *block*, in *version*'s layout."""
+    version = parse_version(version)
+    codec = CODECS[version]
+    return codec.attributes({key: codec.hcs_block(block, version)}, {}, {}, version)
+
+
 def decode_plate_attrs(
     attrs: Mapping[str, Any], *, zarr_format: int, where: str = "attributes"
 ) -> tuple[ReadableVersion, PlateMetadata]:
@@ -315,10 +322,7 @@ def encode_plate_attrs(plate: PlateMetadata, version: NgffVersion | str) -> dict
     >>> decode_plate_attrs(encode_plate_attrs(plate, "0.5"), zarr_format=3) == ("0.5", plate)
     True
     """
-    version = parse_version(version)
-    codec = CODECS[version]
-    block = codec.hcs_block(encode_plate_block(plate), version)
-    return codec.attributes({"plate": block}, {}, {}, version)
+    return _encode_hcs("plate", encode_plate_block(plate), version)
 
 
 def decode_well_attrs(
@@ -345,8 +349,4 @@ def encode_well_attrs(well: WellMetadata, version: NgffVersion | str) -> dict[st
     >>> encode_well_attrs(WellMetadata(images=(WellImage(path="0"),)), "0.4")
     {'well': {'version': '0.4', 'images': [{'path': '0'}]}}
     """
-    version = parse_version(version)
-    codec = CODECS[version]
-    return codec.attributes(
-        {"well": codec.hcs_block(encode_well_block(well), version)}, {}, {}, version
-    )
+    return _encode_hcs("well", encode_well_block(well), version)

@@ -68,7 +68,15 @@ _V2_OME_KEYS: Final = ("multiscales", "omero", "image-label", "labels", "plate",
 def split_ome(
     attrs: Mapping[str, Any], version: ReadableVersion
 ) -> tuple[Mapping[str, Any], dict[str, Any]]:
-    """Split attributes into (OME block, non-OME attributes)."""
+    """Split attributes into (OME block, non-OME attributes).
+
+    Examples
+    --------
+    >>> split_ome({"ome": {"version": "0.5", "labels": ["a"]}, "mine": 1}, "0.5")
+    ({'version': '0.5', 'labels': ['a']}, {'mine': 1})
+    >>> split_ome({"labels": ["a"], "mine": 1}, "0.4")
+    ({'labels': ['a']}, {'mine': 1})
+    """
     if ZARR_FORMAT[version] == 3 and "ome" in attrs:
         ome = expect_mapping(attrs["ome"], "attributes.ome")
         rest = {k: v for k, v in attrs.items() if k != "ome"}
@@ -79,6 +87,15 @@ def split_ome(
 
 
 def decode_axis(raw: object, where: str, version: ReadableVersion) -> Axis:
+    """One axis: a name (0.3) or an object with name, type, unit and orientation.
+
+    Examples
+    --------
+    >>> decode_axis({"name": "x", "type": "space", "unit": "micrometer"}, "axes[0]", "0.4").unit
+    'micrometer'
+    >>> decode_axis("c", "axes[0]", "0.3").type
+    'channel'
+    """
     if isinstance(raw, str):  # 0.3: a list of names
         return Axis(name=raw, type=default_axis_type(raw))
     obj = expect_mapping(raw, where)
@@ -108,6 +125,13 @@ def decode_axis(raw: object, where: str, version: ReadableVersion) -> Axis:
 
 
 def encode_axis(axis: Axis, version: NgffVersion) -> dict[str, Any]:
+    """One axis object; from 0.5 an untyped axis gets the usual type of its name.
+
+    Examples
+    --------
+    >>> encode_axis(Axis(name="c"), "0.4"), encode_axis(Axis(name="c"), "0.5")
+    ({'name': 'c'}, {'name': 'c', 'type': 'channel'})
+    """
     out: dict[str, Any] = {"name": axis.name}
     # 0.4 lets an axis go untyped; the 0.5+ schemas count an untyped axis as a space axis,
     # so a 0.4 (c, z, y, x) without types would not validate as 0.5: name the usual type.
@@ -132,6 +156,12 @@ def scale_translation(
     The rule ids are the catalogue's (``dataset-scale-count`` ...; *scope* is ``dataset`` or
     ``multiscale``). Decoding reads more than `ngffkit.validate` accepts: identity entries,
     which older writers put in these lists, are skipped.
+
+    Examples
+    --------
+    >>> scale_translation([{"type": "scale", "scale": [2, 2]},
+    ...                    {"type": "translation", "translation": [1, 0]}], "t", 2)
+    ((2.0, 2.0), (1.0, 0.0))
     """
     scale: tuple[float, ...] | None = None
     translation: tuple[float, ...] | None = None
@@ -207,7 +237,13 @@ def compose(
     outer_scale: tuple[float, ...] | None,
     outer_translation: tuple[float, ...] | None,
 ) -> tuple[tuple[float, ...], tuple[float, ...] | None]:
-    """Apply a multiscale-level scale/translation after a dataset's (x' = S*(s*i + t) + T)."""
+    """Apply a multiscale-level scale/translation after a dataset's (x' = S*(s*i + t) + T).
+
+    Examples
+    --------
+    >>> compose((2.0, 2.0), (1.0, 0.0), (0.5, 0.5), (0.0, 3.0))
+    ((1.0, 1.0), (0.5, 3.0))
+    """
     if outer_scale is None and outer_translation is None:
         return scale, translation
     n = len(scale)
@@ -237,6 +273,13 @@ def _decode_window(raw: object, where: str) -> OmeroWindow | None:
 
 
 def decode_omero(raw: object, where: str, n_channels: int | None) -> Omero:
+    """The ``omero`` block; a bad colour or window warns and is replaced (display hints only).
+
+    Examples
+    --------
+    >>> decode_omero({"channels": [{"color": "ff0000", "label": "red"}]}, "omero", 1).labels
+    ('red',)
+    """
     obj = expect_mapping(raw, where)
     channels: list[OmeroChannel] = []
     for i, ch_raw in enumerate(expect_list(obj.get("channels", []), f"{where}.channels")):
@@ -271,6 +314,13 @@ def decode_omero(raw: object, where: str, n_channels: int | None) -> Omero:
 
 
 def encode_omero(omero: Omero) -> dict[str, Any]:
+    """The ``omero`` block, unknown keys included.
+
+    Examples
+    --------
+    >>> encode_omero(Omero(channels=(OmeroChannel(color="00FF00"),)))
+    {'channels': [{'color': '00FF00', 'active': True}]}
+    """
     channels = []
     for ch in omero.channels:
         c: dict[str, Any] = {"color": ch.color, "active": ch.active}
@@ -289,6 +339,15 @@ def encode_omero(omero: Omero) -> dict[str, Any]:
 
 
 def decode_image_label(raw: object, where: str) -> ImageLabel:
+    """The ``image-label`` block: colours, properties and the source image.
+
+    Examples
+    --------
+    >>> label = decode_image_label({"colors": [{"label-value": 1, "rgba": [255, 0, 0, 255]}],
+    ...                             "source": {"image": "../../"}}, "image-label")
+    >>> label.colors[0].rgba, label.source
+    ((255, 0, 0, 255), '../../')
+    """
     obj = expect_mapping(raw, where)
     colors: list[LabelColor] = []
     for i, c_raw in enumerate(expect_list(obj.get("colors", []), f"{where}.colors")):
@@ -326,6 +385,13 @@ def decode_image_label(raw: object, where: str) -> ImageLabel:
 
 
 def encode_image_label(label: ImageLabel, version: NgffVersion) -> dict[str, Any]:
+    """The ``image-label`` block; 0.4 carries the version inside it.
+
+    Examples
+    --------
+    >>> encode_image_label(ImageLabel(colors=(LabelColor(label_value=2),)), "0.4")
+    {'version': '0.4', 'colors': [{'label-value': 2}], 'source': {'image': '../../'}}
+    """
     out: dict[str, Any] = {}
     if version == "0.4":
         out["version"] = "0.4"
@@ -343,7 +409,13 @@ def encode_image_label(label: ImageLabel, version: NgffVersion) -> dict[str, Any
 
 
 def safe_listed(name: str, where: str) -> str | None:
-    """*name* if it can be a node name; else None, with a warning: one bad entry hides only itself."""
+    """*name* if it can be a node name; else None, with a warning: one bad entry hides only itself.
+
+    Examples
+    --------
+    >>> safe_listed("nuclei", "labels[0]")
+    'nuclei'
+    """
     problem = name_problem(name)
     if problem is None:
         return name

@@ -57,7 +57,16 @@ def _acquisition(raw: object, where: str) -> Acquisition:
 
 
 def decode_plate_block(raw: object, where: str) -> PlateMetadata:
-    """The `PlateMetadata` of a ``plate`` block (any version; its ``version`` key is dropped)."""
+    """The `PlateMetadata` of a ``plate`` block (any version; its ``version`` key is dropped).
+
+    Examples
+    --------
+    >>> plate = decode_plate_block({"version": "0.4", "name": "screen", "rows": [{"name": "B"}],
+    ...     "columns": [{"name": "3"}], "wells": [{"path": "B/3", "rowIndex": 0,
+    ...     "columnIndex": 0}]}, "plate")
+    >>> plate.name, plate.wells_paths
+    ('screen', ('B/3',))
+    """
     obj = expect_mapping(raw, where)
     wells = []
     for i, item in enumerate(expect_list(obj.get("wells", []), f"{where}.wells")):
@@ -94,7 +103,13 @@ def decode_plate_block(raw: object, where: str) -> PlateMetadata:
 
 
 def encode_plate_block(plate: PlateMetadata) -> dict[str, Any]:
-    """The ``plate`` block of *plate*, without a version (each version module places it)."""
+    """The ``plate`` block of *plate*, without a version (each version module places it).
+
+    Examples
+    --------
+    >>> sorted(encode_plate_block(PlateMetadata(name="empty")))
+    ['columns', 'name', 'rows', 'wells']
+    """
     out: dict[str, Any] = {}
     if plate.name is not None:
         out["name"] = plate.name
@@ -123,7 +138,14 @@ def encode_plate_block(plate: PlateMetadata) -> dict[str, Any]:
 
 
 def decode_well_block(raw: object, where: str) -> WellMetadata:
-    """The `WellMetadata` of a ``well`` block (any version; its ``version`` key is dropped)."""
+    """The `WellMetadata` of a ``well`` block (any version; its ``version`` key is dropped).
+
+    Examples
+    --------
+    >>> well = decode_well_block({"images": [{"path": "0", "acquisition": 1}]}, "well")
+    >>> well.paths(), well.acquisition_of("0")
+    (('0',), 1)
+    """
     obj = expect_mapping(raw, where)
     images = []
     for i, item in enumerate(expect_list(obj.get("images", []), f"{where}.images")):
@@ -143,7 +165,13 @@ def decode_well_block(raw: object, where: str) -> WellMetadata:
 
 
 def encode_well_block(well: WellMetadata) -> dict[str, Any]:
-    """The ``well`` block of *well*, without a version."""
+    """The ``well`` block of *well*, without a version.
+
+    Examples
+    --------
+    >>> encode_well_block(WellMetadata(images=(WellImage(path="0"), WellImage(path="1"))))
+    {'images': [{'path': '0'}, {'path': '1'}]}
+    """
     images = [
         {
             "path": i.path,

@@ -185,12 +185,13 @@ def attributes(
     return {**freeze(rest), **ome}
 
 
-def hcs_block(block: Mapping[str, Any], version: NgffVersion = "0.4") -> dict[str, Any]:
-    """A ``plate`` or ``well`` block as 0.4 writes it: the version inside the block.
+def hcs_block(block: Mapping[str, Any], version: NgffVersion) -> dict[str, Any]:
+    """A ``plate`` or ``well`` block as 0.4 writes it: the version inside the block (0.5 and
+    0.6 repeat it beside ``ome.version``).
 
     Examples
     --------
-    >>> hcs_block({"images": []})
+    >>> hcs_block({"images": []}, "0.4")
     {'version': '0.4', 'images': []}
     """
     return {"version": version, **block}

@@ -210,7 +210,15 @@ def encode_transforms(ds: Dataset, system: str) -> list[dict[str, Any]]:
 
 
 def encode_multiscale(ms: MultiscaleMetadata, version: NgffVersion = "0.6") -> dict[str, Any]:
-    """One 0.6 ``multiscales[]`` entry: the intrinsic system first, then those carried from a read."""
+    """One 0.6 ``multiscales[]`` entry: the intrinsic system first, then those carried from a read.
+
+    Examples
+    --------
+    >>> ms = MultiscaleMetadata(axes=(Axis(name="y", type="space"), Axis(name="x", type="space")),
+    ...                         datasets=(Dataset(path="0", scale=(2.0, 2.0)),))
+    >>> encode_multiscale(ms)["datasets"][0]["coordinateTransformations"][0]["type"]
+    'scale'
+    """
     out = encode_header(ms)
     axes = [encode_axis(a, version) for a in ms.axes]
     check_space_axes(axes, version)

@@ -173,12 +173,24 @@ class Where:
     parts: tuple[str | int, ...] = ()
 
     def at(self, *parts: str | int) -> Where:
-        """The position *parts* further down."""
+        """The position *parts* further down.
+
+        Examples
+        --------
+        >>> Where("", ("plate",)).at("wells", 3).parts
+        ('plate', 'wells', 3)
+        """
         return Where(self.file, (*self.parts, *parts))
 
     @property
     def pointer(self) -> str:
-        """The JSON path alone, as ngffkit's messages write it."""
+        """The JSON path alone, as ngffkit's messages write it.
+
+        Examples
+        --------
+        >>> Where("img.zarr/.zattrs", ("multiscales", 0, "axes")).pointer
+        'multiscales[0].axes'
+        """
         return pointer(self.parts)
 
     def __str__(self) -> str:

@@ -52,6 +52,13 @@ declare(
     versions=("0.6",),
 )
 
+_UNIT_KINDS: Final = {
+    "space": (SPACE_UNITS, "length", "micrometer", TIME_UNITS, "time"),
+    "time": (TIME_UNITS, "time", "second", SPACE_UNITS, "space"),
+}
+"""Per axis type: its units, their kind, an example, and the other type's units and name
+(named in the message when a unit of the wrong kind was given)."""
+
 Axes = Sequence[Mapping[str, JSON]]
 Kept = Sequence[tuple[object, object]]
 
@@ -215,23 +222,16 @@ def axis_unit(axes: Axes, where: Where) -> Iterator[ValidationIssue]:
     """
     for i, axis in enumerate(axes):
         unit, axis_type = axis.get("unit"), axis.get("type")
-        if not isinstance(unit, str):
+        if not (isinstance(unit, str) and isinstance(axis_type, str) and axis_type in _UNIT_KINDS):
             continue
-        if axis_type == "space" and unit not in SPACE_UNITS:
-            hint = " (a time unit)" if unit in TIME_UNITS else ""
+        allowed, kind, example, other, other_kind = _UNIT_KINDS[axis_type]
+        if unit not in allowed:
+            hint = f" (a {other_kind} unit)" if unit in other else ""
             yield issue(
                 "axis-unit",
                 where.at(i, "unit"),
-                f"space axis {axis.get('name')!r} SHOULD use a UDUNITS-2 length unit such as "
-                f"'micrometer', got {unit!r}{hint}",
-            )
-        elif axis_type == "time" and unit not in TIME_UNITS:
-            hint = " (a space unit)" if unit in SPACE_UNITS else ""
-            yield issue(
-                "axis-unit",
-                where.at(i, "unit"),
-                f"time axis {axis.get('name')!r} SHOULD use a UDUNITS-2 time unit such as "
-                f"'second', got {unit!r}{hint}",
+                f"{axis_type} axis {axis.get('name')!r} SHOULD use a UDUNITS-2 {kind} unit such "
+                f"as {example!r}, got {unit!r}{hint}",
             )
 
 

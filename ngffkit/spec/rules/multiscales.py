@@ -48,6 +48,8 @@ __all__ = [
 ]
 
 Scope = Literal["dataset", "multiscale"]
+Transforms = Sequence[Mapping[str, JSON]]
+"""A ``coordinateTransformations`` list (of a dataset or of a multiscale)."""
 
 declare("multiscales-missing", "multiscales", "an image group has a non-empty 'multiscales' list")
 declare("multiscales-empty", "multiscales", "'multiscales' holds at least one entry")
@@ -90,9 +92,7 @@ declare(
     "transform is a scale, an identity or a sequence [scale, translation], and a multiscale's "
     "transform to a labels group's system an identity, scale or translation",
 )
-def transform_types(
-    items: Sequence[Mapping[str, JSON]], where: Where, scope: Scope
-) -> Iterator[ValidationIssue]:
+def transform_types(items: Transforms, where: Where, scope: Scope) -> Iterator[ValidationIssue]:
     """Only scale and translation.
 
     Examples
@@ -119,7 +119,7 @@ def transform_types(
     versions=("0.4", "0.5"),
 )
 def transform_scale_count(
-    items: Sequence[Mapping[str, JSON]], where: Where, scope: Scope
+    items: Transforms, where: Where, scope: Scope
 ) -> Iterator[ValidationIssue]:
     """Exactly one scale.
 
@@ -141,9 +141,7 @@ def transform_scale_count(
     section="multiscales",
     summary="the 'scale' transform comes first (0.6: a dataset's sequence is [scale, translation])",
 )
-def transform_order(
-    items: Sequence[Mapping[str, JSON]], where: Where, scope: Scope
-) -> Iterator[ValidationIssue]:
+def transform_order(items: Transforms, where: Where, scope: Scope) -> Iterator[ValidationIssue]:
     """The one scale comes first.
 
     Examples
@@ -169,7 +167,7 @@ def transform_order(
     versions=("0.4", "0.5"),
 )
 def transform_translation_count(
-    items: Sequence[Mapping[str, JSON]], where: Where, scope: Scope
+    items: Transforms, where: Where, scope: Scope
 ) -> Iterator[ValidationIssue]:
     """At most one translation.
 
@@ -424,12 +422,24 @@ class StoredLevel:
 
     @property
     def where(self) -> Where:
-        """The array's metadata file."""
+        """The array's metadata file.
+
+        Examples
+        --------
+        >>> str(StoredLevel("1", "img.zarr/1/.zarray", (32, 32), "uint8", 2).where)
+        'img.zarr/1/.zarray'
+        """
         return Where(self.file)
 
     @property
     def dtype_key(self) -> str:
-        """The metadata key that holds the data type."""
+        """The metadata key that holds the data type.
+
+        Examples
+        --------
+        >>> StoredLevel("1", "img.zarr/1/.zarray", (32, 32), "uint8", 2).dtype_key
+        'dtype'
+        """
         return "data_type" if self.zarr_format == 3 else "dtype"
 
 

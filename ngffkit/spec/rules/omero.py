@@ -32,6 +32,20 @@ declare(
 )
 
 
+def _absent_since_05(
+    channel: Mapping[str, JSON], where: Where, version: NgffVersion, key: str, shape: str, rule: str
+) -> Iterator[ValidationIssue]:
+    # 0.4's schema requires the key (its schema check reports it); from 0.5 the schema dropped
+    # it but the text still says MUST, so a missing one is a warning.
+    if key not in channel and version != "0.4":
+        yield issue(
+            rule,
+            where,
+            f"a channel MUST have a '{key}' {shape} per the spec text",
+            "warning",
+        )
+
+
 @rule(
     "omero-color",
     section="omero",
@@ -54,12 +68,9 @@ def omero_color(
             where.at("color"),
             f"expected 6 hexadecimal digits RRGGBB without '#', got {color!r}",
         )
-    elif "color" not in channel and version != "0.4":
-        yield issue(
-            "omero-color",
-            where,
-            "a channel MUST have a 'color' (6 hex digits) per the spec text",
-            "warning",
+    else:
+        yield from _absent_since_05(
+            channel, where, version, "color", "(6 hex digits)", rule="omero-color"
         )
 
 
@@ -88,12 +99,9 @@ def omero_window(
                 f"a window needs numbers for min, max, start and end; missing or not a "
                 f"number: {missing}",
             )
-    elif "window" not in channel and version != "0.4":
-        yield issue(
-            "omero-window",
-            where,
-            "a channel MUST have a 'window' {min, max, start, end} per the spec text",
-            "warning",
+    else:
+        yield from _absent_since_05(
+            channel, where, version, "window", "{min, max, start, end}", rule="omero-window"
         )
 
 
