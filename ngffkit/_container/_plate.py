@@ -88,10 +88,12 @@ class OmeZarrPlate(PlateTables):
     Examples
     --------
     >>> from zarr.storage import MemoryStore
-    >>> plate = create_empty_plate(MemoryStore(), "screen",
-    ...     images=[ImageInWellPath(row="B", column=3, path="0")])
-    >>> plate.rows, plate.columns, plate.images_paths()
-    (['B'], ['03'], ['B/03/0'])
+    >>> plate = create_empty_plate(MemoryStore(), "screen", images=[
+    ...     ImageInWellPath(row="B", column=3, path="0", acquisition_id=1, acquisition_name="day 1")])
+    >>> plate.name, plate.version, plate.rows, plate.columns, plate.images_paths()
+    ('screen', '0.5', ['B'], ['03'], ['B/03/0'])
+    >>> plate.acquisition_ids, plate.acquisitions_names, plate.meta.wells_paths
+    ([1], ['day 1'], ('B/03',))
     """
 
     store: StorePath
@@ -205,9 +207,7 @@ class OmeZarrPlate(PlateTables):
         --------
         >>> from zarr.storage import MemoryStore
         >>> plate = create_empty_plate(MemoryStore(), "p", images=[
-        ...     ImageInWellPath(row="B", column=3, path="0", acquisition_id=0),
-        ...     ImageInWellPath(row="B", column=3, path="1", acquisition_id=1),
-        ...     ImageInWellPath(row="C", column=5, path="0", acquisition_id=0)])
+        ...     ImageInWellPath(row="B", column=3, path=f, acquisition_id=int(f)) for f in "01"])
         >>> plate.well_images_paths("B", 3), plate.well_images_paths("B", "03", acquisition=0)
         (['B/03/0', 'B/03/1'], ['B/03/0'])
         """
@@ -220,12 +220,10 @@ class OmeZarrPlate(PlateTables):
         Examples
         --------
         >>> from zarr.storage import MemoryStore
-        >>> plate = create_empty_plate(MemoryStore(), "p", images=[
-        ...     ImageInWellPath(row="B", column=3, path="0", acquisition_id=0),
-        ...     ImageInWellPath(row="B", column=3, path="1", acquisition_id=1),
-        ...     ImageInWellPath(row="C", column=5, path="0", acquisition_id=0)])
+        >>> plate = create_empty_plate(MemoryStore(), "p",
+        ...     images=[ImageInWellPath(row="B", column=3, path="1", acquisition_id=7)])
         >>> plate.get_image_acquisition_id("B", 3, "1")
-        1
+        7
         """
         path, well = self._well(row, column)
         try:

@@ -41,14 +41,12 @@ class PlateTables:
         Examples
         --------
         >>> import pandas as pd
-        >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_plate
-        >>> plate = create_empty_plate(MemoryStore(), "p")
-        >>> plate.list_tables()
-        []
+        >>> plate = create_empty_plate({}, "p")  # a dict is a store in memory
+        >>> before = plate.list_tables()
         >>> plate.add_table("conditions", pd.DataFrame({"well": ["B/03"]}))
-        >>> plate.list_tables()
-        ['conditions']
+        >>> before, plate.list_tables()
+        ([], ['conditions'])
         """
         return list(list_tables(self.store))
 
@@ -58,17 +56,17 @@ class PlateTables:
         Raises
         ------
         NgffKeyError
-            If the plate lists no table *name*; the message names the tables there are.
+            If there is no plate-level table *name* (the message names those there are).
 
         Examples
         --------
         >>> import pandas as pd
-        >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_plate
-        >>> plate = create_empty_plate(MemoryStore(), "p")
-        >>> plate.add_table("doses", pd.DataFrame({"well": ["B/03", "C/05"], "dose": [1.0, 2.5]}))
-        >>> plate.get_table("doses")["dose"].tolist()
-        [1.0, 2.5]
+        >>> plate = create_empty_plate({}, "p")
+        >>> doses = pd.DataFrame({"well": ["B/03", "C/05"], "dose": [1.0, 2.5]})
+        >>> plate.add_table("doses", doses)
+        >>> plate.get_table("doses").set_index("well")["dose"].to_dict()
+        {'B/03': 1.0, 'C/05': 2.5}
         """
         return read_table(self.store, name)
 
@@ -78,9 +76,8 @@ class PlateTables:
         Examples
         --------
         >>> import pandas as pd
-        >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_plate
-        >>> plate = create_empty_plate(MemoryStore(), "p")
+        >>> plate = create_empty_plate({}, "screen")
         >>> plate.add_table("conditions", pd.DataFrame({"well": ["B/03"], "drug": ["x"]}),
         ...                 table_type="condition_table")
         >>> plate.list_tables(), plate.get_table("conditions")["drug"].tolist()
@@ -102,14 +99,13 @@ class PlateTables:
         Examples
         --------
         >>> import pandas as pd
-        >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_plate
-        >>> plate = create_empty_plate(MemoryStore(), "p")
+        >>> plate = create_empty_plate({}, "p")
         >>> plate.add_table("scratch", pd.DataFrame({"n": [1]}))
         >>> plate.delete_table("scratch")
+        >>> plate.delete_table("scratch", missing_ok=True)  # already gone: nothing to do
         >>> plate.list_tables()
         []
-        >>> plate.delete_table("scratch", missing_ok=True)  # already gone: nothing to do
         """
         self._require_writable("delete_table")
         delete_table(self.store, name, missing_ok=missing_ok)
@@ -131,9 +127,8 @@ class PlateTables:
         Examples
         --------
         >>> import pandas as pd
-        >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_plate
-        >>> plate = create_empty_plate(MemoryStore(), "p")
+        >>> plate = create_empty_plate({}, "p")
         >>> for row in "AB":
         ...     _ = plate.add_image(row, 1, "0", shape=(16, 16), pixelsize=1.0, levels=1)
         ...     plate.get_image(row, 1, "0").add_table("counts", pd.DataFrame({"n": [len(row)]}))
