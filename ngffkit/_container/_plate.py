@@ -371,10 +371,9 @@ class OmeZarrPlate(PlateTables):
         self._require_writable("add_image")
         state = self._state
         version = parse_version_args(state.version, None, DEFAULT_CREATE_VERSION)
-        check_field_path(image_path, version, describe_store(self.store))
-        edit = add_edit(
-            describe_store(self.store), row, column, image_path, acquisition_id, acquisition_name
-        )
+        where = describe_store(self.store)
+        check_field_path(image_path, version, where)
+        edit = add_edit(where, row, column, image_path, acquisition_id, acquisition_name)
         if array is not None or shape is not None:
             path = edit(state, lambda p: read_wells(self.store, [p], state.version)[p]).result
             self._write_field(path, version, array, shape, overwrite, image_options)
@@ -387,7 +386,7 @@ class OmeZarrPlate(PlateTables):
         return result
 
     def atomic_add_image(self, *args: Any, **kwargs: Any) -> str:
-        """ngio's name for the parallel-safe `add_image` (here every add is safe).
+        """ngio's name for `add_image`, which is parallel-safe already (on a local disk).
 
         Examples
         --------
@@ -476,7 +475,7 @@ class OmeZarrPlate(PlateTables):
         plate_update(self.store, remove_edit(describe_store(self.store), row, column, image_path))
 
     def atomic_remove_image(self, row: str, column: int | str, image_path: str) -> None:
-        """ngio's name for the parallel-safe `remove_image` (here every removal is safe).
+        """ngio's name for `remove_image`, which is parallel-safe already (on a local disk).
 
         Examples
         --------
