@@ -152,6 +152,16 @@ class _Masked(_LevelHandle):
     def _object_roi(self, label: int, zoom_factor: float) -> Roi:
         return self.masking_table.get_label(label).zoom(zoom_factor)
 
+    def _object_box(
+        self, label: int, zoom_factor: float, slices: dict[str, object], channel_selection: object
+    ) -> tuple[dict[str, object], Selection]:
+        """The region of the object *label*'s box (narrowed by *slices*) and its pixels."""
+        region = self._region(self._object_roi(label, zoom_factor), slices)
+        return region, self._selection(region, channel_selection)
+
+    def _object_mask(self, sel: Selection, label: int, allow_rescaling: bool) -> da.Array:
+        return object_mask(self, sel, self.masking_label, label, allow_rescaling=allow_rescaling)
+
     # ------------------------------------------------------------------ the one read, the one write
     def _read(
         self,
@@ -168,11 +178,10 @@ class _Masked(_LevelHandle):
     ) -> Any:
         """The box of the object *label*, its outside set to 0 when *masked*."""
         _no_transforms(transforms)
-        roi = self._object_roi(label, zoom_factor)
         if not masked:
             return _LevelHandle.get_roi(
                 self,
-                roi,
+                self._object_roi(label, zoom_factor),
                 mode=mode,
                 axes_order=axes_order,
                 channel_selection=channel_selection,
@@ -180,9 +189,8 @@ class _Masked(_LevelHandle):
             )
         if mode not in ("numpy", "dask"):
             raise NgffValueError(f"mode: expected 'numpy' or 'dask', got {mode!r}")
-        region = self._region(roi, slices)
-        sel = self._selection(region, channel_selection)
-        mask = object_mask(self, sel, self.masking_label, label, allow_rescaling=allow_rescaling)
+        region, sel = self._object_box(label, zoom_factor, slices, channel_selection)
+        mask = self._object_mask(sel, label, allow_rescaling)
         data = self.get_array(mode="dask", channel_selection=channel_selection, **region)  # type: ignore[arg-type]
         kept = mask.reshape(sel.shape) if sel.shape != sel.full_shape else mask
         out = da.where(kept, data, da.zeros((), dtype=data.dtype)).astype(data.dtype)
@@ -208,16 +216,11 @@ class _Masked(_LevelHandle):
         self._require_writable("set_roi_masked" if masked else "set_roi")
         _no_transforms(transforms)
         combine = _merge_of(merge)
-        region = self._region(self._object_roi(label, zoom_factor), slices)
-        sel = self._selection(region, channel_selection)
+        region, sel = self._object_box(label, zoom_factor, slices, channel_selection)
         new = fit_patch(patch, sel, axes_order, self.dtype, f"{self._where()} ({sel.describe()})")
         if not masked and combine is None:
             return self.set_array(new, channel_selection=channel_selection, **region)  # type: ignore[arg-type]
-        mask = (
-            object_mask(self, sel, self.masking_label, label, allow_rescaling=allow_rescaling)
-            if masked
-            else None
-        )
+        mask = self._object_mask(sel, label, allow_rescaling) if masked else None
         stored = self.get_array(mode="dask", channel_selection=channel_selection, **region)  # type: ignore[arg-type]
         existing = np.asarray(stored.compute()).reshape(sel.full_shape)
         pixels = np.asarray(new)

@@ -1,11 +1,12 @@
 """HCS plates as containers: open, list, read, create and edit plates of wells of fields.
 
-A facade in the shape of ngio's `OmeZarrPlate` over the pure plate and well values of
-`ngffkit.spec` (their edits carry ngio's semantics: sorted rows, two-digit integer columns,
-a well's last field removed removes the well) and the store helpers of `_plate_store` (wells
-read concurrently; every edit under the plate's lock, so parallel writers lose nothing). Field
-images are ordinary images, opened as [`OmeZarrContainer`][ngffkit.OmeZarrContainer] and
-created by the container's creators.
+A facade in the shape of ngio's `OmeZarrPlate` over the pure edits of `_plate_edits` (built on
+the plate and well values of `ngffkit.spec`, with ngio's semantics: sorted rows, two-digit
+integer columns, a well's last field removed removes the well) and the store helpers of
+`_plate_store` (wells read concurrently; every edit run under the plate's lock, so parallel
+writers lose nothing). Its tables are the mixin `_plate_tables.PlateTables`. Field images
+are ordinary images, opened as [`OmeZarrContainer`][ngffkit.OmeZarrContainer] and created
+by the container's creators.
 
 The handle holds no metadata: every call reads the plate as it is in the store, so edits made
 by other processes are seen at once.
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from zarr.core.sync import sync
 from zarr.storage import StorePath
@@ -28,9 +29,20 @@ from ngffkit._container._create import (
     create_ome_zarr_from_array,
 )
 from ngffkit._container._plan import parse_version_args
+from ngffkit._container._plate_edits import (
+    PLATE_ERRORS,
+    ImageInWellPath,
+    acquisition_edit,
+    add_edit,
+    check_field_path,
+    in_plate,
+    plan_plate,
+    remove_edit,
+    well_path,
+)
 from ngffkit._container._plate_picture import plate_html
 from ngffkit._container._plate_store import (
-    PlateEdit,
+    FIELD_WORKERS,
     PlateState,
     plate_update,
     read_plate,
@@ -38,12 +50,12 @@ from ngffkit._container._plate_store import (
     write_plate,
     write_well,
 )
+from ngffkit._container._plate_tables import PlateTables
 from ngffkit.errors import (
     NgffExistsError,
     NgffKeyError,
     NgffNotFoundError,
     NgffReadOnlyError,
-    NgffValidationError,
     NgffValueError,
 )
 from ngffkit.io.stores import (
@@ -54,21 +66,7 @@ from ngffkit.io.stores import (
     open_store,
     write_consolidated,
 )
-from ngffkit.io.tables import delete_table, list_tables, read_table, write_table
-from ngffkit.spec import NgffVersion, PlateMetadata, WellMetadata, column_name
-from ngffkit.spec.names import check_name
-from ngffkit.spec.plate import (
-    with_acquisition,
-    with_image,
-    with_well,
-    without_image,
-    without_well,
-)
-from ngffkit.spec.rules import Where, raise_first
-from ngffkit.spec.rules.well import well_image_path
-
-if TYPE_CHECKING:
-    import pandas as pd
+from ngffkit.spec import NgffVersion, PlateMetadata, WellMetadata
 
 __all__ = [
     "ImageInWellPath",
@@ -77,40 +75,9 @@ __all__ = [
     "create_empty_plate",
 ]
 
-_WORKERS = 64
-"""Threads opening field images at once: opening waits on round trips, not on the CPU."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class ImageInWellPath:
-    """A field of view to list in a new plate: its well (row, column), path and acquisition.
-
-    Examples
-    --------
-    >>> ImageInWellPath(path="0", row="B", column=3, acquisition_id=1).column
-    3
-    """
-
-    row: str
-    column: str | int
-    path: str
-    acquisition_id: int | None = None
-    acquisition_name: str | None = None
-
-
-def _check_field_path(path: str, version: NgffVersion, where: str) -> None:
-    """A field's path is a safe node name and uses the characters *version* allows."""
-    check_name(path, "field of view", where=where)
-    raise_first(well_image_path(path, Where(where, ("path",)), version))
-
-
-def _in_plate(exc: Exception, where: str) -> str:
-    text = exc.args[0] if exc.args else str(exc)
-    return f"plate {where}: {text}"
-
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
-class OmeZarrPlate:
+class OmeZarrPlate(PlateTables):
     """An OME-Zarr HCS plate: wells on a grid of rows and columns, fields of view in each well.
 
     Open one with [`open_ome_zarr_plate`][ngffkit.open_ome_zarr_plate] or make one with
@@ -121,10 +88,12 @@ class OmeZarrPlate:
     Examples
     --------
     >>> from zarr.storage import MemoryStore
-    >>> plate = create_empty_plate(MemoryStore(), "screen",
-    ...     images=[ImageInWellPath(row="B", column=3, path="0")])
-    >>> plate.rows, plate.columns, plate.images_paths()
-    (['B'], ['03'], ['B/03/0'])
+    >>> plate = create_empty_plate(MemoryStore(), "screen", images=[
+    ...     ImageInWellPath(row="B", column=3, path="0", acquisition_id=1, acquisition_name="day 1")])
+    >>> plate.name, plate.version, plate.rows, plate.columns, plate.images_paths()
+    ('screen', '0.5', ['B'], ['03'], ['B/03/0'])
+    >>> plate.acquisition_ids, plate.acquisitions_names, plate.meta.wells_paths
+    ([1], ['day 1'], ('B/03',))
     """
 
     store: StorePath
@@ -171,7 +140,17 @@ class OmeZarrPlate:
         return [a.name for a in self.meta.acquisitions]
 
     def wells_paths(self) -> list[str]:
-        """The paths of the plate's wells (``"B/03"`` ...), in the order it lists them."""
+        """The paths of the plate's wells (``"B/03"`` ...), in the order it lists them.
+
+        Examples
+        --------
+        >>> from zarr.storage import MemoryStore
+        >>> plate = create_empty_plate(MemoryStore(), "p")
+        >>> plate.add_well("C", 5), plate.add_well("B", 3)
+        ('C/05', 'B/03')
+        >>> plate.wells_paths()
+        ['C/05', 'B/03']
+        """
         return list(self.meta.wells_paths)
 
     def _wells(self, state: PlateState) -> dict[str, WellMetadata]:
@@ -206,10 +185,7 @@ class OmeZarrPlate:
     def _well(self, row: str, column: int | str) -> tuple[str, WellMetadata]:
         state = self._state
         where = describe_store(self.store)
-        try:
-            path = state.meta.well_path(row, column)
-        except NgffKeyError as exc:
-            raise NgffKeyError(_in_plate(exc, where)) from None
+        path = well_path(state.meta, row, column, where)
         well = read_wells(self.store, [path], state.version)[path]
         if well is None:
             raise NgffNotFoundError(
@@ -231,9 +207,7 @@ class OmeZarrPlate:
         --------
         >>> from zarr.storage import MemoryStore
         >>> plate = create_empty_plate(MemoryStore(), "p", images=[
-        ...     ImageInWellPath(row="B", column=3, path="0", acquisition_id=0),
-        ...     ImageInWellPath(row="B", column=3, path="1", acquisition_id=1),
-        ...     ImageInWellPath(row="C", column=5, path="0", acquisition_id=0)])
+        ...     ImageInWellPath(row="B", column=3, path=f, acquisition_id=int(f)) for f in "01"])
         >>> plate.well_images_paths("B", 3), plate.well_images_paths("B", "03", acquisition=0)
         (['B/03/0', 'B/03/1'], ['B/03/0'])
         """
@@ -246,24 +220,22 @@ class OmeZarrPlate:
         Examples
         --------
         >>> from zarr.storage import MemoryStore
-        >>> plate = create_empty_plate(MemoryStore(), "p", images=[
-        ...     ImageInWellPath(row="B", column=3, path="0", acquisition_id=0),
-        ...     ImageInWellPath(row="B", column=3, path="1", acquisition_id=1),
-        ...     ImageInWellPath(row="C", column=5, path="0", acquisition_id=0)])
+        >>> plate = create_empty_plate(MemoryStore(), "p",
+        ...     images=[ImageInWellPath(row="B", column=3, path="1", acquisition_id=7)])
         >>> plate.get_image_acquisition_id("B", 3, "1")
-        1
+        7
         """
         path, well = self._well(row, column)
         try:
             return well.acquisition_of(image_path)
         except NgffKeyError as exc:
-            raise NgffKeyError(_in_plate(exc, describe_store(self.store, path))) from None
+            raise in_plate(exc, describe_store(self.store, path)) from None
 
     # ------------------------------------------------------------------ images
     def _open(self, paths: Sequence[str]) -> dict[str, OmeZarrContainer]:
         if len(paths) <= 1:
             return {p: open_ome_zarr_container(child(self.store, p), mode=self.mode) for p in paths}
-        with ThreadPoolExecutor(min(_WORKERS, len(paths))) as pool:
+        with ThreadPoolExecutor(min(FIELD_WORKERS, len(paths))) as pool:
             opened = pool.map(
                 lambda p: open_ome_zarr_container(child(self.store, p), mode=self.mode), paths
             )
@@ -330,40 +302,6 @@ class OmeZarrPlate:
                 f"{action}: the plate {describe_store(self.store)} was opened read-only; open it "
                 f"with mode='r+'"
             )
-
-    def _edit_add(
-        self,
-        row: str,
-        column: int | str,
-        image_path: str | None,
-        acquisition_id: int | None,
-        acquisition_name: str | None,
-    ) -> Any:
-        """The edit that lists a well (and a field in it): pure, run under the plate lock."""
-        where = describe_store(self.store)
-
-        def edit(state: PlateState, well_of: Any) -> PlateEdit:
-            path = ""
-            try:
-                plate = with_well(state.meta, row, column, grow=not state.fixed)
-                if acquisition_id is not None:
-                    plate = with_acquisition(plate, acquisition_id, acquisition_name)
-                path = plate.well_path(row, column)
-                well = well_of(path) or WellMetadata()
-                if image_path is not None:
-                    well = with_image(well, image_path, acquisition_id, plate.acquisition_ids)
-            except (NgffKeyError, NgffValueError, NgffExistsError, NgffValidationError) as exc:
-                if isinstance(exc, NgffValidationError):
-                    raise NgffValidationError(
-                        _in_plate(exc, f"{where}/{path}" if path else where),
-                        rule=exc.rule,
-                        path=where,
-                    ) from None
-                raise type(exc)(_in_plate(exc, where)) from None
-            result = path if image_path is None else f"{path}/{image_path}"
-            return PlateEdit(plate=replace(state, meta=plate), wells={path: well}, result=result)
-
-        return edit
 
     def add_image(
         self,
@@ -433,8 +371,9 @@ class OmeZarrPlate:
         self._require_writable("add_image")
         state = self._state
         version = parse_version_args(state.version, None, DEFAULT_CREATE_VERSION)
-        _check_field_path(image_path, version, describe_store(self.store))
-        edit = self._edit_add(row, column, image_path, acquisition_id, acquisition_name)
+        where = describe_store(self.store)
+        check_field_path(image_path, version, where)
+        edit = add_edit(where, row, column, image_path, acquisition_id, acquisition_name)
         if array is not None or shape is not None:
             path = edit(state, lambda p: read_wells(self.store, [p], state.version)[p]).result
             self._write_field(path, version, array, shape, overwrite, image_options)
@@ -447,7 +386,20 @@ class OmeZarrPlate:
         return result
 
     def atomic_add_image(self, *args: Any, **kwargs: Any) -> str:
-        """ngio's name for the parallel-safe `add_image` (here every add is safe)."""
+        """ngio's name for `add_image`, which is parallel-safe already (on a local disk).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from concurrent.futures import ThreadPoolExecutor
+        >>> tmp = tempfile.TemporaryDirectory()  # the plate lock guards plates on a local disk
+        >>> plate = create_empty_plate(f"{tmp.name}/plate.zarr", "p")
+        >>> with ThreadPoolExecutor(4) as pool:
+        ...     added = list(pool.map(lambda f: plate.atomic_add_image("A", 1, f), "0123"))
+        >>> added, sorted(plate.well_images_paths("A", 1)) == added
+        (['A/01/0', 'A/01/1', 'A/01/2', 'A/01/3'], True)
+        >>> tmp.cleanup()
+        """
         return self.add_image(*args, **kwargs)
 
     def _write_field(
@@ -481,7 +433,9 @@ class OmeZarrPlate:
         ('D/07', ['D'], ['07'])
         """
         self._require_writable("add_well")
-        result: str = plate_update(self.store, self._edit_add(row, column, None, None, None))
+        result: str = plate_update(
+            self.store, add_edit(describe_store(self.store), row, column, None)
+        )
         return result
 
     def add_acquisition(self, acquisition_id: int, acquisition_name: str | None = None) -> None:
@@ -496,12 +450,7 @@ class OmeZarrPlate:
         ([3], ['day 3'])
         """
         self._require_writable("add_acquisition")
-
-        def edit(state: PlateState, _: Any) -> PlateEdit:
-            meta = with_acquisition(state.meta, acquisition_id, acquisition_name)
-            return PlateEdit(plate=replace(state, meta=meta))
-
-        plate_update(self.store, edit)
+        plate_update(self.store, acquisition_edit(acquisition_id, acquisition_name))
 
     def remove_image(self, row: str, column: int | str, image_path: str) -> None:
         """Unlist a field of view; a well whose last field goes is unlisted too (as in ngio).
@@ -523,107 +472,21 @@ class OmeZarrPlate:
         ([], ['A'])
         """
         self._require_writable("remove_image")
-        where = describe_store(self.store)
-
-        def edit(state: PlateState, well_of: Any) -> PlateEdit:
-            try:
-                path = state.meta.well_path(row, column)
-            except NgffKeyError as exc:
-                raise NgffKeyError(_in_plate(exc, where)) from None
-            well = well_of(path) or WellMetadata()
-            try:
-                well = without_image(well, image_path)
-            except NgffKeyError as exc:
-                raise NgffKeyError(_in_plate(exc, f"{where}/{path}")) from None
-            plate = state.meta if well.images else without_well(state.meta, row, column)
-            return PlateEdit(plate=replace(state, meta=plate), wells={path: well})
-
-        plate_update(self.store, edit)
+        plate_update(self.store, remove_edit(describe_store(self.store), row, column, image_path))
 
     def atomic_remove_image(self, row: str, column: int | str, image_path: str) -> None:
-        """ngio's name for the parallel-safe `remove_image` (here every removal is safe)."""
+        """ngio's name for `remove_image`, which is parallel-safe already (on a local disk).
+
+        Examples
+        --------
+        >>> from zarr.storage import MemoryStore
+        >>> plate = create_empty_plate(MemoryStore(), "p", images=[
+        ...     ImageInWellPath(row="A", column=1, path=f) for f in "012"])
+        >>> plate.atomic_remove_image("A", 1, "1")
+        >>> plate.well_images_paths("A", 1)
+        ['A/01/0', 'A/01/2']
+        """
         self.remove_image(row, column, image_path)
-
-    # ------------------------------------------------------------------ tables
-    def list_tables(self) -> list[str]:
-        """The plate-level tables (``tables/`` at the plate's root); empty without any."""
-        return list(list_tables(self.store))
-
-    def get_table(self, name: str) -> pd.DataFrame:
-        """Read the plate-level table *name* as a pandas DataFrame (needs `ngffkit[tables]`)."""
-        return read_table(self.store, name)
-
-    def add_table(self, name: str, table: pd.DataFrame, **options: Any) -> None:
-        """Write a plate-level table, as `OmeZarrContainer.add_table` writes an image's.
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> from zarr.storage import MemoryStore
-        >>> plate = create_empty_plate(MemoryStore(), "p")
-        >>> plate.add_table("conditions", pd.DataFrame({"well": ["B/03"], "drug": ["x"]}),
-        ...                 table_type="condition_table")
-        >>> plate.list_tables(), plate.get_table("conditions")["drug"].tolist()
-        (['conditions'], ['x'])
-        """
-        self._require_writable("add_table")
-        write_table(self.store, name, table, **options)
-
-    def delete_table(self, name: str, *, missing_ok: bool = False) -> None:
-        """Delete a plate-level table (unlisted first, then its group removed)."""
-        self._require_writable("delete_table")
-        delete_table(self.store, name, missing_ok=missing_ok)
-
-    def concatenate_image_tables(
-        self, name: str, *, acquisition: int | None = None, strict: bool = False
-    ) -> pd.DataFrame:
-        """One table of every field's table *name*, with ``row``, ``column`` and ``path_in_well``.
-
-        Fields without the table are skipped (with *strict*, they are an error). Each field's
-        index is kept; the rows of one field stay together, fields in plate order. The
-        fields are read concurrently.
-
-        Raises
-        ------
-        NgffKeyError
-            If no field has the table, or (*strict*) one lacks it.
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> from zarr.storage import MemoryStore
-        >>> plate = create_empty_plate(MemoryStore(), "p")
-        >>> for row in "AB":
-        ...     _ = plate.add_image(row, 1, "0", shape=(16, 16), pixelsize=1.0, levels=1)
-        ...     plate.get_image(row, 1, "0").add_table("counts", pd.DataFrame({"n": [len(row)]}))
-        >>> plate.concatenate_image_tables("counts")[["n", "row", "column", "path_in_well"]]
-           n row column path_in_well
-        0  1   A     01            0
-        0  1   B     01            0
-        """
-        paths = self.images_paths(acquisition)
-
-        def one(path: str) -> pd.DataFrame | None:
-            sp = child(self.store, path)
-            if name not in list_tables(sp):
-                if strict:
-                    raise NgffKeyError(
-                        f"table {name!r}: not among the tables of field {describe_store(sp)}"
-                    )
-                return None
-            table = read_table(sp, name)
-            row, column, field = path.split("/")
-            return table.assign(row=row, column=column, path_in_well=field)
-
-        with ThreadPoolExecutor(max(1, min(_WORKERS, len(paths)))) as pool:
-            tables = [t for t in pool.map(one, paths) if t is not None]
-        if not tables:
-            raise NgffKeyError(
-                f"table {name!r}: no field of plate {describe_store(self.store)} has it"
-            )
-        import pandas as pd  # installed: read_table needs it and has read one
-
-        return pd.concat(tables)
 
     # ------------------------------------------------------------------ text
     def __repr__(self) -> str:
@@ -694,36 +557,6 @@ def open_ome_zarr_plate(
     return OmeZarrPlate(store=sp, mode=mode)
 
 
-def _plan_plate(
-    name: str | None,
-    images: Sequence[ImageInWellPath] | None,
-    rows: Sequence[str] | None,
-    columns: Sequence[int | str] | None,
-    version: NgffVersion,
-) -> tuple[PlateMetadata, dict[str, WellMetadata], bool]:
-    """The metadata of a new plate: the plate, each well's, and whether the layout is fixed."""
-    fixed = rows is not None or columns is not None
-    if fixed and not (rows and columns):
-        raise NgffValueError("create_empty_plate: declare both rows= and columns=, or neither")
-    meta = PlateMetadata(
-        name=name,
-        rows=tuple(rows or ()),
-        columns=tuple(column_name(c) for c in columns or ()),
-    )
-    for image in images or ():
-        meta = with_well(meta, image.row, image.column, grow=not fixed)
-        if image.acquisition_id is not None:
-            meta = with_acquisition(meta, image.acquisition_id, image.acquisition_name)
-    wells: dict[str, WellMetadata] = {}
-    for image in images or ():
-        path = meta.well_path(image.row, image.column)
-        _check_field_path(image.path, version, path)
-        wells[path] = with_image(
-            wells.get(path, WellMetadata()), image.path, image.acquisition_id, meta.acquisition_ids
-        )
-    return meta, wells, fixed
-
-
 def create_empty_plate(
     store: StoreLike,
     name: str | None = None,
@@ -787,11 +620,9 @@ def create_empty_plate(
     sp = open_store(store, mode="w", storage_options=storage_options)
     where = describe_store(sp)
     try:
-        meta, wells, fixed = _plan_plate(name, images, rows, columns, chosen)
-    except NgffValidationError as exc:
-        raise NgffValidationError(_in_plate(exc, where), rule=exc.rule, path=where) from None
-    except (NgffKeyError, NgffValueError, NgffExistsError) as exc:
-        raise type(exc)(_in_plate(exc, where)) from None
+        meta, wells, fixed = plan_plate(name, images, rows, columns, chosen)
+    except PLATE_ERRORS as exc:
+        raise in_plate(exc, where) from None
     if not sync(sp.is_empty()):
         if not overwrite:
             raise NgffExistsError(

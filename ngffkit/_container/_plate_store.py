@@ -48,16 +48,23 @@ from ngffkit.spec import (
 )
 
 __all__ = [
+    "FIELD_WORKERS",
     "LAYOUT_KEY",
     "PlateState",
     "read_plate",
     "read_wells",
     "read_group_attrs",
+    "Edit",
     "PlateEdit",
+    "WellOf",
     "plate_update",
     "write_well",
     "write_plate",
 ]
+
+FIELD_WORKERS: Final = 64
+"""Threads working on a plate's fields at once (opening them, reading their tables): the work
+waits on round trips, not on the CPU."""
 
 LAYOUT_KEY: Final = "ngffkit"
 """Top-level attribute (outside the OME namespace) where a plate records a fixed layout:
@@ -211,7 +218,11 @@ def write_plate(sp: StorePath, state: PlateState) -> None:
     group.update_attributes(merge_attrs(dict(group.attrs), new))
 
 
-Edit = Callable[[PlateState, Callable[[str], WellMetadata | None]], "PlateEdit"]
+WellOf = Callable[[str], WellMetadata | None]
+"""Reads one well's metadata by its path (None when the well has none yet)."""
+
+Edit = Callable[[PlateState, WellOf], "PlateEdit"]
+"""A pure edit of a plate: from its state and its wells, the `PlateEdit` to write."""
 
 
 @dataclass(frozen=True, kw_only=True)
