@@ -129,8 +129,8 @@ def non_finite(value: object) -> Iterator[tuple[tuple[str | int, ...], int | flo
             yield parts, item
 
 
-def pointer(parts: Sequence[str | int]) -> str:
-    """A JSON path as ngffkit's messages write it.
+def pointer(parts: Sequence[str | int], root: str = "") -> str:
+    """A JSON path as ngffkit's messages write it, continuing the path *root* if given.
 
     Examples
     --------
@@ -138,8 +138,10 @@ def pointer(parts: Sequence[str | int]) -> str:
     'multiscales[0].datasets[1].path'
     >>> pointer(("bioformats2raw.layout",))
     '["bioformats2raw.layout"]'
+    >>> pointer((1, "type"), "multiscales[0].coordinateTransformations")
+    'multiscales[0].coordinateTransformations[1].type'
     """
-    text = ""
+    text = root
     for part in parts:
         if isinstance(part, int):
             text += f"[{part}]"

@@ -31,6 +31,15 @@ from ngffkit.spec.image import (
     default_axis_type,
 )
 from ngffkit.spec.names import name_problem
+from ngffkit.spec.rules import Where, raise_first
+from ngffkit.spec.rules.multiscales import (
+    Scope,
+    transform_order,
+    transform_scale_count,
+    transform_translation_count,
+    transform_types,
+    vector_length,
+)
 from ngffkit.spec.versions import ZARR_FORMAT, NgffVersion, ReadableVersion
 
 __all__ = [
@@ -149,34 +158,44 @@ def encode_axis(axis: Axis, version: NgffVersion) -> dict[str, Any]:
 
 
 def scale_translation(
-    transforms: list[Any], where: str, ndim: int, scope: str = "dataset"
+    transforms: list[Any],
+    where: str,
+    ndim: int,
+    scope: Scope = "dataset",
+    axis_names: Sequence[str] = (),
 ) -> tuple[tuple[float, ...], tuple[float, ...] | None]:
     """Parse a 0.4/0.5 transform list: exactly one scale first, at most one translation after.
 
-    The rule ids are the catalogue's (``dataset-scale-count`` ...; *scope* is ``dataset`` or
-    ``multiscale``). Decoding reads more than `ngffkit.validate` accepts: identity entries,
-    which older writers put in these lists, are skipped.
+    The checks are `ngffkit.validate`'s own rule functions (``dataset-scale-count`` ...;
+    *scope* is ``dataset`` or ``multiscale``), stopping at the first error. Decoding reads
+    more than they accept: identity entries, which older writers put in these lists, are
+    skipped, and a list of identities alone is a scale of 1.
 
     Examples
     --------
     >>> scale_translation([{"type": "scale", "scale": [2, 2]},
     ...                    {"type": "translation", "translation": [1, 0]}], "t", 2)
     ((2.0, 2.0), (1.0, 0.0))
+    >>> scale_translation([{"type": "translation", "translation": [1, 0]},
+    ...                    {"type": "scale", "scale": [2, 2]}], "t", 2)
+    Traceback (most recent call last):
+    ...
+    ngffkit.errors.NgffValidationError: t: the 'scale' transform must come first, got the order ['translation', 'scale']
     """
-    scale: tuple[float, ...] | None = None
-    translation: tuple[float, ...] | None = None
-    for j, raw in enumerate(transforms):
+    at = Where("", (), where)
+    items = [expect_mapping(raw, f"{where}[{j}]") for j, raw in enumerate(transforms)]
+    kept = [(j, obj) for j, obj in enumerate(items) if obj.get("type") != "identity"]
+    if items and not kept:
+        return (1.0,) * ndim, None
+    raise_first(transform_types(items, at, scope, also=("identity",)))
+    listed = [obj for _, obj in kept]
+    raise_first(transform_scale_count(listed, at, scope))
+    raise_first(transform_order(listed, at, scope))
+    raise_first(transform_translation_count(listed, at, scope))
+    found: dict[str, tuple[float, ...]] = {}
+    for j, obj in kept:
+        kind = str(obj["type"])
         tw = f"{where}[{j}]"
-        obj = expect_mapping(raw, tw)
-        kind = obj.get("type")
-        if kind == "identity":
-            continue
-        if kind not in ("scale", "translation"):
-            raise NgffValidationError(
-                f"{tw}.type: expected 'scale' or 'translation', got {kind!r}",
-                rule=f"{scope}-transform-types",
-                path=tw,
-            )
         if "path" in obj and kind not in obj:
             raise NgffValidationError(
                 f"{tw}: {kind} stored as binary data at path {obj['path']!r} is not supported; "
@@ -188,47 +207,10 @@ def scale_translation(
             expect_number(v, f"{tw}.{kind}[{k}]")
             for k, v in enumerate(expect_list(obj.get(kind), f"{tw}.{kind}"))
         )
-        if len(values) != ndim:
-            raise NgffValidationError(
-                f"{tw}.{kind}: expected {ndim} values (one per axis), got {len(values)}: "
-                f"{list(values)}",
-                rule=f"{scope}-{kind}-length",
-                path=f"{tw}.{kind}",
-            )
-        if kind == "scale":
-            if scale is not None:
-                raise NgffValidationError(
-                    f"{where}: expected exactly one scale, got more",
-                    rule=f"{scope}-scale-count",
-                    path=where,
-                )
-            if translation is not None:
-                raise NgffValidationError(
-                    f"{where}: the scale must come before the translation",
-                    rule=f"{scope}-transform-order",
-                    path=where,
-                )
-            scale = values
-        else:
-            if translation is not None:
-                raise NgffValidationError(
-                    f"{where}: expected at most one translation, got more",
-                    rule=f"{scope}-translation-count",
-                    path=where,
-                )
-            translation = values
-    if scale is None:
-        if transforms and all(
-            expect_mapping(t, where).get("type") == "identity" for t in transforms
-        ):
-            scale = (1.0,) * ndim
-        else:
-            raise NgffValidationError(
-                f"{where}: expected exactly one transform of type 'scale', got none",
-                rule=f"{scope}-scale-count",
-                path=where,
-            )
-    return scale, translation
+        names = axis_names or [str(i) for i in range(ndim)]
+        raise_first(vector_length(values, at.at(j, kind), ndim, names, scope, kind))
+        found[kind] = values
+    return found["scale"], found.get("translation")
 
 
 def compose(

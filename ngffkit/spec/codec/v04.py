@@ -95,6 +95,7 @@ def decode_multiscale(
             f"{where}.axes: missing", rule="axes-missing", path=f"{where}.axes"
         )
     n = len(axes)
+    names = [a.name for a in axes]
     outer_scale: tuple[float, ...] | None = None
     outer_translation: tuple[float, ...] | None = None
     extra = {k: freeze(v) for k, v in obj.items() if k not in MULTISCALE_KEYS}
@@ -102,7 +103,7 @@ def decode_multiscale(
         outer = expect_list(obj["coordinateTransformations"], f"{where}.coordinateTransformations")
         if outer:
             outer_scale, outer_translation = scale_translation(
-                outer, f"{where}.coordinateTransformations", n, "multiscale"
+                outer, f"{where}.coordinateTransformations", n, "multiscale", names
             )
     datasets: list[Dataset] = []
     for i, raw_ds in enumerate(expect_list(obj.get("datasets"), f"{where}.datasets", min_len=1)):
@@ -115,6 +116,7 @@ def decode_multiscale(
                 ),
                 f"{dw}.coordinateTransformations",
                 n,
+                axis_names=names,
             )
         elif version in ("0.1", "0.2", "0.3"):
             scale, translation = _legacy_scale(shapes, i, n), None

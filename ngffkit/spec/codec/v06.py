@@ -56,7 +56,7 @@ hcs_block = v05.hcs_block
 
 
 def _decode_transform(
-    raw: object, where: str, ndim: int
+    raw: object, where: str, axis_names: Sequence[str]
 ) -> tuple[tuple[float, ...], tuple[float, ...] | None, str | None, str | None]:
     """Return (scale, translation, input path, output system) of a dataset's transform."""
     obj = expect_mapping(raw, where)
@@ -67,9 +67,13 @@ def _decode_transform(
     out_name = out.get("name") if isinstance(out, Mapping) else out
     if kind == "sequence":
         inner = expect_list(obj.get("transformations"), f"{where}.transformations", min_len=1)
-        scale, translation = scale_translation(inner, f"{where}.transformations", ndim)
+        scale, translation = scale_translation(
+            inner, f"{where}.transformations", len(axis_names), axis_names=axis_names
+        )
     elif kind in ("scale", "identity"):
-        scale, translation = scale_translation([obj], where.rsplit("[", 1)[0], ndim)
+        scale, translation = scale_translation(
+            [obj], where.rsplit("[", 1)[0], len(axis_names), axis_names=axis_names
+        )
     else:
         raise NgffValidationError(
             f"{where}.type: a dataset transform must be 'scale', 'identity' or a 'sequence' of "
@@ -140,7 +144,6 @@ def decode_multiscale(
     """
     obj = expect_mapping(raw, where)
     axes, coordinate_system = _intrinsic_axes(obj, where, version)
-    n = len(axes)
     extra = {
         k: freeze(v) for k, v in obj.items() if k not in MULTISCALE_KEYS | {"coordinateSystems"}
     }
@@ -166,7 +169,7 @@ def decode_multiscale(
                 path=f"{dw}.coordinateTransformations",
             )
         scale, translation, in_path, out_name = _decode_transform(
-            cts[0], f"{dw}.coordinateTransformations[0]", n
+            cts[0], f"{dw}.coordinateTransformations[0]", [a.name for a in axes]
         )
         if out_name != coordinate_system:
             raise NgffValidationError(

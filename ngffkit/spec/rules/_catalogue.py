@@ -171,6 +171,7 @@ class Where:
 
     file: str
     parts: tuple[str | int, ...] = ()
+    root: str = ""  # a JSON path written already (a decoder's), which *parts* continue
 
     def at(self, *parts: str | int) -> Where:
         """The position *parts* further down.
@@ -180,7 +181,7 @@ class Where:
         >>> Where("", ("plate",)).at("wells", 3).parts
         ('plate', 'wells', 3)
         """
-        return Where(self.file, (*self.parts, *parts))
+        return Where(self.file, (*self.parts, *parts), self.root)
 
     @property
     def pointer(self) -> str:
@@ -191,7 +192,7 @@ class Where:
         >>> Where("img.zarr/.zattrs", ("multiscales", 0, "axes")).pointer
         'multiscales[0].axes'
         """
-        return pointer(self.parts)
+        return pointer(self.parts, self.root)
 
     def __str__(self) -> str:
         path = self.pointer

@@ -92,8 +92,10 @@ declare(
     "transform is a scale, an identity or a sequence [scale, translation], and a multiscale's "
     "transform to a labels group's system an identity, scale or translation",
 )
-def transform_types(items: Transforms, where: Where, scope: Scope) -> Iterator[ValidationIssue]:
-    """Only scale and translation.
+def transform_types(
+    items: Transforms, where: Where, scope: Scope, *, also: tuple[str, ...] = ()
+) -> Iterator[ValidationIssue]:
+    """Only scale and translation (and the types *also* names: decoding reads identities).
 
     Examples
     --------
@@ -103,7 +105,7 @@ def transform_types(items: Transforms, where: Where, scope: Scope) -> Iterator[V
     """
     for i, item in enumerate(items):
         kind = item.get("type")
-        if kind not in ("scale", "translation"):
+        if kind not in ("scale", "translation", *also):
             yield issue(
                 f"{scope}-transform-types",
                 where.at(i, "type"),
