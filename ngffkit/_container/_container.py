@@ -9,16 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 from zarr.storage import StorePath
 
+from ngffkit._container._axes import LevelAxes
 from ngffkit._container._channels import edit_channels, percentile_windows
 from ngffkit._container._derive import derive_into
 from ngffkit._container._handles import AccessMode, Image, Label
 from ngffkit._container._labels import create_label, delete_label_image
 from ngffkit._container._meta import (
     ChannelsMeta,
-    Dimensions,
     ImageMeta,
     PixelSize,
-    dimensions_of,
     filled_omero,
     image_meta_of,
     overview_rows,
@@ -115,7 +114,7 @@ def open_ome_zarr_container(
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
-class OmeZarrContainer(ContainerTables):
+class OmeZarrContainer(ContainerTables, LevelAxes):
     """A stored OME-Zarr image: overview, levels, labels, tables, channels, derived images.
 
     A frozen handle: it holds the store, the image group and the metadata read when
@@ -175,36 +174,6 @@ class OmeZarrContainer(ContainerTables):
         return list(self.multiscales.paths)
 
     @property
-    def dimensions(self) -> Dimensions:
-        """Axes and sizes of the highest resolution."""
-        return dimensions_of(self.multiscales.images[0])
-
-    @property
-    def pixel_size(self) -> PixelSize:
-        """Pixel size of the highest resolution."""
-        return self.image_meta.pixel_size
-
-    @property
-    def axes_names(self) -> tuple[str, ...]:
-        """Axis names in array order."""
-        return self.multiscales.images[0].dims
-
-    @property
-    def is_2d(self) -> bool:
-        """No ``z`` axis, or ``z`` of size 1."""
-        return self.dimensions.is_2d
-
-    @property
-    def is_3d(self) -> bool:
-        """A ``z`` axis longer than 1."""
-        return self.dimensions.is_3d
-
-    @property
-    def is_time_series(self) -> bool:
-        """A ``t`` axis longer than 1."""
-        return self.dimensions.is_time_series
-
-    @property
     def is_2d_time_series(self) -> bool:
         """2-D and a time series."""
         return self.dimensions.is_2d_time_series
@@ -213,21 +182,6 @@ class OmeZarrContainer(ContainerTables):
     def is_3d_time_series(self) -> bool:
         """3-D and a time series."""
         return self.dimensions.is_3d_time_series
-
-    @property
-    def is_multi_channels(self) -> bool:
-        """A ``c`` axis longer than 1."""
-        return self.dimensions.is_multi_channels
-
-    @property
-    def space_unit(self) -> str | None:
-        """Unit of the space axes."""
-        return self.pixel_size.space_unit
-
-    @property
-    def time_unit(self) -> str | None:
-        """Unit of the time axis."""
-        return self.pixel_size.time_unit
 
     @property
     def channels_meta(self) -> ChannelsMeta:

@@ -11,24 +11,21 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias
+from typing import Any, Literal, Self, TypeAlias
 
 import dask.array as da
 import numpy as np
 import zarr
 from zarr.storage import StorePath
 
+from ngffkit._container._axes import LevelAxes
 from ngffkit._container._consolidate import consolidate_levels
 from ngffkit._container._meta import (
     ChannelsMeta,
-    Dimensions,
     ImageMeta,
-    PixelSize,
     channels_meta_of,
-    dimensions_of,
     format_shape,
     image_meta_of,
-    pixel_size_of,
 )
 from ngffkit._container._plan import parse_label_colors, parse_label_properties
 from ngffkit._container._select import (
@@ -54,9 +51,6 @@ from ngffkit.model import Multiscales, NgffImage
 from ngffkit.rois import Roi
 from ngffkit.spec import ImageLabel, ReadableVersion
 
-if TYPE_CHECKING:
-    pass
-
 __all__ = ["Image", "Label", "AccessMode", "ArrayMode", "open_handle"]
 
 AccessMode: TypeAlias = Literal["r", "r+"]
@@ -70,7 +64,7 @@ _MODES: tuple[str, ...] = ("numpy", "dask", "xarray")
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
-class _LevelHandle:
+class _LevelHandle(LevelAxes):
     """Common part of `Image` and `Label`."""
 
     store: StorePath
@@ -101,6 +95,9 @@ class _LevelHandle:
         """This level as a lazy [`NgffImage`][ngffkit.NgffImage]."""
         return self.multiscales.images[self.level_index]
 
+    def _level_image(self) -> NgffImage:
+        return self.image
+
     @property
     def meta(self) -> ImageMeta:
         """Metadata of the whole pyramid."""
@@ -126,54 +123,9 @@ class _LevelHandle:
         return tuple(int(c[0]) for c in self.image.data.chunks)
 
     @property
-    def axes_names(self) -> tuple[str, ...]:
-        """Axis names in array order."""
-        return self.image.dims
-
-    @property
-    def dimensions(self) -> Dimensions:
-        """Axis names and sizes of this level."""
-        return dimensions_of(self.image)
-
-    @property
-    def pixel_size(self) -> PixelSize:
-        """Physical size of this level's pixels."""
-        return pixel_size_of(self.image)
-
-    @property
     def translation(self) -> Mapping[str, float]:
         """Physical position of this level's first pixel centre, per axis."""
         return self.image.translation
-
-    @property
-    def space_unit(self) -> str | None:
-        """Unit of the space axes."""
-        return self.pixel_size.space_unit
-
-    @property
-    def time_unit(self) -> str | None:
-        """Unit of the time axis."""
-        return self.pixel_size.time_unit
-
-    @property
-    def is_2d(self) -> bool:
-        """No ``z`` axis, or ``z`` of size 1."""
-        return self.dimensions.is_2d
-
-    @property
-    def is_3d(self) -> bool:
-        """A ``z`` axis longer than 1."""
-        return self.dimensions.is_3d
-
-    @property
-    def is_time_series(self) -> bool:
-        """A ``t`` axis longer than 1."""
-        return self.dimensions.is_time_series
-
-    @property
-    def is_multi_channels(self) -> bool:
-        """A ``c`` axis longer than 1."""
-        return self.dimensions.is_multi_channels
 
     def has_axis(self, axis: str) -> bool:
         """True if this level has an axis named *axis*."""
