@@ -28,12 +28,12 @@ from ngffkit._container._meta import (
     image_meta_of,
 )
 from ngffkit._container._plan import parse_label_colors, parse_label_properties
+from ngffkit._container._regions import physical_selection, roi_selection
 from ngffkit._container._select import (
     Selection,
     channel_index,
     fit_patch,
     parse_selection,
-    physical_to_pixel,
     selection_to_xarray,
     to_axes_order,
 )
@@ -176,15 +176,7 @@ class _LevelHandle(LevelAxes):
         >>> c.get_image(path="1").roi_slices(x=(0.0, 10.0))
         {'x': slice(0, 10, None)}
         """
-        return physical_to_pixel(
-            self.axes_names,
-            self.shape,
-            self.image.scale,
-            self.image.translation,
-            ranges,
-            units=self.image.axes_units,
-            physical_axes=[d for d in self.axes_names if self.image.axes_types.get(d) != "channel"],
-        )
+        return physical_selection(self.image, ranges)
 
     # ------------------------------------------------------------------ reads
     def get_array(
@@ -299,25 +291,7 @@ class _LevelHandle(LevelAxes):
         self, roi: Roi | Mapping[str, object] | None, ranges: Mapping[str, object]
     ) -> dict[str, object]:
         """Pixel selections for a `Roi` (every pixel it overlaps) or physical ranges."""
-        if not isinstance(roi, Roi):
-            return self.roi_slices(**{**dict(roi or {}), **ranges})
-        shape = dict(zip(self.axes_names, self.shape, strict=True))
-        if "z" not in shape and roi.z is not None and roi.z <= 0 < roi.z + (roi.z_length or 0):
-            # A table ROI always has z (0 and 1 for a plane): on a yx image it is the plane.
-            roi = replace(roi, z=None, z_length=None)
-        missing = [a for a in roi.axes if a not in shape]
-        if missing:
-            raise NgffValueError(
-                f"roi{f' {roi.name!r}' if roi.name else ''}: spans axes {missing} that {self._where()} does not have "
-                f"(axes {list(self.axes_names)})"
-            )
-        box = roi.to_roi_pixels(self.image.scale, shape=shape).to_slices()
-        both = sorted(set(box) & set(ranges))
-        if both:
-            raise NgffValueError(
-                f"get_roi: {both} are given by the Roi and as keyword selections; give them once"
-            )
-        return {**ranges, **box}
+        return roi_selection(self.image, roi, ranges, where=self._where())
 
     def get_roi_as_numpy(
         self,
