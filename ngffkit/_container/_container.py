@@ -231,7 +231,22 @@ class OmeZarrContainer(ContainerTables, LevelAxes):
         self.get_image()._require_writable(action)
 
     def refresh(self) -> OmeZarrContainer:
-        """Read the store again and return a new container (same mode)."""
+        """Read the store again and return a new container (same mode).
+
+        A container holds the metadata read when it was opened; `refresh` sees what
+        another handle or process has written since.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_empty_ome_zarr, open_ome_zarr_container
+        >>> store = MemoryStore()
+        >>> c = create_empty_ome_zarr(store, (2, 16, 16), pixelsize=1.0, axes_names="cyx")
+        >>> _ = open_ome_zarr_container(store).set_channel_labels(["DAPI", "GFP"])
+        >>> c.channel_labels, c.refresh().channel_labels
+        (['channel_0', 'channel_1'], ['DAPI', 'GFP'])
+        """
         return open_ome_zarr_container(self.store, mode=self.mode)
 
     # ------------------------------------------------------------------ images

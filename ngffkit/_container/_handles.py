@@ -614,6 +614,16 @@ class Image(_LevelHandle):
         """Index of a channel by label or wavelength id.
 
         See [`ChannelsMeta.get_channel_idx`][ngffkit.ChannelsMeta.get_channel_idx].
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_empty_ome_zarr
+        >>> c = create_empty_ome_zarr(MemoryStore(), (3, 16, 16), pixelsize=1.0, axes_names="cyx",
+        ...                           channel_labels=["DAPI", "GFP", "RFP"])
+        >>> c.get_image(lowest=True).get_channel_idx("RFP")
+        2
         """
         return self.channels_meta.get_channel_idx(channel_label, wavelength_id)
 

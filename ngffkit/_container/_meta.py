@@ -239,7 +239,14 @@ class Dimensions:
         return self.axes
 
     def get(self, axis: str, default: int | None = None) -> int | None:
-        """Size of *axis*, or *default* if the image has no such axis."""
+        """Size of *axis*, or *default* if the image has no such axis.
+
+        Examples
+        --------
+        >>> dims = Dimensions(axes=("z", "y", "x"), shape=(5, 64, 64))
+        >>> dims.get("z"), dims.get("t"), dims.get("t", 1)
+        (5, None, 1)
+        """
         return dict(zip(self.axes, self.shape, strict=True)).get(axis, default)
 
     def __getitem__(self, axis: str) -> int:
@@ -258,7 +265,14 @@ class Dimensions:
         return len(self.axes)
 
     def has_axis(self, axis: str) -> bool:
-        """True if the image has an axis named *axis*."""
+        """True if the image has an axis named *axis*.
+
+        Examples
+        --------
+        >>> dims = Dimensions(axes=("c", "y", "x"), shape=(2, 64, 64))
+        >>> dims.has_axis("c"), dims.has_axis("z")
+        (True, False)
+        """
         return axis in self.axes
 
     def as_dict(self) -> dict[str, int]:
@@ -415,8 +429,20 @@ class ChannelsMeta:
 
         Raises
         ------
+        NgffValueError
+            Unless exactly one of *channel_label* and *wavelength_id* is given.
         NgffKeyError
             If no channel has that label, naming the known ones.
+
+        Examples
+        --------
+        >>> w = dtype_window("uint16")
+        >>> meta = ChannelsMeta(channels=(
+        ...     Channel(label="DAPI", color="0000FF", window=w, wavelength_id="A01_C01"),
+        ...     Channel(label="GFP", color="00FF00", window=w, wavelength_id="A02_C02"),
+        ... ))
+        >>> meta.get_channel_idx("GFP"), meta.get_channel_idx(wavelength_id="A01_C01")
+        (1, 0)
         """
         if (channel_label is None) == (wavelength_id is None):
             raise NgffValueError(
