@@ -12,7 +12,7 @@ from zarr.storage import StorePath
 from ngffkit._container._axes import LevelAxes
 from ngffkit._container._channels import edit_channels, percentile_windows
 from ngffkit._container._derive import derive_into
-from ngffkit._container._handles import AccessMode, Image, Label
+from ngffkit._container._handles import AccessMode, Image, Label, open_handle
 from ngffkit._container._labels import create_label, delete_label_image
 from ngffkit._container._meta import (
     ChannelsMeta,
@@ -29,7 +29,7 @@ from ngffkit._container._store import (
 from ngffkit._container._tables import ContainerTables
 from ngffkit._render import with_thumbnail
 from ngffkit.errors import NgffKeyError, NgffValueError
-from ngffkit.io.read import from_ngff_zarr, read_image_group
+from ngffkit.io.read import read_image_group
 from ngffkit.io.stores import StoreLike, can_write, child, describe_store, open_store
 from ngffkit.model import Multiscales
 from ngffkit.spec import NgffVersion, Omero, ReadableVersion
@@ -130,9 +130,8 @@ class OmeZarrContainer(ContainerTables, LevelAxes):
     >>> import numpy as np
     >>> from zarr.storage import MemoryStore
     >>> from ngffkit.container import create_ome_zarr_from_array
-    >>> pixels = np.arange(2 * 32 * 32, dtype="uint16").reshape(2, 32, 32)
-    >>> container = create_ome_zarr_from_array(MemoryStore(), pixels, pixelsize=0.5,
-    ...                                        axes_names="cyx", channel_labels=["DAPI", "GFP"])
+    >>> container = create_ome_zarr_from_array(MemoryStore(), np.zeros((2, 32, 32), "uint16"),
+    ...                                        pixelsize=0.5, axes_names="cyx", channel_labels=["DAPI", "GFP"])
     >>> container.channel_labels, container.is_multi_channels, container.list_labels()
     (['DAPI', 'GFP'], True, [])
     >>> container.level_paths, container.get_image(lowest=True).shape  # the coarsest level
@@ -288,13 +287,16 @@ class OmeZarrContainer(ContainerTables, LevelAxes):
         >>> c.get_image().shape, c.get_image(path="1").shape, c.get_image(pixel_size=2.0).path
         ((256, 256), (128, 128), '2')
         """
-        index = self.image_meta.index_of(path, pixel_size, strict=strict, lowest=lowest)
-        return Image(
-            store=self.store,
-            path=self.multiscales.paths[index],
-            multiscales=self.multiscales,
+        return open_handle(
+            Image,
+            self.store,
             version=self.version,
             mode=self.mode,
+            multiscales=self.multiscales,
+            path=path,
+            pixel_size=pixel_size,
+            strict=strict,
+            lowest=lowest,
         )
 
     # ------------------------------------------------------------------ labels
@@ -350,17 +352,15 @@ class OmeZarrContainer(ContainerTables, LevelAxes):
                 f"label {name!r}: not among the labels of {describe_store(self.store)}: {names}"
                 + ("" if names else " (this image has no labels)")
             )
-        label_sp = child(self.store, "labels", name)
-        ms = from_ngff_zarr(label_sp, labels=False)
-        index = image_meta_of(ms, self.version).index_of(
-            path, pixel_size, strict=strict, lowest=lowest
-        )
-        return Label(
-            store=label_sp,
-            path=ms.paths[index],
-            multiscales=ms,
+        return open_handle(
+            Label,
+            child(self.store, "labels", name),
             version=self.version,
             mode=self.mode,
+            path=path,
+            pixel_size=pixel_size,
+            strict=strict,
+            lowest=lowest,
         )
 
     def derive_label(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal, Self, TypeAlias
+from typing import Any, Literal, Self, TypeAlias, TypeVar
 
 import dask.array as da
 import numpy as np
@@ -23,6 +23,7 @@ from ngffkit._container._consolidate import consolidate_levels
 from ngffkit._container._meta import (
     ChannelsMeta,
     ImageMeta,
+    PixelSize,
     channels_meta_of,
     format_shape,
     image_meta_of,
@@ -61,6 +62,8 @@ ArrayMode: TypeAlias = Literal["numpy", "dask", "xarray"]
 ``xarray.DataArray`` with physical coordinates."""
 
 _MODES: tuple[str, ...] = ("numpy", "dask", "xarray")
+
+H = TypeVar("H", bound="_LevelHandle")
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
@@ -392,10 +395,20 @@ class _LevelHandle(LevelAxes):
             )
 
     def _reopen(self) -> Self:
-        handle: Self = open_handle(
-            type(self), self.store, self.path, version=self.version, mode=self.mode
+        return open_handle(
+            type(self), self.store, version=self.version, mode=self.mode, path=self.path
         )
-        return handle
+
+    def _as(self, cls: type[H], **fields: Any) -> H:
+        """This level as a handle of kind *cls* (a masked image ...), with *fields* added."""
+        return cls(
+            store=self.store,
+            path=self.path,
+            multiscales=self.multiscales,
+            version=self.version,
+            mode=self.mode,
+            **fields,
+        )
 
     def set_array(
         self,
@@ -649,13 +662,10 @@ class Label(_LevelHandle):
     --------
     >>> import numpy as np
     >>> from zarr.storage import MemoryStore
-    >>> from ngffkit.container import create_ome_zarr_from_array
-    >>> pixels = np.arange(2 * 32 * 32, dtype="uint16").reshape(2, 32, 32)
-    >>> container = create_ome_zarr_from_array(MemoryStore(), pixels, pixelsize=0.5,
-    ...                                        axes_names="cyx", channel_labels=["DAPI", "GFP"])
+    >>> from ngffkit.container import create_empty_ome_zarr
+    >>> c = create_empty_ome_zarr(MemoryStore(), (2, 32, 32), pixelsize=0.5, axes_names="cyx")
     >>> cells = np.zeros((32, 32), dtype="uint32"); cells[4:9, 4:9] = 7
-    >>> label = container.derive_label("cells")
-    >>> _ = label.set_array(cells)
+    >>> label = c.derive_label("cells").set_array(cells)
     >>> label.name, label.shape, int(label.get_as_numpy().max())
     ('cells', (32, 32), 7)
     """
@@ -747,19 +757,29 @@ class Label(_LevelHandle):
 
 
 def open_handle(
-    cls: type[Any],
+    cls: type[H],
     store: StorePath,
-    path: str | None,
     *,
     version: ReadableVersion,
     mode: AccessMode,
-) -> Any:
-    """Read the pyramid at *store* and return a *cls* handle on level *path* (default: first)."""
-    ms = from_ngff_zarr(store, labels=False)
-    return cls(
-        store=store,
-        path=path if path is not None else ms.paths[0],
-        multiscales=ms,
-        version=version,
-        mode=mode,
-    )
+    multiscales: Multiscales | None = None,
+    path: str | None = None,
+    pixel_size: PixelSize | float | Sequence[float] | Mapping[str, float] | None = None,
+    strict: bool = False,
+    lowest: bool = False,
+) -> H:
+    """A *cls* handle on one level of the pyramid at *store*, chosen as `get_image` chooses.
+
+    The pyramid is read from *store* unless *multiscales* (as read) is given.
+
+    Examples
+    --------
+    >>> from zarr.storage import MemoryStore
+    >>> from ngffkit.container import create_empty_ome_zarr
+    >>> c = create_empty_ome_zarr(MemoryStore(), (64, 64), pixelsize=0.5, levels=3)
+    >>> open_handle(Image, c.store, version="0.5", mode="r", lowest=True).shape
+    (16, 16)
+    """
+    ms = multiscales if multiscales is not None else from_ngff_zarr(store, labels=False)
+    index = image_meta_of(ms, version).index_of(path, pixel_size, strict=strict, lowest=lowest)
+    return cls(store=store, path=ms.paths[index], multiscales=ms, version=version, mode=mode)

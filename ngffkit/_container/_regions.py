@@ -22,12 +22,8 @@ def physical_selection(image: NgffImage, ranges: Mapping[str, object]) -> dict[s
     """Pixel selections of *image* for physical *ranges* per axis (the channel axis in pixels).
 
     ``(start, stop)`` selects the pixels whose centres lie in ``[start, stop)``, one number
-    the pixel nearest to it; see `physical_to_pixel`.
-
-    Raises
-    ------
-    NgffValueError
-        If a range reaches more than half a pixel past the image or selects no pixel.
+    the pixel nearest to it: the rules, and the `NgffValueError` for a range past the image,
+    are `physical_to_pixel`'s.
 
     Examples
     --------
