@@ -1,18 +1,28 @@
-"""The axis questions (``is_3d``, ``space_unit`` ...) a container and a level handle both answer.
+"""The questions a container and a level handle both answer: axes and channels.
 
-ngio asks them of a container (about its highest resolution) and of each `Image` or `Label`
-(about that level). Both classes hold the pyramid they were read with, so one base class
-answers them from one level of it: the highest resolution unless a subclass says which.
+ngio asks the axis questions (``is_3d``, ``space_unit`` ...) of a container (about its
+highest resolution) and of each `Image` or `Label` (about that level), and the channel
+questions (``num_channels``, ``get_channel_idx``) of a container and of each `Image`. Both
+classes hold the pyramid they were read with, so one base class answers each kind from it:
+`LevelAxes` from one level (the highest resolution unless a subclass says which),
+`ImageChannels` from the ``omero`` metadata, which every level shares.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ngffkit._container._meta import Dimensions, PixelSize, dimensions_of, pixel_size_of
+from ngffkit._container._meta import (
+    ChannelsMeta,
+    Dimensions,
+    PixelSize,
+    channels_meta_of,
+    dimensions_of,
+    pixel_size_of,
+)
 from ngffkit.model import Multiscales, NgffImage
 
-__all__ = ["LevelAxes"]
+__all__ = ["LevelAxes", "ImageChannels"]
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
@@ -80,3 +90,55 @@ class LevelAxes:
     def time_unit(self) -> str | None:
         """Unit of the time axis."""
         return self.pixel_size.time_unit
+
+
+@dataclass(frozen=True, kw_only=True, eq=False, repr=False)
+class ImageChannels:
+    """The channels of an image pyramid: labels, colours, windows; the same for every level.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from ngffkit.pyramids import to_multiscales
+    >>> ImageChannels(multiscales=to_multiscales(np.zeros((3, 8, 8, 8), "u1"), scale_factors=[])).num_channels
+    3
+    """
+
+    multiscales: Multiscales
+    """The pyramid as read (lazy pixels)."""
+
+    @property
+    def channels_meta(self) -> ChannelsMeta:
+        """Channels: labels, colours, windows (filled in where the store lacks them)."""
+        return channels_meta_of(self.multiscales)
+
+    @property
+    def num_channels(self) -> int:
+        """Number of channels (1 without a ``c`` axis)."""
+        return self.channels_meta.num_channels
+
+    def get_channel_idx(
+        self, channel_label: str | None = None, wavelength_id: str | None = None
+    ) -> int:
+        """Index of a channel by label or wavelength id.
+
+        See [`ChannelsMeta.get_channel_idx`][ngffkit.ChannelsMeta.get_channel_idx].
+
+        Raises
+        ------
+        NgffValueError
+            Unless exactly one of *channel_label* and *wavelength_id* is given.
+        NgffKeyError
+            If no channel has that label, naming the known ones.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_empty_ome_zarr
+        >>> c = create_empty_ome_zarr(MemoryStore(), (3, 16, 16), pixelsize=1.0, axes_names="cyx",
+        ...                           channel_labels=["DAPI", "GFP", "RFP"])
+        >>> c.get_channel_idx("GFP"), c.get_image(lowest=True).get_channel_idx("RFP")
+        (1, 2)
+        """
+        return self.channels_meta.get_channel_idx(channel_label, wavelength_id)

@@ -9,13 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 from zarr.storage import StorePath
 
-from ngffkit._container._axes import LevelAxes
+from ngffkit._container._axes import ImageChannels, LevelAxes
 from ngffkit._container._channels import edit_channels, percentile_windows
 from ngffkit._container._derive import derive_into
 from ngffkit._container._handles import AccessMode, Image, Label, open_handle
 from ngffkit._container._labels import create_label, delete_label_image
 from ngffkit._container._meta import (
-    ChannelsMeta,
     ImageMeta,
     PixelSize,
     filled_omero,
@@ -114,7 +113,7 @@ def open_ome_zarr_container(
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
-class OmeZarrContainer(ContainerTables, LevelAxes):
+class OmeZarrContainer(ContainerTables, LevelAxes, ImageChannels):
     """A stored OME-Zarr image: overview, levels, labels, tables, channels, derived images.
 
     A frozen handle: it holds the store, the image group and the metadata read when
@@ -183,13 +182,6 @@ class OmeZarrContainer(ContainerTables, LevelAxes):
         return self.dimensions.is_3d_time_series
 
     @property
-    def channels_meta(self) -> ChannelsMeta:
-        """Channels: labels, colours, windows (missing windows filled from the dtype)."""
-        meta = self.image_meta.channels_meta
-        assert meta is not None  # an image (not a label) always has channels
-        return meta
-
-    @property
     def channel_labels(self) -> list[str]:
         """Channel labels."""
         return list(self.channels_meta.channel_labels)
@@ -198,33 +190,6 @@ class OmeZarrContainer(ContainerTables, LevelAxes):
     def wavelength_ids(self) -> list[str | None]:
         """Channel wavelength identifiers (None where absent)."""
         return list(self.channels_meta.wavelength_ids)
-
-    @property
-    def num_channels(self) -> int:
-        """Number of channels (1 without a ``c`` axis)."""
-        return self.channels_meta.num_channels
-
-    def get_channel_idx(
-        self, channel_label: str | None = None, wavelength_id: str | None = None
-    ) -> int:
-        """Index of a channel by label (or wavelength id).
-
-        Raises
-        ------
-        NgffKeyError
-            If no channel has that label, naming the known ones.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from zarr.storage import MemoryStore
-        >>> from ngffkit.container import create_ome_zarr_from_array
-        >>> c = create_ome_zarr_from_array(MemoryStore(), np.zeros((2, 32, 32), "uint8"), pixelsize=1.0,
-        ...                                axes_names="cyx", channel_labels=["DAPI", "GFP"])
-        >>> c.get_channel_idx("GFP")
-        1
-        """
-        return self.channels_meta.get_channel_idx(channel_label, wavelength_id)
 
     def _require_writable(self, action: str) -> None:
         self.get_image()._require_writable(action)

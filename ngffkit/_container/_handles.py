@@ -18,13 +18,11 @@ import numpy as np
 import zarr
 from zarr.storage import StorePath
 
-from ngffkit._container._axes import LevelAxes
+from ngffkit._container._axes import ImageChannels, LevelAxes
 from ngffkit._container._consolidate import consolidate_levels
 from ngffkit._container._meta import (
-    ChannelsMeta,
     ImageMeta,
     PixelSize,
-    channels_meta_of,
     format_shape,
     image_meta_of,
 )
@@ -581,7 +579,7 @@ class _LevelHandle(LevelAxes):
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
-class Image(_LevelHandle):
+class Image(_LevelHandle, ImageChannels):
     """One resolution level of an image: shape, pixel size, channels, pixel reads and writes.
 
     Get one with [`OmeZarrContainer.get_image`][ngffkit.OmeZarrContainer.get_image].
@@ -602,11 +600,6 @@ class Image(_LevelHandle):
     """
 
     @property
-    def channels_meta(self) -> ChannelsMeta:
-        """Channel labels, colours and windows (filled in where the store lacks them)."""
-        return channels_meta_of(self.multiscales)
-
-    @property
     def channel_labels(self) -> tuple[str, ...]:
         """Channel labels."""
         return self.channels_meta.channel_labels
@@ -615,30 +608,6 @@ class Image(_LevelHandle):
     def wavelength_ids(self) -> tuple[str | None, ...]:
         """Channel wavelength identifiers (None where absent)."""
         return self.channels_meta.wavelength_ids
-
-    @property
-    def num_channels(self) -> int:
-        """Number of channels (1 without a ``c`` axis)."""
-        return self.channels_meta.num_channels
-
-    def get_channel_idx(
-        self, channel_label: str | None = None, wavelength_id: str | None = None
-    ) -> int:
-        """Index of a channel by label or wavelength id.
-
-        See [`ChannelsMeta.get_channel_idx`][ngffkit.ChannelsMeta.get_channel_idx].
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from zarr.storage import MemoryStore
-        >>> from ngffkit.container import create_empty_ome_zarr
-        >>> c = create_empty_ome_zarr(MemoryStore(), (3, 16, 16), pixelsize=1.0, axes_names="cyx",
-        ...                           channel_labels=["DAPI", "GFP", "RFP"])
-        >>> c.get_image(lowest=True).get_channel_idx("RFP")
-        2
-        """
-        return self.channels_meta.get_channel_idx(channel_label, wavelength_id)
 
     def _channel_labels(self) -> tuple[str, ...] | None:
         return self.channel_labels if "c" in self.axes_names else None
