@@ -122,18 +122,11 @@ class ImageChannels:
     ) -> int:
         """Index of a channel by label or wavelength id.
 
-        See [`ChannelsMeta.get_channel_idx`][ngffkit.ChannelsMeta.get_channel_idx].
-
-        Raises
-        ------
-        NgffValueError
-            Unless exactly one of *channel_label* and *wavelength_id* is given.
-        NgffKeyError
-            If no channel has that label, naming the known ones.
+        The arguments and errors are those of
+        [`ChannelsMeta.get_channel_idx`][ngffkit.ChannelsMeta.get_channel_idx].
 
         Examples
         --------
-        >>> import numpy as np
         >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_ome_zarr
         >>> c = create_empty_ome_zarr(MemoryStore(), (3, 16, 16), pixelsize=1.0, axes_names="cyx",

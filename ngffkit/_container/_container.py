@@ -202,7 +202,6 @@ class OmeZarrContainer(ContainerTables, LevelAxes, ImageChannels):
 
         Examples
         --------
-        >>> import numpy as np
         >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_ome_zarr, open_ome_zarr_container
         >>> store = MemoryStore()
@@ -270,7 +269,6 @@ class OmeZarrContainer(ContainerTables, LevelAxes, ImageChannels):
 
         Examples
         --------
-        >>> import numpy as np
         >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_ome_zarr
         >>> c = create_empty_ome_zarr(MemoryStore(), (32, 32), pixelsize=1.0)
@@ -298,7 +296,6 @@ class OmeZarrContainer(ContainerTables, LevelAxes, ImageChannels):
 
         Examples
         --------
-        >>> import numpy as np
         >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_ome_zarr
         >>> c = create_empty_ome_zarr(MemoryStore(), (2, 32, 32), pixelsize=1.0, axes_names="cyx")
@@ -372,7 +369,6 @@ class OmeZarrContainer(ContainerTables, LevelAxes, ImageChannels):
 
         Examples
         --------
-        >>> import numpy as np
         >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_ome_zarr
         >>> c = create_empty_ome_zarr(MemoryStore(), (2, 64, 64), pixelsize=0.5, axes_names="cyx", levels=2)
@@ -470,7 +466,6 @@ class OmeZarrContainer(ContainerTables, LevelAxes, ImageChannels):
 
         Examples
         --------
-        >>> import numpy as np
         >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_ome_zarr
         >>> c = create_empty_ome_zarr(MemoryStore(), (2, 32, 32), pixelsize=1.0, axes_names="cyx")
@@ -493,7 +488,6 @@ class OmeZarrContainer(ContainerTables, LevelAxes, ImageChannels):
 
         Examples
         --------
-        >>> import numpy as np
         >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_ome_zarr
         >>> c = create_empty_ome_zarr(MemoryStore(), (2, 32, 32), pixelsize=1.0, axes_names="cyx")
@@ -507,7 +501,6 @@ class OmeZarrContainer(ContainerTables, LevelAxes, ImageChannels):
 
         Examples
         --------
-        >>> import numpy as np
         >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_ome_zarr
         >>> c = create_empty_ome_zarr(MemoryStore(), (32, 32), pixelsize=1.0)
@@ -525,7 +518,6 @@ class OmeZarrContainer(ContainerTables, LevelAxes, ImageChannels):
 
         Examples
         --------
-        >>> import numpy as np
         >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_ome_zarr
         >>> c = create_empty_ome_zarr(MemoryStore(), (32, 32), pixelsize=1.0)
@@ -630,7 +622,6 @@ class OmeZarrContainer(ContainerTables, LevelAxes, ImageChannels):
 
         Examples
         --------
-        >>> import numpy as np
         >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_ome_zarr
         >>> c = create_empty_ome_zarr(MemoryStore(), (2, 64, 64), pixelsize=0.5, axes_names="cyx",

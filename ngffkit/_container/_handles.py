@@ -686,7 +686,6 @@ class Label(_LevelHandle):
 
         Examples
         --------
-        >>> import numpy as np
         >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_ome_zarr
         >>> c = create_empty_ome_zarr(MemoryStore(), (32, 32), pixelsize=1.0)
@@ -709,7 +708,6 @@ class Label(_LevelHandle):
 
         Examples
         --------
-        >>> import numpy as np
         >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_ome_zarr
         >>> c = create_empty_ome_zarr(MemoryStore(), (32, 32), pixelsize=1.0)

@@ -94,7 +94,6 @@ class ContainerTables:
 
         Examples
         --------
-        >>> import numpy as np
         >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_ome_zarr
         >>> create_empty_ome_zarr(MemoryStore(), (32, 32), pixelsize=1.0).list_tables()
