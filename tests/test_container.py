@@ -140,6 +140,26 @@ def test_overview_flags(
     assert {k: getattr(c.get_image(), k) for k in flags} == flags
 
 
+def test_axis_questions_are_about_the_handles_level(tmp_path: Path) -> None:
+    """A container answers about its highest resolution, an Image or Label about its own level."""
+    c = create_empty_ome_zarr(
+        tmp_path / "e.zarr", (2, 32, 32), pixelsize=0.5, axes_names="cyx", levels=3
+    )
+    low = c.get_image(lowest=True)
+    label = c.derive_label("cells")
+    label_low = c.get_label("cells", lowest=True)
+    assert (c.dimensions.as_dict(), c.pixel_size.x) == ({"c": 2, "y": 32, "x": 32}, 0.5)
+    assert (low.dimensions.as_dict(), low.pixel_size.x) == ({"c": 2, "y": 8, "x": 8}, 2.0)
+    assert (label.axes_names, label_low.dimensions.as_dict(), label_low.pixel_size.x) == (
+        ("y", "x"),
+        {"y": 8, "x": 8},
+        2.0,
+    )
+    assert {c.space_unit, low.space_unit, label_low.space_unit} == {"micrometer"}
+    assert (c.num_channels, low.num_channels, low.get_channel_idx("channel_1")) == (2, 2, 1)
+    assert not label.is_multi_channels and c.is_multi_channels and low.has_axis("c")
+
+
 @pytest.mark.parametrize("version", ["0.4", "0.5"])
 def test_overview_repr_and_both_spellings(czyx: Any, version: str) -> None:
     """print(container) shows levels, paths, shapes, pixel sizes, channels, labels, tables and version;

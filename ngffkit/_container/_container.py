@@ -9,16 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 from zarr.storage import StorePath
 
+from ngffkit._container._axes import ImageChannels, LevelAxes
 from ngffkit._container._channels import edit_channels, percentile_windows
 from ngffkit._container._derive import derive_into
-from ngffkit._container._handles import AccessMode, Image, Label
+from ngffkit._container._handles import AccessMode, Image, Label, open_handle
 from ngffkit._container._labels import create_label, delete_label_image
 from ngffkit._container._meta import (
-    ChannelsMeta,
-    Dimensions,
     ImageMeta,
     PixelSize,
-    dimensions_of,
     filled_omero,
     image_meta_of,
     overview_rows,
@@ -30,7 +28,7 @@ from ngffkit._container._store import (
 from ngffkit._container._tables import ContainerTables
 from ngffkit._render import with_thumbnail
 from ngffkit.errors import NgffKeyError, NgffValueError
-from ngffkit.io.read import from_ngff_zarr, read_image_group
+from ngffkit.io.read import read_image_group
 from ngffkit.io.stores import StoreLike, can_write, child, describe_store, open_store
 from ngffkit.model import Multiscales
 from ngffkit.spec import NgffVersion, Omero, ReadableVersion
@@ -115,7 +113,7 @@ def open_ome_zarr_container(
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
-class OmeZarrContainer(ContainerTables):
+class OmeZarrContainer(ContainerTables, LevelAxes, ImageChannels):
     """A stored OME-Zarr image: overview, levels, labels, tables, channels, derived images.
 
     A frozen handle: it holds the store, the image group and the metadata read when
@@ -131,9 +129,8 @@ class OmeZarrContainer(ContainerTables):
     >>> import numpy as np
     >>> from zarr.storage import MemoryStore
     >>> from ngffkit.container import create_ome_zarr_from_array
-    >>> pixels = np.arange(2 * 32 * 32, dtype="uint16").reshape(2, 32, 32)
-    >>> container = create_ome_zarr_from_array(MemoryStore(), pixels, pixelsize=0.5,
-    ...                                        axes_names="cyx", channel_labels=["DAPI", "GFP"])
+    >>> container = create_ome_zarr_from_array(MemoryStore(), np.zeros((2, 32, 32), "uint16"),
+    ...                                        pixelsize=0.5, axes_names="cyx", channel_labels=["DAPI", "GFP"])
     >>> container.channel_labels, container.is_multi_channels, container.list_labels()
     (['DAPI', 'GFP'], True, [])
     >>> container.level_paths, container.get_image(lowest=True).shape  # the coarsest level
@@ -175,36 +172,6 @@ class OmeZarrContainer(ContainerTables):
         return list(self.multiscales.paths)
 
     @property
-    def dimensions(self) -> Dimensions:
-        """Axes and sizes of the highest resolution."""
-        return dimensions_of(self.multiscales.images[0])
-
-    @property
-    def pixel_size(self) -> PixelSize:
-        """Pixel size of the highest resolution."""
-        return self.image_meta.pixel_size
-
-    @property
-    def axes_names(self) -> tuple[str, ...]:
-        """Axis names in array order."""
-        return self.multiscales.images[0].dims
-
-    @property
-    def is_2d(self) -> bool:
-        """No ``z`` axis, or ``z`` of size 1."""
-        return self.dimensions.is_2d
-
-    @property
-    def is_3d(self) -> bool:
-        """A ``z`` axis longer than 1."""
-        return self.dimensions.is_3d
-
-    @property
-    def is_time_series(self) -> bool:
-        """A ``t`` axis longer than 1."""
-        return self.dimensions.is_time_series
-
-    @property
     def is_2d_time_series(self) -> bool:
         """2-D and a time series."""
         return self.dimensions.is_2d_time_series
@@ -213,28 +180,6 @@ class OmeZarrContainer(ContainerTables):
     def is_3d_time_series(self) -> bool:
         """3-D and a time series."""
         return self.dimensions.is_3d_time_series
-
-    @property
-    def is_multi_channels(self) -> bool:
-        """A ``c`` axis longer than 1."""
-        return self.dimensions.is_multi_channels
-
-    @property
-    def space_unit(self) -> str | None:
-        """Unit of the space axes."""
-        return self.pixel_size.space_unit
-
-    @property
-    def time_unit(self) -> str | None:
-        """Unit of the time axis."""
-        return self.pixel_size.time_unit
-
-    @property
-    def channels_meta(self) -> ChannelsMeta:
-        """Channels: labels, colours, windows (missing windows filled from the dtype)."""
-        meta = self.image_meta.channels_meta
-        assert meta is not None  # an image (not a label) always has channels
-        return meta
 
     @property
     def channel_labels(self) -> list[str]:
@@ -246,38 +191,25 @@ class OmeZarrContainer(ContainerTables):
         """Channel wavelength identifiers (None where absent)."""
         return list(self.channels_meta.wavelength_ids)
 
-    @property
-    def num_channels(self) -> int:
-        """Number of channels (1 without a ``c`` axis)."""
-        return self.channels_meta.num_channels
-
-    def get_channel_idx(
-        self, channel_label: str | None = None, wavelength_id: str | None = None
-    ) -> int:
-        """Index of a channel by label (or wavelength id).
-
-        Raises
-        ------
-        NgffKeyError
-            If no channel has that label, naming the known ones.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from zarr.storage import MemoryStore
-        >>> from ngffkit.container import create_ome_zarr_from_array
-        >>> c = create_ome_zarr_from_array(MemoryStore(), np.zeros((2, 32, 32), "uint8"), pixelsize=1.0,
-        ...                                axes_names="cyx", channel_labels=["DAPI", "GFP"])
-        >>> c.get_channel_idx("GFP")
-        1
-        """
-        return self.channels_meta.get_channel_idx(channel_label, wavelength_id)
-
     def _require_writable(self, action: str) -> None:
         self.get_image()._require_writable(action)
 
     def refresh(self) -> OmeZarrContainer:
-        """Read the store again and return a new container (same mode)."""
+        """Read the store again and return a new container (same mode).
+
+        A container holds the metadata read when it was opened; `refresh` sees what
+        another handle or process has written since.
+
+        Examples
+        --------
+        >>> from zarr.storage import MemoryStore
+        >>> from ngffkit.container import create_empty_ome_zarr, open_ome_zarr_container
+        >>> store = MemoryStore()
+        >>> c = create_empty_ome_zarr(store, (2, 16, 16), pixelsize=1.0, axes_names="cyx")
+        >>> _ = open_ome_zarr_container(store).set_channel_labels(["DAPI", "GFP"])
+        >>> c.channel_labels, c.refresh().channel_labels
+        (['channel_0', 'channel_1'], ['DAPI', 'GFP'])
+        """
         return open_ome_zarr_container(self.store, mode=self.mode)
 
     # ------------------------------------------------------------------ images
@@ -319,13 +251,16 @@ class OmeZarrContainer(ContainerTables):
         >>> c.get_image().shape, c.get_image(path="1").shape, c.get_image(pixel_size=2.0).path
         ((256, 256), (128, 128), '2')
         """
-        index = self.image_meta.index_of(path, pixel_size, strict=strict, lowest=lowest)
-        return Image(
-            store=self.store,
-            path=self.multiscales.paths[index],
-            multiscales=self.multiscales,
+        return open_handle(
+            Image,
+            self.store,
             version=self.version,
             mode=self.mode,
+            multiscales=self.multiscales,
+            path=path,
+            pixel_size=pixel_size,
+            strict=strict,
+            lowest=lowest,
         )
 
     # ------------------------------------------------------------------ labels
@@ -334,7 +269,6 @@ class OmeZarrContainer(ContainerTables):
 
         Examples
         --------
-        >>> import numpy as np
         >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_ome_zarr
         >>> c = create_empty_ome_zarr(MemoryStore(), (32, 32), pixelsize=1.0)
@@ -362,7 +296,6 @@ class OmeZarrContainer(ContainerTables):
 
         Examples
         --------
-        >>> import numpy as np
         >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_ome_zarr
         >>> c = create_empty_ome_zarr(MemoryStore(), (2, 32, 32), pixelsize=1.0, axes_names="cyx")
@@ -381,17 +314,15 @@ class OmeZarrContainer(ContainerTables):
                 f"label {name!r}: not among the labels of {describe_store(self.store)}: {names}"
                 + ("" if names else " (this image has no labels)")
             )
-        label_sp = child(self.store, "labels", name)
-        ms = from_ngff_zarr(label_sp, labels=False)
-        index = image_meta_of(ms, self.version).index_of(
-            path, pixel_size, strict=strict, lowest=lowest
-        )
-        return Label(
-            store=label_sp,
-            path=ms.paths[index],
-            multiscales=ms,
+        return open_handle(
+            Label,
+            child(self.store, "labels", name),
             version=self.version,
             mode=self.mode,
+            path=path,
+            pixel_size=pixel_size,
+            strict=strict,
+            lowest=lowest,
         )
 
     def derive_label(
@@ -438,7 +369,6 @@ class OmeZarrContainer(ContainerTables):
 
         Examples
         --------
-        >>> import numpy as np
         >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_ome_zarr
         >>> c = create_empty_ome_zarr(MemoryStore(), (2, 64, 64), pixelsize=0.5, axes_names="cyx", levels=2)
@@ -536,7 +466,6 @@ class OmeZarrContainer(ContainerTables):
 
         Examples
         --------
-        >>> import numpy as np
         >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_ome_zarr
         >>> c = create_empty_ome_zarr(MemoryStore(), (2, 32, 32), pixelsize=1.0, axes_names="cyx")
@@ -559,7 +488,6 @@ class OmeZarrContainer(ContainerTables):
 
         Examples
         --------
-        >>> import numpy as np
         >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_ome_zarr
         >>> c = create_empty_ome_zarr(MemoryStore(), (2, 32, 32), pixelsize=1.0, axes_names="cyx")
@@ -573,7 +501,6 @@ class OmeZarrContainer(ContainerTables):
 
         Examples
         --------
-        >>> import numpy as np
         >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_ome_zarr
         >>> c = create_empty_ome_zarr(MemoryStore(), (32, 32), pixelsize=1.0)
@@ -591,7 +518,6 @@ class OmeZarrContainer(ContainerTables):
 
         Examples
         --------
-        >>> import numpy as np
         >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_ome_zarr
         >>> c = create_empty_ome_zarr(MemoryStore(), (32, 32), pixelsize=1.0)
@@ -696,7 +622,6 @@ class OmeZarrContainer(ContainerTables):
 
         Examples
         --------
-        >>> import numpy as np
         >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_ome_zarr
         >>> c = create_empty_ome_zarr(MemoryStore(), (2, 64, 64), pixelsize=0.5, axes_names="cyx",

@@ -11,32 +11,28 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias
+from typing import Any, Literal, Self, TypeAlias, TypeVar
 
 import dask.array as da
 import numpy as np
 import zarr
 from zarr.storage import StorePath
 
+from ngffkit._container._axes import ImageChannels, LevelAxes
 from ngffkit._container._consolidate import consolidate_levels
 from ngffkit._container._meta import (
-    ChannelsMeta,
-    Dimensions,
     ImageMeta,
     PixelSize,
-    channels_meta_of,
-    dimensions_of,
     format_shape,
     image_meta_of,
-    pixel_size_of,
 )
 from ngffkit._container._plan import parse_label_colors, parse_label_properties
+from ngffkit._container._regions import physical_selection, roi_selection
 from ngffkit._container._select import (
     Selection,
     channel_index,
     fit_patch,
     parse_selection,
-    physical_to_pixel,
     selection_to_xarray,
     to_axes_order,
 )
@@ -54,9 +50,6 @@ from ngffkit.model import Multiscales, NgffImage
 from ngffkit.rois import Roi
 from ngffkit.spec import ImageLabel, ReadableVersion
 
-if TYPE_CHECKING:
-    pass
-
 __all__ = ["Image", "Label", "AccessMode", "ArrayMode", "open_handle"]
 
 AccessMode: TypeAlias = Literal["r", "r+"]
@@ -68,9 +61,11 @@ ArrayMode: TypeAlias = Literal["numpy", "dask", "xarray"]
 
 _MODES: tuple[str, ...] = ("numpy", "dask", "xarray")
 
+H = TypeVar("H", bound="_LevelHandle")
+
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
-class _LevelHandle:
+class _LevelHandle(LevelAxes):
     """Common part of `Image` and `Label`."""
 
     store: StorePath
@@ -101,6 +96,9 @@ class _LevelHandle:
         """This level as a lazy [`NgffImage`][ngffkit.NgffImage]."""
         return self.multiscales.images[self.level_index]
 
+    def _level_image(self) -> NgffImage:
+        return self.image
+
     @property
     def meta(self) -> ImageMeta:
         """Metadata of the whole pyramid."""
@@ -126,54 +124,9 @@ class _LevelHandle:
         return tuple(int(c[0]) for c in self.image.data.chunks)
 
     @property
-    def axes_names(self) -> tuple[str, ...]:
-        """Axis names in array order."""
-        return self.image.dims
-
-    @property
-    def dimensions(self) -> Dimensions:
-        """Axis names and sizes of this level."""
-        return dimensions_of(self.image)
-
-    @property
-    def pixel_size(self) -> PixelSize:
-        """Physical size of this level's pixels."""
-        return pixel_size_of(self.image)
-
-    @property
     def translation(self) -> Mapping[str, float]:
         """Physical position of this level's first pixel centre, per axis."""
         return self.image.translation
-
-    @property
-    def space_unit(self) -> str | None:
-        """Unit of the space axes."""
-        return self.pixel_size.space_unit
-
-    @property
-    def time_unit(self) -> str | None:
-        """Unit of the time axis."""
-        return self.pixel_size.time_unit
-
-    @property
-    def is_2d(self) -> bool:
-        """No ``z`` axis, or ``z`` of size 1."""
-        return self.dimensions.is_2d
-
-    @property
-    def is_3d(self) -> bool:
-        """A ``z`` axis longer than 1."""
-        return self.dimensions.is_3d
-
-    @property
-    def is_time_series(self) -> bool:
-        """A ``t`` axis longer than 1."""
-        return self.dimensions.is_time_series
-
-    @property
-    def is_multi_channels(self) -> bool:
-        """A ``c`` axis longer than 1."""
-        return self.dimensions.is_multi_channels
 
     def has_axis(self, axis: str) -> bool:
         """True if this level has an axis named *axis*."""
@@ -224,15 +177,7 @@ class _LevelHandle:
         >>> c.get_image(path="1").roi_slices(x=(0.0, 10.0))
         {'x': slice(0, 10, None)}
         """
-        return physical_to_pixel(
-            self.axes_names,
-            self.shape,
-            self.image.scale,
-            self.image.translation,
-            ranges,
-            units=self.image.axes_units,
-            physical_axes=[d for d in self.axes_names if self.image.axes_types.get(d) != "channel"],
-        )
+        return physical_selection(self.image, ranges)
 
     # ------------------------------------------------------------------ reads
     def get_array(
@@ -347,25 +292,7 @@ class _LevelHandle:
         self, roi: Roi | Mapping[str, object] | None, ranges: Mapping[str, object]
     ) -> dict[str, object]:
         """Pixel selections for a `Roi` (every pixel it overlaps) or physical ranges."""
-        if not isinstance(roi, Roi):
-            return self.roi_slices(**{**dict(roi or {}), **ranges})
-        shape = dict(zip(self.axes_names, self.shape, strict=True))
-        if "z" not in shape and roi.z is not None and roi.z <= 0 < roi.z + (roi.z_length or 0):
-            # A table ROI always has z (0 and 1 for a plane): on a yx image it is the plane.
-            roi = replace(roi, z=None, z_length=None)
-        missing = [a for a in roi.axes if a not in shape]
-        if missing:
-            raise NgffValueError(
-                f"roi{f' {roi.name!r}' if roi.name else ''}: spans axes {missing} that {self._where()} does not have "
-                f"(axes {list(self.axes_names)})"
-            )
-        box = roi.to_roi_pixels(self.image.scale, shape=shape).to_slices()
-        both = sorted(set(box) & set(ranges))
-        if both:
-            raise NgffValueError(
-                f"get_roi: {both} are given by the Roi and as keyword selections; give them once"
-            )
-        return {**ranges, **box}
+        return roi_selection(self.image, roi, ranges, where=self._where())
 
     def get_roi_as_numpy(
         self,
@@ -466,10 +393,20 @@ class _LevelHandle:
             )
 
     def _reopen(self) -> Self:
-        handle: Self = open_handle(
-            type(self), self.store, self.path, version=self.version, mode=self.mode
+        return open_handle(
+            type(self), self.store, version=self.version, mode=self.mode, path=self.path
         )
-        return handle
+
+    def _as(self, cls: type[H], **fields: Any) -> H:
+        """This level as a handle of kind *cls* (a masked image ...), with *fields* added."""
+        return cls(
+            store=self.store,
+            path=self.path,
+            multiscales=self.multiscales,
+            version=self.version,
+            mode=self.mode,
+            **fields,
+        )
 
     def set_array(
         self,
@@ -642,7 +579,7 @@ class _LevelHandle:
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
-class Image(_LevelHandle):
+class Image(_LevelHandle, ImageChannels):
     """One resolution level of an image: shape, pixel size, channels, pixel reads and writes.
 
     Get one with [`OmeZarrContainer.get_image`][ngffkit.OmeZarrContainer.get_image].
@@ -663,11 +600,6 @@ class Image(_LevelHandle):
     """
 
     @property
-    def channels_meta(self) -> ChannelsMeta:
-        """Channel labels, colours and windows (filled in where the store lacks them)."""
-        return channels_meta_of(self.multiscales)
-
-    @property
     def channel_labels(self) -> tuple[str, ...]:
         """Channel labels."""
         return self.channels_meta.channel_labels
@@ -676,20 +608,6 @@ class Image(_LevelHandle):
     def wavelength_ids(self) -> tuple[str | None, ...]:
         """Channel wavelength identifiers (None where absent)."""
         return self.channels_meta.wavelength_ids
-
-    @property
-    def num_channels(self) -> int:
-        """Number of channels (1 without a ``c`` axis)."""
-        return self.channels_meta.num_channels
-
-    def get_channel_idx(
-        self, channel_label: str | None = None, wavelength_id: str | None = None
-    ) -> int:
-        """Index of a channel by label or wavelength id.
-
-        See [`ChannelsMeta.get_channel_idx`][ngffkit.ChannelsMeta.get_channel_idx].
-        """
-        return self.channels_meta.get_channel_idx(channel_label, wavelength_id)
 
     def _channel_labels(self) -> tuple[str, ...] | None:
         return self.channel_labels if "c" in self.axes_names else None
@@ -713,13 +631,10 @@ class Label(_LevelHandle):
     --------
     >>> import numpy as np
     >>> from zarr.storage import MemoryStore
-    >>> from ngffkit.container import create_ome_zarr_from_array
-    >>> pixels = np.arange(2 * 32 * 32, dtype="uint16").reshape(2, 32, 32)
-    >>> container = create_ome_zarr_from_array(MemoryStore(), pixels, pixelsize=0.5,
-    ...                                        axes_names="cyx", channel_labels=["DAPI", "GFP"])
+    >>> from ngffkit.container import create_empty_ome_zarr
+    >>> c = create_empty_ome_zarr(MemoryStore(), (2, 32, 32), pixelsize=0.5, axes_names="cyx")
     >>> cells = np.zeros((32, 32), dtype="uint32"); cells[4:9, 4:9] = 7
-    >>> label = container.derive_label("cells")
-    >>> _ = label.set_array(cells)
+    >>> label = c.derive_label("cells").set_array(cells)
     >>> label.name, label.shape, int(label.get_as_numpy().max())
     ('cells', (32, 32), 7)
     """
@@ -771,7 +686,6 @@ class Label(_LevelHandle):
 
         Examples
         --------
-        >>> import numpy as np
         >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_ome_zarr
         >>> c = create_empty_ome_zarr(MemoryStore(), (32, 32), pixelsize=1.0)
@@ -794,7 +708,6 @@ class Label(_LevelHandle):
 
         Examples
         --------
-        >>> import numpy as np
         >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_ome_zarr
         >>> c = create_empty_ome_zarr(MemoryStore(), (32, 32), pixelsize=1.0)
@@ -811,19 +724,29 @@ class Label(_LevelHandle):
 
 
 def open_handle(
-    cls: type[Any],
+    cls: type[H],
     store: StorePath,
-    path: str | None,
     *,
     version: ReadableVersion,
     mode: AccessMode,
-) -> Any:
-    """Read the pyramid at *store* and return a *cls* handle on level *path* (default: first)."""
-    ms = from_ngff_zarr(store, labels=False)
-    return cls(
-        store=store,
-        path=path if path is not None else ms.paths[0],
-        multiscales=ms,
-        version=version,
-        mode=mode,
-    )
+    multiscales: Multiscales | None = None,
+    path: str | None = None,
+    pixel_size: PixelSize | float | Sequence[float] | Mapping[str, float] | None = None,
+    strict: bool = False,
+    lowest: bool = False,
+) -> H:
+    """A *cls* handle on one level of the pyramid at *store*, chosen as `get_image` chooses.
+
+    The pyramid is read from *store* unless *multiscales* (as read) is given.
+
+    Examples
+    --------
+    >>> from zarr.storage import MemoryStore
+    >>> from ngffkit.container import create_empty_ome_zarr
+    >>> c = create_empty_ome_zarr(MemoryStore(), (64, 64), pixelsize=0.5, levels=3)
+    >>> open_handle(Image, c.store, version="0.5", mode="r", lowest=True).shape
+    (16, 16)
+    """
+    ms = multiscales if multiscales is not None else from_ngff_zarr(store, labels=False)
+    index = image_meta_of(ms, version).index_of(path, pixel_size, strict=strict, lowest=lowest)
+    return cls(store=store, path=ms.paths[index], multiscales=ms, version=version, mode=mode)

@@ -239,7 +239,14 @@ class Dimensions:
         return self.axes
 
     def get(self, axis: str, default: int | None = None) -> int | None:
-        """Size of *axis*, or *default* if the image has no such axis."""
+        """Size of *axis*, or *default* if the image has no such axis.
+
+        Examples
+        --------
+        >>> dims = Dimensions(axes=("z", "y", "x"), shape=(5, 64, 64))
+        >>> dims.get("z"), dims.get("t"), dims.get("t", 1)
+        (5, None, 1)
+        """
         return dict(zip(self.axes, self.shape, strict=True)).get(axis, default)
 
     def __getitem__(self, axis: str) -> int:
@@ -258,7 +265,14 @@ class Dimensions:
         return len(self.axes)
 
     def has_axis(self, axis: str) -> bool:
-        """True if the image has an axis named *axis*."""
+        """True if the image has an axis named *axis*.
+
+        Examples
+        --------
+        >>> dims = Dimensions(axes=("c", "y", "x"), shape=(2, 64, 64))
+        >>> dims.has_axis("c"), dims.has_axis("z")
+        (True, False)
+        """
         return axis in self.axes
 
     def as_dict(self) -> dict[str, int]:
@@ -348,15 +362,9 @@ class Channel:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from zarr.storage import MemoryStore
-    >>> from ngffkit.container import create_ome_zarr_from_array
-    >>> pixels = np.arange(2 * 32 * 32, dtype="uint16").reshape(2, 32, 32)
-    >>> container = create_ome_zarr_from_array(MemoryStore(), pixels, pixelsize=0.5,
-    ...                                        axes_names="cyx", channel_labels=["DAPI", "GFP"])
-    >>> channel = container.channels_meta.channels[1]
-    >>> channel.label, channel.color, channel.active
-    ('GFP', 'FF00FF', True)
+    >>> channel = Channel(label="GFP", color=parse_color("magenta"), window=dtype_window("u2"))
+    >>> channel.label, channel.color, channel.window.end, channel.active
+    ('GFP', 'FF00FF', 65535.0, True)
     """
 
     label: str
@@ -415,8 +423,20 @@ class ChannelsMeta:
 
         Raises
         ------
+        NgffValueError
+            Unless exactly one of *channel_label* and *wavelength_id* is given.
         NgffKeyError
             If no channel has that label, naming the known ones.
+
+        Examples
+        --------
+        >>> w = dtype_window("uint16")
+        >>> meta = ChannelsMeta(channels=(
+        ...     Channel(label="DAPI", color="0000FF", window=w, wavelength_id="A01_C01"),
+        ...     Channel(label="GFP", color="00FF00", window=w, wavelength_id="A02_C02"),
+        ... ))
+        >>> meta.get_channel_idx("GFP"), meta.get_channel_idx(wavelength_id="A01_C01")
+        (1, 0)
         """
         if (channel_label is None) == (wavelength_id is None):
             raise NgffValueError(
@@ -524,14 +544,12 @@ class ImageMeta:
     Examples
     --------
     >>> import numpy as np
-    >>> from zarr.storage import MemoryStore
-    >>> from ngffkit.container import create_ome_zarr_from_array
-    >>> pixels = np.arange(2 * 32 * 32, dtype="uint16").reshape(2, 32, 32)
-    >>> container = create_ome_zarr_from_array(MemoryStore(), pixels, pixelsize=0.5,
-    ...                                        axes_names="cyx", channel_labels=["DAPI", "GFP"])
-    >>> meta = container.image_meta
-    >>> meta.version, meta.axes_names, meta.levels_paths == meta.level_paths
-    ('0.5', ('c', 'y', 'x'), True)
+    >>> from ngffkit.arrays import to_ngff_image
+    >>> from ngffkit.pyramids import to_multiscales
+    >>> image = to_ngff_image(np.zeros((2, 32, 32), "u2"), dims=("c", "y", "x"), scale={"y": 0.5, "x": 0.5})
+    >>> meta = image_meta_of(to_multiscales(image, scale_factors=[2]), "0.5")
+    >>> meta.axes_names, meta.levels_paths == meta.level_paths, meta.pixel_sizes[1].x
+    (('c', 'y', 'x'), True, 1.0)
     """
 
     name: str | None
@@ -603,25 +621,8 @@ class ImageMeta:
     ) -> int:
         """Index of the level chosen by *path*, *pixel_size*, *lowest* (default: level 0).
 
-        Parameters
-        ----------
-        path
-            A dataset path (``"0"``, ``"2"``).
-        pixel_size
-            A `PixelSize`, a number (the y/x size), ``(y, x)``, ``(z, y, x)``
-            or a mapping per axis: the level whose pixel size is nearest, or equal
-            when *strict*.
-        strict
-            With *pixel_size*: require a level of exactly that size.
-        lowest
-            Choose the lowest resolution.
-
-        Raises
-        ------
-        NgffKeyError
-            If *path* is not a level, naming the levels.
-        NgffValueError
-            If more than one selector is given, or with *strict*, no level matches.
+        The selectors and the errors are those of
+        [`OmeZarrContainer.get_image`][ngffkit.OmeZarrContainer.get_image], which calls this.
 
         Examples
         --------

@@ -96,17 +96,34 @@ class Selection:
         """The selection as one slice per axis (indices become length-1 slices).
 
         Only for contiguous selections.
+
+        Examples
+        --------
+        >>> parse_selection(("z", "y", "x"), (4, 8, 8), {"z": 1, "x": slice(2, 6)}).region()
+        (slice(1, 2, None), slice(0, 8, 1), slice(2, 6, 1))
         """
         return tuple(slice(i, i + 1) if isinstance(i, int) else i for i in self.index)  # type: ignore[misc]
 
     def orthogonal(self) -> tuple[Any, ...]:
-        """The selection as zarr's orthogonal selection (lists of indices as arrays)."""
+        """The selection as zarr's orthogonal selection (lists of indices as arrays).
+
+        Examples
+        --------
+        >>> parse_selection(("c", "y", "x"), (3, 8, 8), {"c": [0, 2], "y": 5}).orthogonal()
+        (array([0, 2]), 5, slice(0, 8, 1))
+        """
         return tuple(
             np.asarray(i, dtype=np.int64) if isinstance(i, tuple) else i for i in self.index
         )
 
     def describe(self) -> str:
-        """A short text such as ``c=0, z=1, y=0:64, x=[1, 3]`` for messages."""
+        """A short text such as ``c=0, z=1, y=0:64, x=[1, 3]`` for messages.
+
+        Examples
+        --------
+        >>> parse_selection(("c", "y", "x"), (2, 64, 64), {"c": 0, "x": [1, 3]}).describe()
+        'c=0, y=0:64, x=[1, 3]'
+        """
         parts = []
         for d, i in zip(self.dims, self.index, strict=True):
             if isinstance(i, slice):

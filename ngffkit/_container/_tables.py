@@ -94,7 +94,6 @@ class ContainerTables:
 
         Examples
         --------
-        >>> import numpy as np
         >>> from zarr.storage import MemoryStore
         >>> from ngffkit.container import create_empty_ome_zarr
         >>> create_empty_ome_zarr(MemoryStore(), (32, 32), pixelsize=1.0).list_tables()
@@ -397,15 +396,7 @@ class ContainerTables:
         """
         image = self.get_image(path=path, pixel_size=pixel_size, strict=strict)
         label, table = self._masking(masking_label_name, masking_table_name, image.pixel_size)
-        return MaskedImage(
-            store=image.store,
-            path=image.path,
-            multiscales=image.multiscales,
-            version=image.version,
-            mode=image.mode,
-            masking_label=label,
-            masking_table=table,
-        )
+        return image._as(MaskedImage, masking_label=label, masking_table=table)
 
     def get_masked_label(
         self: _Holder,
@@ -433,12 +424,4 @@ class ContainerTables:
         """
         label = self.get_label(label_name, path=path, pixel_size=pixel_size, strict=strict)
         mask, table = self._masking(masking_label_name, masking_table_name, label.pixel_size)
-        return MaskedLabel(
-            store=label.store,
-            path=label.path,
-            multiscales=label.multiscales,
-            version=label.version,
-            mode=label.mode,
-            masking_label=mask,
-            masking_table=table,
-        )
+        return label._as(MaskedLabel, masking_label=mask, masking_table=table)
