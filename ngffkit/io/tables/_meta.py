@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -59,37 +60,29 @@ _V3_META: Final = frozenset({"zarr.json"})
 # ---------------------------------------------------------------------------- optional imports
 
 
-def _needs(module: str, what: str) -> NgffDependencyError:
-    return NgffDependencyError(
-        f"{what} needs {module}, which is not installed: {_EXTRA} (copying tables needs zarr only)"
-    )
+def _optional(module: str, what: str, *parts: str) -> Any:
+    """*module*, with its submodules *parts* loaded, imported on first use; *what* needs it."""
+    try:
+        for name in (module, *(f"{module}.{part}" for part in parts)):
+            importlib.import_module(name)
+    except ImportError as exc:
+        raise NgffDependencyError(
+            f"{what} needs {module}, which is not installed: {_EXTRA} "
+            f"(copying tables needs zarr only)"
+        ) from exc
+    return importlib.import_module(module)
 
 
 def _pandas(what: str) -> Any:
-    try:
-        import pandas
-    except ImportError as exc:
-        raise _needs("pandas", what) from exc
-    return pandas
+    return _optional("pandas", what)
 
 
 def _pyarrow(what: str) -> Any:
-    try:
-        import pyarrow
-        import pyarrow.csv
-        import pyarrow.parquet
-    except ImportError as exc:
-        raise _needs("pyarrow", what) from exc
-    return pyarrow
+    return _optional("pyarrow", what, "csv", "parquet")
 
 
 def _anndata(what: str) -> Any:
-    try:
-        import anndata
-        import anndata.io
-    except ImportError as exc:
-        raise _needs("anndata", what) from exc
-    return anndata
+    return _optional("anndata", what, "io")
 
 
 # ---------------------------------------------------------------------------- metadata
