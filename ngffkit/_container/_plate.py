@@ -66,6 +66,7 @@ from ngffkit.io.stores import (
     open_store,
     write_consolidated,
 )
+from ngffkit.io.write import staged_write
 from ngffkit.spec import NgffVersion, PlateMetadata, WellMetadata
 
 __all__ = [
@@ -589,7 +590,9 @@ def create_empty_plate(
         OME-NGFF version (``ngff_version`` is ngio's name): ``"0.5"`` by default, ``"0.4"``
         for Zarr v2 readers.
     overwrite
-        Replace what is at *store*; without it, a store holding data is an error.
+        Replace what is at *store*; without it, a store holding data is an error. The old
+        store is replaced only once the new plate is complete, as `to_ngff_zarr` replaces an
+        image: a failure or a kill part way leaves it whole.
     cache
         Accepted for ngio's signature (see `open_ome_zarr_plate`).
     storage_options
@@ -623,17 +626,18 @@ def create_empty_plate(
         meta, wells, fixed = plan_plate(name, images, rows, columns, chosen)
     except PLATE_ERRORS as exc:
         raise in_plate(exc, where) from None
-    if not sync(sp.is_empty()):
-        if not overwrite:
-            raise NgffExistsError(
-                f"{where} holds data; pass overwrite=True to replace it (nothing was written)"
-            )
-        sync(sp.delete_dir())
+    if not overwrite and not sync(sp.is_empty()):
+        raise NgffExistsError(
+            f"{where} holds data; pass overwrite=True to replace it (nothing was written)"
+        )
     state = PlateState(version=chosen, meta=meta, fixed=fixed)
-    write_plate(sp, replace(state, meta=replace(meta, wells=())))
-    for path, well in wells.items():
-        write_well(sp, path, well, chosen)
-    write_plate(sp, state)  # wells listed last: a reader never meets a listed well without group
-    if consolidated:
-        write_consolidated(sp)  # last: it describes every group written above
+    # Written as `to_ngff_zarr` writes an image: into a stage that replaces the old plate only
+    # once complete, so a failure or a kill part way leaves the old plate whole.
+    with staged_write(sp, overwrite=overwrite, where=where, local_only=False) as stage:
+        write_plate(stage, replace(state, meta=replace(meta, wells=())))
+        for path, well in wells.items():
+            write_well(stage, path, well, chosen)
+        write_plate(stage, state)  # wells listed last: a reader never meets one without group
+        if consolidated:
+            write_consolidated(stage)  # last: it describes every group written above
     return OmeZarrPlate(store=sp, mode="r+")
