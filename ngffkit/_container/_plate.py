@@ -84,7 +84,7 @@ class OmeZarrPlate(PlateTables):
     Open one with [`open_ome_zarr_plate`][ngffkit.open_ome_zarr_plate] or make one with
     [`create_empty_plate`][ngffkit.create_empty_plate]. Every property and method reads the
     plate's current metadata; the edits (`add_image`, `remove_image`, `add_table` ...) are safe
-    with other writers on a local disk.
+    with other writers: threads of one process on any store, processes on a local disk.
 
     Examples
     --------
@@ -387,19 +387,20 @@ class OmeZarrPlate(PlateTables):
         return result
 
     def atomic_add_image(self, *args: Any, **kwargs: Any) -> str:
-        """ngio's name for `add_image`, which is parallel-safe already (on a local disk).
+        """ngio's name for `add_image`, which is parallel-safe already.
+
+        Threads of one process take turns on any store; processes, on a local disk (on an
+        object store, writers in several processes are last-writer-wins).
 
         Examples
         --------
-        >>> import tempfile
         >>> from concurrent.futures import ThreadPoolExecutor
-        >>> tmp = tempfile.TemporaryDirectory()  # the plate lock guards plates on a local disk
-        >>> plate = create_empty_plate(f"{tmp.name}/plate.zarr", "p")
+        >>> from zarr.storage import MemoryStore
+        >>> plate = create_empty_plate(MemoryStore(), "p")
         >>> with ThreadPoolExecutor(4) as pool:
         ...     added = list(pool.map(lambda f: plate.atomic_add_image("A", 1, f), "0123"))
         >>> added, sorted(plate.well_images_paths("A", 1)) == added
         (['A/01/0', 'A/01/1', 'A/01/2', 'A/01/3'], True)
-        >>> tmp.cleanup()
         """
         return self.add_image(*args, **kwargs)
 
@@ -476,7 +477,7 @@ class OmeZarrPlate(PlateTables):
         plate_update(self.store, remove_edit(describe_store(self.store), row, column, image_path))
 
     def atomic_remove_image(self, row: str, column: int | str, image_path: str) -> None:
-        """ngio's name for `remove_image`, which is parallel-safe already (on a local disk).
+        """ngio's name for `remove_image`, which is parallel-safe already (see `atomic_add_image`).
 
         Examples
         --------
