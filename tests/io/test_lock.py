@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -103,3 +104,33 @@ def test_threads_lose_no_label_or_table_in_memory() -> None:
         list(pool.map(add, range(16)))
     assert sorted(c.list_labels()) == sorted(f"l{i}" for i in range(16))
     assert sorted(c.list_tables()) == sorted(f"t{i}" for i in range(16))
+
+
+def test_a_forked_child_does_not_inherit_a_thread_s_hold() -> None:
+    """A lock held by another thread at fork time is free in the child (that thread is not
+    there to release it)."""
+    sp = StorePath(MemoryStore(), "img")
+    held = threading.Event()
+    release = threading.Event()
+
+    def holder() -> None:
+        with image_lock(sp):
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert held.wait(10)
+        pid = os.fork()
+        if pid == 0:  # the child: exit at once, 0 if it got the lock
+            try:
+                with image_lock(sp, timeout=2):
+                    os._exit(0)
+            except BaseException:
+                os._exit(1)
+        _, status = os.waitpid(pid, 0)
+    finally:
+        release.set()
+        thread.join()
+    assert os.waitstatus_to_exitcode(status) == 0
