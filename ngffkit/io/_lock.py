@@ -158,8 +158,9 @@ def image_lock(sp: StorePath, *, timeout: float = 120.0) -> Iterator[None]:
 
 def _busy(where: str, timeout: float) -> NgffLockError:
     return NgffLockError(
-        f"store {where}: another writer has held {LOCK_NAME} for more than {timeout:g} s while "
-        f"updating the labels or tables lists (nothing was changed)"
+        f"store {where}: another writer has held its lock (on a local disk, {LOCK_NAME}) for "
+        f"more than {timeout:g} s while updating a labels, tables or plate list (nothing was "
+        f"changed)"
     )
 
 
