@@ -66,6 +66,7 @@ from ngffkit.io.stores import (
     open_store,
     write_consolidated,
 )
+from ngffkit.io.write import staged_write
 from ngffkit.spec import NgffVersion, PlateMetadata, WellMetadata
 
 __all__ = [
@@ -83,7 +84,7 @@ class OmeZarrPlate(PlateTables):
     Open one with [`open_ome_zarr_plate`][ngffkit.open_ome_zarr_plate] or make one with
     [`create_empty_plate`][ngffkit.create_empty_plate]. Every property and method reads the
     plate's current metadata; the edits (`add_image`, `remove_image`, `add_table` ...) are safe
-    with other writers on a local disk.
+    with other writers: threads of one process on any store, processes on a local disk.
 
     Examples
     --------
@@ -386,19 +387,20 @@ class OmeZarrPlate(PlateTables):
         return result
 
     def atomic_add_image(self, *args: Any, **kwargs: Any) -> str:
-        """ngio's name for `add_image`, which is parallel-safe already (on a local disk).
+        """ngio's name for `add_image`, which is parallel-safe already.
+
+        Threads of one process take turns on any store; processes, on a local disk (on an
+        object store, writers in several processes are last-writer-wins).
 
         Examples
         --------
-        >>> import tempfile
         >>> from concurrent.futures import ThreadPoolExecutor
-        >>> tmp = tempfile.TemporaryDirectory()  # the plate lock guards plates on a local disk
-        >>> plate = create_empty_plate(f"{tmp.name}/plate.zarr", "p")
+        >>> from zarr.storage import MemoryStore
+        >>> plate = create_empty_plate(MemoryStore(), "p")
         >>> with ThreadPoolExecutor(4) as pool:
         ...     added = list(pool.map(lambda f: plate.atomic_add_image("A", 1, f), "0123"))
         >>> added, sorted(plate.well_images_paths("A", 1)) == added
         (['A/01/0', 'A/01/1', 'A/01/2', 'A/01/3'], True)
-        >>> tmp.cleanup()
         """
         return self.add_image(*args, **kwargs)
 
@@ -475,7 +477,7 @@ class OmeZarrPlate(PlateTables):
         plate_update(self.store, remove_edit(describe_store(self.store), row, column, image_path))
 
     def atomic_remove_image(self, row: str, column: int | str, image_path: str) -> None:
-        """ngio's name for `remove_image`, which is parallel-safe already (on a local disk).
+        """ngio's name for `remove_image`, which is parallel-safe already (see `atomic_add_image`).
 
         Examples
         --------
@@ -589,7 +591,9 @@ def create_empty_plate(
         OME-NGFF version (``ngff_version`` is ngio's name): ``"0.5"`` by default, ``"0.4"``
         for Zarr v2 readers.
     overwrite
-        Replace what is at *store*; without it, a store holding data is an error.
+        Replace what is at *store*; without it, a store holding data is an error. The old
+        store is replaced only once the new plate is complete, as `to_ngff_zarr` replaces an
+        image: a failure or a kill part way leaves it whole.
     cache
         Accepted for ngio's signature (see `open_ome_zarr_plate`).
     storage_options
@@ -623,17 +627,18 @@ def create_empty_plate(
         meta, wells, fixed = plan_plate(name, images, rows, columns, chosen)
     except PLATE_ERRORS as exc:
         raise in_plate(exc, where) from None
-    if not sync(sp.is_empty()):
-        if not overwrite:
-            raise NgffExistsError(
-                f"{where} holds data; pass overwrite=True to replace it (nothing was written)"
-            )
-        sync(sp.delete_dir())
+    if not overwrite and not sync(sp.is_empty()):
+        raise NgffExistsError(
+            f"{where} holds data; pass overwrite=True to replace it (nothing was written)"
+        )
     state = PlateState(version=chosen, meta=meta, fixed=fixed)
-    write_plate(sp, replace(state, meta=replace(meta, wells=())))
-    for path, well in wells.items():
-        write_well(sp, path, well, chosen)
-    write_plate(sp, state)  # wells listed last: a reader never meets a listed well without group
-    if consolidated:
-        write_consolidated(sp)  # last: it describes every group written above
+    # Written as `to_ngff_zarr` writes an image: into a stage that replaces the old plate only
+    # once complete, so a failure or a kill part way leaves the old plate whole.
+    with staged_write(sp, overwrite=overwrite, where=where, local_only=False) as stage:
+        write_plate(stage, replace(state, meta=replace(meta, wells=())))
+        for path, well in wells.items():
+            write_well(stage, path, well, chosen)
+        write_plate(stage, state)  # wells listed last: a reader never meets one without group
+        if consolidated:
+            write_consolidated(stage)  # last: it describes every group written above
     return OmeZarrPlate(store=sp, mode="r+")

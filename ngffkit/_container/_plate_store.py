@@ -7,7 +7,8 @@ round trip, not one per well.
 
 Every change is a read-modify-write of the plate's and a well's metadata done as one step
 under the plate's lock (`ngffkit.io.write.image_lock` on the plate group), so writers in other
-threads or processes never drop each other's wells, fields or acquisitions. A well's metadata
+threads (any store) or processes (local disks) never drop each other's wells, fields or
+acquisitions. A well's metadata
 is written before the plate lists the well, and the plate stops listing a well before
 anything else changes: a reader never meets a listed well without its group.
 """

@@ -76,6 +76,7 @@ __all__ = [
     "direct_source",
     "image_lock",
     "refresh_consolidated",
+    "staged_write",
     "WriteProgress",
     "shared_display",
     "parse_memory_limit",
