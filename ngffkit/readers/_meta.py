@@ -43,7 +43,22 @@ _AXIS_CODES = {"T": "t", "C": "c", "S": "c", "E": "c", "Z": "z", "Y": "y", "X": 
 
 @dataclass(frozen=True, kw_only=True)
 class FileMetadata:
-    """What a file says about one image: every field may be missing."""
+    """What a file says about one image: every field may be missing.
+
+    Readers fill it from the file's own metadata (OME-XML, ImageJ tags ...);
+    `to_ngff_image` options given by the caller win over it.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> from ngffkit.readers import open_image
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "plane.npy"; np.save(p, np.zeros((4, 6), "u1"))
+    >>> meta = open_image(p).metadata  # a .npy file says nothing but its shape
+    >>> meta.dims, dict(meta.scale), meta.channel_names
+    (('y', 'x'), {}, None)
+    >>> FileMetadata(dims=("z", "y", "x"), scale={"z": 2.0}, units={"z": "micrometer"}).units["z"]
+    'micrometer'
+    """
 
     dims: tuple[str, ...]
     """Axis names in the file's array order."""
