@@ -478,9 +478,12 @@ def _all_fill(pixels: np.ndarray) -> bool:
     if pixels.dtype.kind not in "biufc" or size not in (1, 2, 4, 8):
         return False
     try:
-        return not pixels.view(f"u{size}").any()
+        words = pixels.view(f"u{size}")
     except ValueError:  # a view whose last axis is strided cannot change its item size
-        return not np.ascontiguousarray(pixels).view(f"u{size}").any()
+        words = np.ascontiguousarray(pixels).view(f"u{size}")
+    if words.size and (words.flat[0] or words.flat[-1]):
+        return False  # real data: decided without the pass over every pixel (~20 ms/32 MiB)
+    return not words.any()
 
 
 def _store_fill_blocks(target: zarr.Array[Any], part: np.ndarray, origin: tuple[int, ...]) -> None:

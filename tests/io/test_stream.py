@@ -26,6 +26,7 @@ from ngffkit.errors import NgffIncompleteStoreError, NgffValueError
 from ngffkit.io._progress import WriteProgress
 from ngffkit.io._stream import (
     Level,
+    _all_fill,
     direct_source,
     parse_memory_limit,
     plan_passes,
@@ -493,3 +494,17 @@ def test_copy_of_a_damaged_store_names_the_chunk(tmp_path) -> None:
     ):
         ngffkit.to_ngff_zarr(tmp_path / "copy.zarr", ngffkit.from_ngff_zarr(tmp_path / "src.zarr"))
     assert not (tmp_path / "copy.zarr").exists()
+
+
+@pytest.mark.parametrize("dtype", ["u1", "<u2", ">i4", "f4", "f8", "c8"])
+@pytest.mark.parametrize("where", [None, "first", "last", "middle"])
+def test_all_fill_means_every_byte_is_zero(dtype: str, where: str | None) -> None:
+    pixels = np.zeros((5, 6, 7), dtype)
+    flat = pixels.reshape(-1)
+    if where is not None:
+        flat[{"first": 0, "last": -1, "middle": flat.size // 2}[where]] = (
+            -0.0 if "f" in dtype else 1
+        )
+    expected = not pixels.tobytes().strip(b"\0")  # -0.0 has a sign bit: not the fill value
+    assert _all_fill(pixels) is expected
+    assert _all_fill(pixels[:, ::2, 1:]) is (not pixels[:, ::2, 1:].tobytes().strip(b"\0"))
