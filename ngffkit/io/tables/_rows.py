@@ -20,6 +20,7 @@ from ngffkit.errors import (
 )
 from ngffkit.io._consolidated import refresh_consolidated
 from ngffkit.io._lock import image_lock
+from ngffkit.io._replace import staged_write
 from ngffkit.io.stores import StoreLike, child, describe_store, join_path, open_store
 from ngffkit.io.tables._meta import (
     _ANNDATA,
@@ -299,14 +300,15 @@ def _stored_anndata(adata: Any, frame: Any) -> Any:
     return stored
 
 
-def _write_anndata(tables: zarr.Group, name: str, adata: Any) -> None:
+def _write_anndata(group: zarr.Group, adata: Any) -> None:
+    """Write *adata* into the (new, empty) table group *group*."""
     anndata = _anndata("writing an AnnData table")
-    shard = tables.metadata.zarr_format == 3
+    shard = group.metadata.zarr_format == 3
     with contextlib.ExitStack() as stack:
         # Shard v3 tables as ngio does (anndata warns when the choice is left to it).
         stack.enter_context(anndata.settings.override(auto_shard_zarr_v3=shard))
-        anndata.io.write_elem(tables, name, adata)
-    group = zarr.open_group(store=StorePath(tables.store, join_path(tables.path, name)), mode="r+")
+        anndata.io.write_elem(group, "/", adata)
+    group = zarr.open_group(store=StorePath(group.store, group.path), mode="r+")
     if "raw" in group and dict(group["raw"].attrs).get("encoding-type") == "null":
         del group["raw"]  # anndata < 0.11 (and so older ngio) cannot read a null `raw`
 
@@ -488,26 +490,33 @@ def _write_locked(
             f"table {name!r}: another writer created it in {describe_store(sp)}/tables "
             f"meanwhile; it was kept and this write discarded (pass overwrite=True to replace it)"
         )
-    if _exists(table_sp):
-        sync(table_sp.delete_dir())
-    tables = _open_group(child(sp, "tables"))
-    if tables is None:
+    if _open_group(child(sp, "tables")) is None:
         _write_names(sp, names, zarr_format)
-    tables = zarr.open_group(store=child(sp, "tables"), mode="r+")
-    if chosen in _ANNDATA:
-        _write_anndata(tables, name, payload)
-        group = zarr.open_group(store=table_sp, mode="r+")
-        group.update_attributes({**dict(group.attrs), **attrs})
-    else:
-        zarr.create_group(store=table_sp, zarr_format=zarr_format, attributes=attrs)
-        if chosen in _FILE_NAMES:
-            _set(sp.store, join_path(table_sp.path, _FILE_NAMES[chosen]), payload)
-        else:
-            zarr.create_group(
-                store=child(table_sp, "table"), zarr_format=zarr_format, attributes=payload
-            )
+    # The new table is written into a stage that takes the old one's place only once it is
+    # complete (`staged_write`): a failure or a kill part way leaves the old table whole and
+    # listed, and the listing never names a table that is half written.
+    with staged_write(
+        table_sp, overwrite=_exists(table_sp), where=describe_store(table_sp), local_only=False
+    ) as stage:
+        _write_table_group(stage, payload, attrs, chosen, zarr_format)
     if name not in names:
         _write_names(sp, (*names, name), zarr_format)
+
+
+def _write_table_group(
+    sp: StorePath, payload: Any, attrs: dict[str, Any], chosen: str, zarr_format: ZarrFormat
+) -> None:
+    """Write one encoded table as the group *sp*, its attributes last for the zarr backend."""
+    if chosen in _ANNDATA:
+        _write_anndata(zarr.create_group(store=sp, zarr_format=zarr_format), payload)
+        group = zarr.open_group(store=sp, mode="r+")
+        group.update_attributes({**dict(group.attrs), **attrs})
+        return
+    zarr.create_group(store=sp, zarr_format=zarr_format, attributes=attrs)
+    if chosen in _FILE_NAMES:
+        _set(sp.store, join_path(sp.path, _FILE_NAMES[chosen]), payload)
+    else:
+        zarr.create_group(store=child(sp, "table"), zarr_format=zarr_format, attributes=payload)
 
 
 def delete_table(
