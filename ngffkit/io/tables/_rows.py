@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import zarr
 from zarr.core.sync import sync
-from zarr.storage import StorePath
+from zarr.storage import LocalStore, StorePath
 
 from ngffkit.errors import (
     NgffExistsError,
@@ -125,7 +126,7 @@ def read_table_group(
     --------
     >>> import pandas as pd
     >>> from zarr.storage import MemoryStore
-    >>> from zarr.storage import StorePath
+    >>> from zarr.storage import LocalStore, StorePath
     >>> from ngffkit.container import create_empty_ome_zarr
     >>> store = MemoryStore()
     >>> _ = create_empty_ome_zarr(store, (16, 16), pixelsize=1.0)
@@ -300,17 +301,31 @@ def _stored_anndata(adata: Any, frame: Any) -> Any:
     return stored
 
 
-def _write_anndata(group: zarr.Group, adata: Any) -> None:
-    """Write *adata* into the (new, empty) table group *group*."""
+def _write_anndata(tables: zarr.Group, name: str, adata: Any) -> None:
     anndata = _anndata("writing an AnnData table")
-    shard = group.metadata.zarr_format == 3
+    shard = tables.metadata.zarr_format == 3
     with contextlib.ExitStack() as stack:
         # Shard v3 tables as ngio does (anndata warns when the choice is left to it).
         stack.enter_context(anndata.settings.override(auto_shard_zarr_v3=shard))
-        anndata.io.write_elem(group, "/", adata)
-    group = zarr.open_group(store=StorePath(group.store, group.path), mode="r+")
+        anndata.io.write_elem(tables, name, adata)
+    group = zarr.open_group(store=StorePath(tables.store, join_path(tables.path, name)), mode="r+")
     if "raw" in group and dict(group["raw"].attrs).get("encoding-type") == "null":
         del group["raw"]  # anndata < 0.11 (and so older ngio) cannot read a null `raw`
+
+
+def _parent_group(sp: StorePath) -> tuple[zarr.Group, str]:
+    """The group holding the node *sp*, and the node's name in it.
+
+    AnnData is written as a named child of a group: given a group itself (key "/"),
+    anndata clears the group's whole store first, which in memory or on S3 is the image.
+    """
+    if sp.path:
+        parent, _, name = sp.path.rpartition("/")
+        return zarr.open_group(store=StorePath(sp.store, parent), mode="r+"), name
+    if isinstance(sp.store, LocalStore):  # a stage: a directory beside the table's
+        root = Path(sp.store.root)
+        return zarr.open_group(store=StorePath(LocalStore(root.parent), ""), mode="r+"), root.name
+    raise NgffValueError(f"{describe_store(sp)}: a table cannot be the root of its store")
 
 
 def write_table(
@@ -508,7 +523,7 @@ def _write_table_group(
 ) -> None:
     """Write one encoded table as the group *sp*, its attributes last for the zarr backend."""
     if chosen in _ANNDATA:
-        _write_anndata(zarr.create_group(store=sp, zarr_format=zarr_format), payload)
+        _write_anndata(*_parent_group(sp), payload)
         group = zarr.open_group(store=sp, mode="r+")
         group.update_attributes({**dict(group.attrs), **attrs})
         return
