@@ -183,3 +183,24 @@ def test_killed_table_overwrite_keeps_the_old_table(tmp_path: Path) -> None:
     write_table(target, "feat", NEW, backend="parquet", overwrite=True)
     assert read_table(target, "feat")["area"].tolist() == NEW["area"].tolist()
     assert not [p.name for p in tables.iterdir() if "ngffkit-new" in p.name]
+
+
+@pytest.mark.parametrize("place", ["local", "memory"], indirect=True)
+def test_failed_plate_table_overwrite_keeps_the_old_table(
+    place: Place, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plate's add_table(overwrite=True) failing at its last write keeps the old table."""
+    from ngffkit.container import create_empty_plate
+
+    plate = create_empty_plate(place.target, "screen")
+    plate.add_table("doses", OLD, backend="parquet")
+    before = place.snapshot()
+    with monkeypatch.context() as patch:
+        _break_last_write(patch, "parquet")
+        with pytest.raises(OSError, match="disk full"):
+            plate.add_table("doses", NEW, backend="parquet", overwrite=True)
+    assert place.snapshot() == before
+    assert plate.get_table("doses")["area"].tolist() == OLD["area"].tolist()
+    plate.add_table("doses", NEW, backend="parquet", overwrite=True)
+    assert plate.get_table("doses")["area"].tolist() == NEW["area"].tolist()
+    assert not [k for k in place.snapshot() if "ngffkit-new" in k]
