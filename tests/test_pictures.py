@@ -277,6 +277,30 @@ def test_cli_preview_overwrite_keeps_the_old_png_if_drawing_fails(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["img.zarr", "preview.png"]
 
 
+def test_cli_preview_keeps_an_output_another_process_created_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --overwrite, a file that appears at the output while the picture is drawn is
+    kept (exit status 2) and no partial file is left."""
+    from matplotlib.figure import Figure
+
+    from ngffkit.cli import main
+
+    store = tmp_path / "img.zarr"
+    ngffkit.to_ngff_zarr(store, ngffkit.to_multiscales(ngffkit.to_ngff_image(np.eye(32))))
+    out = tmp_path / "preview.png"
+    savefig = Figure.savefig
+
+    def racing(self: Figure, fname: object, **kwargs: object) -> None:
+        out.write_bytes(b"the other process's picture")
+        savefig(self, fname, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", racing)
+    assert main(["preview", str(store), "-o", str(out)]) == 2
+    assert out.read_bytes() == b"the other process's picture"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["img.zarr", "preview.png"]
+
+
 def _thumbnail_of(html_text: str) -> np.ndarray:
     """The PNG thumbnail embedded in an HTML repr, decoded."""
     import base64
