@@ -277,9 +277,47 @@ def _preview(args: argparse.Namespace) -> int:
             channels=channels,
             labels=args.labels or None,
         )
-    fig.savefig(output, dpi=120)
+    _save_whole(fig, output, overwrite=args.overwrite)
     print(f"wrote {output}")
     return 0
+
+
+def _save_whole(fig: Any, output: Path, *, overwrite: bool) -> None:
+    """Save *fig* to *output* only once complete: a failure or a kill keeps an old file whole.
+
+    The picture is written to a hidden file in the same folder (same file system), then
+    renamed over *output* (`os.replace`, atomic); without *overwrite* it is linked there
+    instead, which fails if another writer created *output* meanwhile.
+    """
+    import os
+    import tempfile
+
+    output = output.resolve()  # a symlinked output is replaced where it points; the link stays
+    fd, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=output.suffix, dir=output.parent)
+    os.close(fd)
+    partial = Path(name)
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        # mkstemp makes the file private; the picture gets the mode a plain write would give it.
+        partial.chmod(output.stat().st_mode & 0o7777 if output.exists() else 0o666 & ~umask)
+        fig.savefig(partial, dpi=120)
+        if overwrite:
+            partial.replace(output)
+            return
+        try:
+            output.hardlink_to(partial)
+        except FileExistsError:
+            raise NgffExistsError(
+                f"output {output}: another process created it meanwhile; it was kept "
+                f"(pass --overwrite to replace it)"
+            ) from None
+        except OSError:  # a file system without hard links: checked, then renamed
+            if output.exists():
+                raise
+            partial.replace(output)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def _info(args: argparse.Namespace) -> int:

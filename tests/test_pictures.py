@@ -244,6 +244,63 @@ def test_cli_preview_writes_a_png_and_keeps_an_existing_file(tmp_path: Path) -> 
     assert out.read_bytes() != before
 
 
+def test_cli_preview_overwrite_keeps_the_old_png_if_drawing_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`preview --overwrite` whose save fails part way leaves the old PNG byte-identical and no
+    partial file; a good one replaces it, keeping the old file's mode."""
+    from matplotlib.figure import Figure
+
+    from ngffkit.cli import main
+
+    store = tmp_path / "img.zarr"
+    ngffkit.to_ngff_zarr(store, ngffkit.to_multiscales(ngffkit.to_ngff_image(np.eye(32))))
+    out = tmp_path / "preview.png"
+    assert main(["preview", str(store), "-o", str(out)]) == 0
+    out.chmod(0o640)
+    before = out.read_bytes()
+    savefig = Figure.savefig
+
+    def failing(self: Figure, fname: object, **kwargs: object) -> None:
+        Path(str(fname)).write_bytes(before[:40])  # a truncated picture, then the crash
+        raise OSError("disk full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Figure, "savefig", failing)
+        assert main(["preview", str(store), "-o", str(out), "--overwrite"]) != 0
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["img.zarr", "preview.png"]
+    assert Figure.savefig is savefig
+    assert main(["preview", str(store), "-o", str(out), "--overwrite", "--overview"]) == 0
+    assert out.read_bytes() != before
+    assert out.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["img.zarr", "preview.png"]
+
+
+def test_cli_preview_keeps_an_output_another_process_created_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --overwrite, a file that appears at the output while the picture is drawn is
+    kept (exit status 2) and no partial file is left."""
+    from matplotlib.figure import Figure
+
+    from ngffkit.cli import main
+
+    store = tmp_path / "img.zarr"
+    ngffkit.to_ngff_zarr(store, ngffkit.to_multiscales(ngffkit.to_ngff_image(np.eye(32))))
+    out = tmp_path / "preview.png"
+    savefig = Figure.savefig
+
+    def racing(self: Figure, fname: object, **kwargs: object) -> None:
+        out.write_bytes(b"the other process's picture")
+        savefig(self, fname, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", racing)
+    assert main(["preview", str(store), "-o", str(out)]) == 2
+    assert out.read_bytes() == b"the other process's picture"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["img.zarr", "preview.png"]
+
+
 def _thumbnail_of(html_text: str) -> np.ndarray:
     """The PNG thumbnail embedded in an HTML repr, decoded."""
     import base64

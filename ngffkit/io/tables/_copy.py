@@ -11,7 +11,6 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import zarr
-from zarr.core.sync import sync
 from zarr.storage import StorePath
 
 from ngffkit.errors import (
@@ -20,6 +19,7 @@ from ngffkit.errors import (
     NgffNotFoundError,
     NgffValueError,
 )
+from ngffkit.io._replace import staged_write
 from ngffkit.io.stores import StoreLike, child, describe_store, is_url, join_path, open_store
 from ngffkit.io.tables._meta import (
     _V2_META,
@@ -259,20 +259,27 @@ def copy_tables(
     zarr_format = _image_group(target_sp).metadata.zarr_format
     if _open_group(source_tables) is None:
         return list_tables(target_sp)
-    if _exists(target_tables):
-        if not overwrite:
-            raise NgffExistsError(
-                f"{describe_store(target_tables)}: already exists; pass overwrite=True to replace "
-                f"it (nothing was written)"
-            )
-        sync(target_tables.delete_dir())
-    _copy_tree(
-        source_tables.store,
-        source_tables.path,
-        target_tables.store,
-        target_tables.path,
-        zarr_format=zarr_format,
-    )
+    replacing = _exists(target_tables)
+    if replacing and not overwrite:
+        raise NgffExistsError(
+            f"{describe_store(target_tables)}: already exists; pass overwrite=True to replace "
+            f"it (nothing was written)"
+        )
+    # Copied into a stage that replaces the old `tables` group only once complete: a failure
+    # or a kill part way leaves the old group (and its listing) whole.
+    with staged_write(
+        target_tables,
+        overwrite=replacing,
+        where=describe_store(target_tables),
+        local_only=False,
+    ) as stage:
+        _copy_tree(
+            source_tables.store,
+            source_tables.path,
+            stage.store,
+            stage.path,
+            zarr_format=zarr_format,
+        )
     return list_tables(target_sp)
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import zarr
 from zarr.core.sync import sync
-from zarr.storage import StorePath
+from zarr.storage import LocalStore, StorePath
 
 from ngffkit.errors import (
     NgffExistsError,
@@ -20,6 +21,7 @@ from ngffkit.errors import (
 )
 from ngffkit.io._consolidated import refresh_consolidated
 from ngffkit.io._lock import image_lock
+from ngffkit.io._replace import staged_write
 from ngffkit.io.stores import StoreLike, child, describe_store, join_path, open_store
 from ngffkit.io.tables._meta import (
     _ANNDATA,
@@ -124,7 +126,7 @@ def read_table_group(
     --------
     >>> import pandas as pd
     >>> from zarr.storage import MemoryStore
-    >>> from zarr.storage import StorePath
+    >>> from zarr.storage import LocalStore, StorePath
     >>> from ngffkit.container import create_empty_ome_zarr
     >>> store = MemoryStore()
     >>> _ = create_empty_ome_zarr(store, (16, 16), pixelsize=1.0)
@@ -311,6 +313,21 @@ def _write_anndata(tables: zarr.Group, name: str, adata: Any) -> None:
         del group["raw"]  # anndata < 0.11 (and so older ngio) cannot read a null `raw`
 
 
+def _parent_group(sp: StorePath) -> tuple[zarr.Group, str]:
+    """The group holding the node *sp*, and the node's name in it.
+
+    AnnData is written as a named child of a group: given a group itself (key "/"),
+    anndata clears the group's whole store first, which in memory or on S3 is the image.
+    """
+    if sp.path:
+        parent, _, name = sp.path.rpartition("/")
+        return zarr.open_group(store=StorePath(sp.store, parent), mode="r+"), name
+    if isinstance(sp.store, LocalStore):  # a stage: a directory beside the table's
+        root = Path(sp.store.root)
+        return zarr.open_group(store=StorePath(LocalStore(root.parent), ""), mode="r+"), root.name
+    raise NgffValueError(f"{describe_store(sp)}: a table cannot be the root of its store")
+
+
 def write_table(
     image: StoreLike,
     name: str,
@@ -488,26 +505,33 @@ def _write_locked(
             f"table {name!r}: another writer created it in {describe_store(sp)}/tables "
             f"meanwhile; it was kept and this write discarded (pass overwrite=True to replace it)"
         )
-    if _exists(table_sp):
-        sync(table_sp.delete_dir())
-    tables = _open_group(child(sp, "tables"))
-    if tables is None:
+    if _open_group(child(sp, "tables")) is None:
         _write_names(sp, names, zarr_format)
-    tables = zarr.open_group(store=child(sp, "tables"), mode="r+")
-    if chosen in _ANNDATA:
-        _write_anndata(tables, name, payload)
-        group = zarr.open_group(store=table_sp, mode="r+")
-        group.update_attributes({**dict(group.attrs), **attrs})
-    else:
-        zarr.create_group(store=table_sp, zarr_format=zarr_format, attributes=attrs)
-        if chosen in _FILE_NAMES:
-            _set(sp.store, join_path(table_sp.path, _FILE_NAMES[chosen]), payload)
-        else:
-            zarr.create_group(
-                store=child(table_sp, "table"), zarr_format=zarr_format, attributes=payload
-            )
+    # The new table is written into a stage that takes the old one's place only once it is
+    # complete (`staged_write`): a failure or a kill part way leaves the old table whole and
+    # listed, and the listing never names a table that is half written.
+    with staged_write(
+        table_sp, overwrite=_exists(table_sp), where=describe_store(table_sp), local_only=False
+    ) as stage:
+        _write_table_group(stage, payload, attrs, chosen, zarr_format)
     if name not in names:
         _write_names(sp, (*names, name), zarr_format)
+
+
+def _write_table_group(
+    sp: StorePath, payload: Any, attrs: dict[str, Any], chosen: str, zarr_format: ZarrFormat
+) -> None:
+    """Write one encoded table as the group *sp*, its attributes last for the zarr backend."""
+    if chosen in _ANNDATA:
+        _write_anndata(*_parent_group(sp), payload)
+        group = zarr.open_group(store=sp, mode="r+")
+        group.update_attributes({**dict(group.attrs), **attrs})
+        return
+    zarr.create_group(store=sp, zarr_format=zarr_format, attributes=attrs)
+    if chosen in _FILE_NAMES:
+        _set(sp.store, join_path(sp.path, _FILE_NAMES[chosen]), payload)
+    else:
+        zarr.create_group(store=child(sp, "table"), zarr_format=zarr_format, attributes=payload)
 
 
 def delete_table(
