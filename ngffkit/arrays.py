@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -118,20 +119,21 @@ def _as_dask(data: Any) -> tuple[da.Array, dict[str, Any]]:
     hints: dict[str, Any] = {}
     if isinstance(data, da.Array):
         return data, hints
-    import xarray as xr
-    import zarr
-
-    if isinstance(data, xr.DataArray):
-        return _from_xarray(data)
-    if isinstance(data, zarr.Array):
-        names = getattr(data.metadata, "dimension_names", None)
-        if names and all(names):
-            hints["dims"] = tuple(names)
-        return da.from_array(data, chunks=data.chunks), hints
     if isinstance(data, np.ndarray):
         # dask copies a plain ndarray into its graph; behind this thin wrapper it slices
         # views of the caller's buffer lazily instead, so a 10 GiB input stays 10 GiB.
         return da.from_array(NumpyView(data), chunks="auto", asarray=False, meta=data[:0]), hints
+    # A DataArray or a zarr array exists only once its library is imported: asking
+    # sys.modules spares a numpy user xarray's import (about 0.5 s with pandas).
+    xr = sys.modules.get("xarray")
+    if xr is not None and isinstance(data, xr.DataArray):
+        return _from_xarray(data)
+    zarr = sys.modules.get("zarr")
+    if zarr is not None and isinstance(data, zarr.Array):
+        names = getattr(data.metadata, "dimension_names", None)
+        if names and all(names):
+            hints["dims"] = tuple(names)
+        return da.from_array(data, chunks=data.chunks), hints
     if hasattr(data, "__array__") and hasattr(data, "shape") and hasattr(data, "dtype"):
         return da.from_array(data, chunks="auto"), hints
     if isinstance(data, list | tuple):

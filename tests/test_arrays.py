@@ -234,3 +234,23 @@ def test_channel_colors(tmp_path) -> None:
         to_ngff_image(np.zeros((2, 8, 8), "u1"), dims="cyx", channel_colors=["green", "red"])
     with pytest.raises(NgffValueError, match="expected 2 colours"):
         to_ngff_image(np.zeros((2, 8, 8), "u1"), dims="cyx", channel_colors=["00FF00"])
+
+
+def test_a_numpy_image_is_written_without_importing_xarray(tmp_path) -> None:
+    # xarray (with pandas) costs about half a second to import; a numpy user never needs it.
+    # Blocking the import (sys.modules[name] = None) makes any use of it fail loudly; dask
+    # treats xarray as an optional dependency and carries on without it.
+    import subprocess
+    import sys
+
+    script = f"""
+import sys
+sys.modules["xarray"] = None
+import numpy as np, ngffkit
+image = ngffkit.to_ngff_image(np.arange(4096, dtype="u2").reshape(16, 16, 16), dims=("z", "y", "x"))
+ngffkit.to_ngff_zarr({str(tmp_path / "a.zarr")!r}, ngffkit.to_multiscales(image, scale_factors=[2]))
+print(ngffkit.from_ngff_zarr({str(tmp_path / "a.zarr")!r}).images[1].shape)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["(8,", "8,", "8)"]
