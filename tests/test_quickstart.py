@@ -1,12 +1,14 @@
 """README's two Quick-start commands, as a reader runs them: a new venv with the pip it ships.
 
 The commands are read from README.md (not copied here), run with ``bash`` in a new
-``python -m venv`` without upgrading pip (3.11's venv ships pip 23.2), and timed:
+``python -m venv`` (3.11's venv ships pip 23.2; command 2 updates it itself, nothing else does),
+and timed:
 
 - command 1 runs whole, in a copy of the source tree, and the store it writes must validate;
-- command 2's install is resolved with ``--dry-run`` within a bound (CI runs command 2 itself,
-  verbatim, in the same kind of venv: `.ci/run`). The bound guards against resolver backtracking,
-  which took over 15 minutes before the test extras bounded boto3/botocore.
+- command 2 runs up to its test run, its install of the test extras as a ``--dry-run``, within a
+  bound (CI runs command 2 itself, verbatim, in the same kind of venv: `.ci/run`). The bound guards
+  against resolver backtracking, which took over 15 minutes before the test extras bounded
+  boto3/botocore, and 80-145 s with pip 23.2 before they bounded distributed.
 
 Both need the package index (PyPI) and take a minute or two: they are marked slow.
 """
@@ -27,8 +29,11 @@ import ngffkit
 
 ROOT = Path(__file__).resolve().parents[1]
 
-RESOLVE_BOUND_S = 240
-"""Command 2's dry-run resolution must finish within this (it takes about 45 s here)."""
+RESOLVE_BOUND_S = 120
+"""Command 2 up to its dry-run install must finish within this (35-55 s on a 2-core machine, loaded)."""
+
+TEST_RUN = "python -m pytest"
+"""How command 2 ends: the test run, which the resolution test leaves out."""
 
 
 def quickstart_commands() -> list[str]:
@@ -41,18 +46,23 @@ def quickstart_commands() -> list[str]:
 
 
 def test_quickstart_has_two_commands() -> None:
-    commands = quickstart_commands()
-    assert len(commands) == 2
-    assert commands[0].startswith("python -m pip install . ")
-    assert commands[1] == 'python -m pip install -e ".[test]" && python -m pytest'
+    first, second = quickstart_commands()
+    assert first.startswith("python -m pip install . && python -m ngffkit convert ")
+    steps = second.split(" && ")
+    assert steps[-1] == TEST_RUN
+    assert 'python -m pip install -e ".[test]"' in steps
+    # The only thing command 2 updates besides the project is pip itself.
+    upgrades = [step for step in steps if " -U " in f"{step} " or "--upgrade" in step]
+    assert upgrades in ([], ["python -m pip install -U pip"])
 
 
-def test_ci_runs_command_two_verbatim_without_upgrading_pip() -> None:
+def test_ci_runs_command_two_verbatim_with_nothing_before_it() -> None:
+    command = quickstart_commands()[1]
     script = (ROOT / ".ci" / "run").read_text()
-    assert quickstart_commands()[1] in script.splitlines()
+    assert command in script.splitlines()
     code = [line for line in script.splitlines() if not line.lstrip().startswith("#")]
-    assert not any("install" in line and "pip" in line and "-U" in line for line in code)
-    assert not any("--upgrade" in line for line in code)
+    # Nothing a reader would not do: no pip call in CI but the README's own command.
+    assert not any(re.search(r"\bpip\b", line) for line in code if line != command)
 
 
 def _copy_source(dest: Path) -> Path:
@@ -108,11 +118,13 @@ def test_command_one_in_a_stock_venv(tmp_path: Path, stock_venv: dict[str, str])
 @pytest.mark.slow
 def test_command_two_resolves_in_a_stock_venv(tmp_path: Path, stock_venv: dict[str, str]) -> None:
     src = _copy_source(tmp_path / "src")
-    install = quickstart_commands()[1].split(" && ")[0]
+    steps = quickstart_commands()[1].split(" && ")
+    assert steps[-1] == TEST_RUN
+    setup, install = steps[:-2], steps[-2]
     assert install.startswith("python -m pip install ")
     start = time.perf_counter()
     result = subprocess.run(
-        ["bash", "-c", f"{install} --dry-run"],
+        ["bash", "-c", " && ".join([*setup, f"{install} --dry-run"])],
         cwd=src,
         env=stock_venv,
         capture_output=True,
@@ -122,5 +134,7 @@ def test_command_two_resolves_in_a_stock_venv(tmp_path: Path, stock_venv: dict[s
     elapsed = time.perf_counter() - start
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Would install" in result.stdout
+    # Straight resolution: no release of any project tried and dropped.
+    assert "looking at multiple versions" not in result.stdout + result.stderr
     assert elapsed < RESOLVE_BOUND_S, f"resolution took {elapsed:.0f} s"
-    print(f"README command 2 resolution in a stock venv: {elapsed:.0f} s")
+    print(f"README command 2 (setup and dry-run install) in a stock venv: {elapsed:.0f} s")
