@@ -139,3 +139,19 @@ def wells(draw: st.DrawFn) -> WellMetadata:
     paths = draw(st.lists(st.text(alphabet="0123456789ab", min_size=1, max_size=3), unique=True))
     acquisition = draw(st.none() | st.integers(0, 3))
     return WellMetadata(images=tuple(WellImage(path=p, acquisition=acquisition) for p in paths))
+
+
+def plate_edits(max_size: int) -> st.SearchStrategy[list[tuple[str, str, int | str, str]]]:
+    """Sequences of (add|remove, row, column, field) edits of a small plate, for model tests.
+
+    Columns come as an int, a string and a zero-padded string, which name the same column.
+    """
+    return st.lists(
+        st.tuples(
+            st.sampled_from(["add", "remove"]),
+            st.sampled_from("ABC"),
+            st.sampled_from([1, "2", "03"]),
+            st.sampled_from(["0", "1"]),
+        ),
+        max_size=max_size,
+    )

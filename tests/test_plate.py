@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import ngffkit
 from ngffkit.container import (
@@ -39,6 +38,7 @@ from ngffkit.errors import (
     NgffValueError,
 )
 from tests.conftest import SHARED
+from tests.strategies import plate_edits
 from tests.test_container_seed import blocks, build_plate, run_blocks
 
 CHAPTER = SHARED / "reference" / "ngio-0.4-getting-started" / "5_hcs.md"
@@ -451,15 +451,7 @@ def test_remote_listing_reads_each_well_once_side_by_side(tmp_path: Path) -> Non
 
 # ----------------------------------------------------------------------------- edits as a model
 
-_OPS = st.lists(
-    st.tuples(
-        st.sampled_from(["add", "remove"]),
-        st.sampled_from("ABC"),
-        st.sampled_from([1, "2", "03"]),
-        st.sampled_from(["0", "1"]),
-    ),
-    max_size=12,
-)
+_OPS = plate_edits(max_size=12)
 
 
 @settings(max_examples=25, deadline=None)

@@ -8,25 +8,17 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from ngffkit._container._plate_edits import add_edit, in_plate, remove_edit
 from ngffkit._container._plate_store import Edit, PlateState
 from ngffkit.errors import NgffExistsError, NgffKeyError, NgffValidationError, NgffValueError
 from ngffkit.spec import PlateMetadata, WellMetadata
 from ngffkit.spec.plate import with_acquisition
+from tests.strategies import plate_edits
 
 _WHERE = "plate.zarr"
 
-_OPS = st.lists(
-    st.tuples(
-        st.sampled_from(["add", "remove"]),
-        st.sampled_from("ABC"),
-        st.sampled_from([1, "2", "03"]),
-        st.sampled_from(["0", "1"]),
-    ),
-    max_size=20,
-)
+_OPS = plate_edits(max_size=20)
 
 
 def _run(

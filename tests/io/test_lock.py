@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -40,13 +42,10 @@ def test_handles_on_one_group_share_a_key(tmp_path: Path) -> None:
     assert lock_key(urls[0]) != lock_key(urls[1])
 
 
-@pytest.mark.parametrize("kind", ["local", "memory"])
-def test_a_second_thread_waits_and_times_out(tmp_path: Path, kind: str) -> None:
-    """While one thread holds a group's lock another waits, and gives up with NgffLockError."""
-    store = LocalStore(tmp_path) if kind == "local" else MemoryStore()
-    sp = StorePath(store, "img")
-    held = threading.Event()
-    release = threading.Event()
+@contextlib.contextmanager
+def held_by_another_thread(sp: StorePath) -> Iterator[None]:
+    """Inside the block, another thread holds *sp*'s image lock."""
+    held, release = threading.Event(), threading.Event()
 
     def holder() -> None:
         with image_lock(sp):
@@ -57,14 +56,23 @@ def test_a_second_thread_waits_and_times_out(tmp_path: Path, kind: str) -> None:
     thread.start()
     try:
         assert held.wait(10)
+        yield
+    finally:
+        release.set()
+        thread.join()
+
+
+@pytest.mark.parametrize("kind", ["local", "memory"])
+def test_a_second_thread_waits_and_times_out(tmp_path: Path, kind: str) -> None:
+    """While one thread holds a group's lock another waits, and gives up with NgffLockError."""
+    store = LocalStore(tmp_path) if kind == "local" else MemoryStore()
+    sp = StorePath(store, "img")
+    with held_by_another_thread(sp):
         busy = image_lock(StorePath(store, "img"), timeout=0.05)
         with pytest.raises(NgffLockError, match=r"img.*more than 0\.05 s"), busy:
             pass
         with image_lock(StorePath(store, "other"), timeout=0.05):
             pass  # another group is free
-    finally:
-        release.set()
-        thread.join()
     with image_lock(sp, timeout=0.05):
         pass  # released
 
@@ -110,18 +118,7 @@ def test_a_forked_child_does_not_inherit_a_thread_s_hold() -> None:
     """A lock held by another thread at fork time is free in the child (that thread is not
     there to release it)."""
     sp = StorePath(MemoryStore(), "img")
-    held = threading.Event()
-    release = threading.Event()
-
-    def holder() -> None:
-        with image_lock(sp):
-            held.set()
-            release.wait(10)
-
-    thread = threading.Thread(target=holder)
-    thread.start()
-    try:
-        assert held.wait(10)
+    with held_by_another_thread(sp):
         pid = os.fork()
         if pid == 0:  # the child: exit at once, 0 if it got the lock
             try:
@@ -130,7 +127,4 @@ def test_a_forked_child_does_not_inherit_a_thread_s_hold() -> None:
             except BaseException:
                 os._exit(1)
         _, status = os.waitpid(pid, 0)
-    finally:
-        release.set()
-        thread.join()
     assert os.waitstatus_to_exitcode(status) == 0
