@@ -204,3 +204,45 @@ def test_failed_plate_table_overwrite_keeps_the_old_table(
     plate.add_table("doses", NEW, backend="parquet", overwrite=True)
     assert plate.get_table("doses")["area"].tolist() == NEW["area"].tolist()
     assert not [k for k in place.snapshot() if "ngffkit-new" in k]
+
+
+def test_a_tables_copy_waits_for_the_image_lock(tmp_path: Path) -> None:
+    # A table added by another thread while the copy replaces the group would be lost in
+    # between: the copy takes the target image's lock, as every table write does.
+    import threading
+
+    from zarr.storage import LocalStore, StorePath
+
+    from ngffkit.io._lock import image_lock
+    from tests.io.test_lock import held_by_another_thread
+
+    source, target = tmp_path / "a.zarr", tmp_path / "b.zarr"
+    for path in (source, target):
+        create_empty_ome_zarr(path, (16, 16), pixelsize=1.0)
+    write_table(source, "cells", pd.DataFrame({"area": [1.0]}), backend="parquet")
+    copied = threading.Event()
+
+    def copy() -> None:
+        copy_tables(source, target)
+        copied.set()
+
+    with held_by_another_thread(StorePath(LocalStore(target), "")):
+        worker = threading.Thread(target=copy)
+        worker.start()
+        assert not copied.wait(1)  # the lock is held: the copy has not started
+    worker.join(30)
+    assert copied.is_set() and list_tables(target) == ("cells",)
+    with image_lock(StorePath(LocalStore(target), ""), timeout=1):
+        pass  # and released
+
+
+def test_a_tables_copy_refreshes_the_targets_consolidated_metadata(tmp_path: Path) -> None:
+    import zarr
+
+    source, target = tmp_path / "a.zarr", tmp_path / "b.zarr"
+    create_empty_ome_zarr(source, (16, 16), pixelsize=1.0)
+    create_empty_ome_zarr(target, (16, 16), pixelsize=1.0, consolidated=True)
+    write_table(source, "cells", pd.DataFrame({"area": [1.0]}), backend="parquet")
+    copy_tables(source, target)
+    snapshot = zarr.open_consolidated(str(target), mode="r")
+    assert "cells" in snapshot["tables"]  # a reader trusting the snapshot sees the copy

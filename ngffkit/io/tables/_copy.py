@@ -19,6 +19,8 @@ from ngffkit.errors import (
     NgffNotFoundError,
     NgffValueError,
 )
+from ngffkit.io._consolidated import refresh_consolidated
+from ngffkit.io._lock import image_lock
 from ngffkit.io._replace import staged_write
 from ngffkit.io.stores import StoreLike, child, describe_store, is_url, join_path, open_store
 from ngffkit.io.tables._meta import (
@@ -259,27 +261,32 @@ def copy_tables(
     zarr_format = _image_group(target_sp).metadata.zarr_format
     if _open_group(source_tables) is None:
         return list_tables(target_sp)
-    replacing = _exists(target_tables)
-    if replacing and not overwrite:
-        raise NgffExistsError(
-            f"{describe_store(target_tables)}: already exists; pass overwrite=True to replace "
-            f"it (nothing was written)"
-        )
-    # Copied into a stage that replaces the old `tables` group only once complete: a failure
-    # or a kill part way leaves the old group (and its listing) whole.
-    with staged_write(
-        target_tables,
-        overwrite=replacing,
-        where=describe_store(target_tables),
-        local_only=False,
-    ) as stage:
-        _copy_tree(
-            source_tables.store,
-            source_tables.path,
-            stage.store,
-            stage.path,
-            zarr_format=zarr_format,
-        )
+    # Under the image's lock, as every table write: a table added meanwhile by another
+    # thread or process is either in the group this replaces or added after it, never lost
+    # in between.
+    with image_lock(target_sp):
+        replacing = _exists(target_tables)
+        if replacing and not overwrite:
+            raise NgffExistsError(
+                f"{describe_store(target_tables)}: already exists; pass overwrite=True to "
+                f"replace it (nothing was written)"
+            )
+        # Copied into a stage that replaces the old `tables` group only once complete: a
+        # failure or a kill part way leaves the old group (and its listing) whole.
+        with staged_write(
+            target_tables,
+            overwrite=replacing,
+            where=describe_store(target_tables),
+            local_only=False,
+        ) as stage:
+            _copy_tree(
+                source_tables.store,
+                source_tables.path,
+                stage.store,
+                stage.path,
+                zarr_format=zarr_format,
+            )
+    refresh_consolidated(target_tables)  # a reader trusting a snapshot sees the copies
     return list_tables(target_sp)
 
 
