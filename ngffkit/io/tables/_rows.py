@@ -125,8 +125,7 @@ def read_table_group(
     Examples
     --------
     >>> import pandas as pd
-    >>> from zarr.storage import MemoryStore
-    >>> from zarr.storage import LocalStore, StorePath
+    >>> from zarr.storage import MemoryStore, StorePath
     >>> from ngffkit.container import create_empty_ome_zarr
     >>> store = MemoryStore()
     >>> _ = create_empty_ome_zarr(store, (16, 16), pixelsize=1.0)

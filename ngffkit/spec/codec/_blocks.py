@@ -192,6 +192,7 @@ def scale_translation(
     raise_first(transform_scale_count(listed, at, scope))
     raise_first(transform_order(listed, at, scope))
     raise_first(transform_translation_count(listed, at, scope))
+    names = axis_names or [str(i) for i in range(ndim)]
     found: dict[str, tuple[float, ...]] = {}
     for j, obj in kept:
         kind = str(obj["type"])
@@ -207,7 +208,6 @@ def scale_translation(
             expect_number(v, f"{tw}.{kind}[{k}]")
             for k, v in enumerate(expect_list(obj.get(kind), f"{tw}.{kind}"))
         )
-        names = axis_names or [str(i) for i in range(ndim)]
         raise_first(vector_length(values, at.at(j, kind), ndim, names, scope, kind))
         found[kind] = values
     return found["scale"], found.get("translation")
